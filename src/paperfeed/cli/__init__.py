@@ -1,0 +1,53 @@
+"""The `paperfeed` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from paperfeed import __version__
+from paperfeed.cli.common import state
+from paperfeed.cli.demo_cmd import demo_command
+from paperfeed.cli.import_cmd import import_command
+from paperfeed.cli.show_cmd import export_command, list_command, show_command, stats_command
+
+app = typer.Typer(
+    name="paperfeed",
+    help="Collect research papers (arXiv, Hugging Face), store them, and explore them.\n\n"
+    "The database is SQLite by default (one file in your data directory); use --db or "
+    "PAPERFEED_DATABASE_URL for another file or a postgresql:// URL.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"paperfeed {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    db: str | None = typer.Option(
+        None, "--db", envvar="PAPERFEED_DATABASE_URL", metavar="PATH_OR_URL",
+        help="SQLite file path, or a URL such as postgresql://user@host/dbname.",
+    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    state.db = db
+    state._engine = None
+
+
+app.command("import")(import_command)
+app.command("stats")(stats_command)
+app.command("show")(show_command)
+app.command("list")(list_command)
+app.command("export")(export_command)
+app.command("demo")(demo_command)
+
+
+def main() -> None:
+    app()

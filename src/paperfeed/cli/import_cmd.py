@@ -1,0 +1,64 @@
+"""`paperfeed import FILE...`: bulk-load JSON-lines files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import TaskID
+
+from paperfeed.cli.common import byte_progress, console, err, fail, refresh_lookups, state
+from paperfeed.ingest.files import ImportReport, StrictError, import_file
+
+
+def import_command(
+    files: list[Path] = typer.Argument(
+        ..., help="JSON-lines files (.jsonl or .jsonl.gz): paperfeed's format or the arXiv "
+        "metadata snapshot (arxiv-metadata-oai-snapshot.json), detected line by line.",
+        show_default=False,
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Stop at the first bad record; nothing of its batch is written."
+    ),
+    batch_size: int = typer.Option(10_000, "--batch-size", min=1, help="Records per transaction."),
+) -> None:
+    """Import papers from files. Safe to re-run: same data changes nothing, an interrupted
+    import continues where it stopped, and newer versions update papers.
+
+    Example: paperfeed import arxiv-metadata-oai-snapshot.json.gz
+    """
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        fail(f"no such file: {', '.join(missing)}")
+    engine = state.engine()
+    for path in files:
+        with byte_progress() as bar:
+            task = bar.add_task(f"import {path.name}", total=path.stat().st_size, papers=0)
+
+            def progress(done: int, stored: int, task: TaskID = task) -> None:
+                bar.update(task, completed=done, papers=f"{stored:,}")
+
+            try:
+                report = import_file(engine, path, strict=strict, batch_size=batch_size,
+                                     progress=progress)
+            except StrictError as e:
+                fail(str(e))
+            except OSError as e:
+                fail(f"{path}: cannot read ({e.strerror or e}); check the file is complete")
+        _print_report(report)
+    refresh_lookups(engine)
+
+
+def _print_report(r: ImportReport) -> None:
+    w = r.written
+    resumed = f" (resumed after line {r.resumed_at:,})" if r.resumed_at else ""
+    console.print(
+        f"[bold]{r.path}[/bold]{resumed}: {r.lines:,} lines read, "
+        f"[green]{w.inserted:,} new[/green], [yellow]{w.updated:,} updated[/yellow], "
+        f"{w.unchanged:,} unchanged, [red]{r.skipped_bad:,} bad lines skipped[/red]",
+        highlight=False,
+    )
+    for e in r.errors[:10]:
+        err.print(f"  bad record: {e}", highlight=False, markup=False)
+    if r.skipped_bad > 10:
+        err.print(f"  ... and {r.skipped_bad - 10:,} more bad records", highlight=False)

@@ -1,0 +1,61 @@
+"""Paper data as files people use elsewhere: JSON lines (re-importable) and BibTeX."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import orjson
+
+from paperfeed.ids import is_arxiv_id
+
+_EXPORT_KEYS = ("id", "title", "abstract", "authors", "categories", "comment", "version",
+                "submitted", "updated", "doi", "journal_ref", "license")
+
+
+def jsonl_line(paper: dict[str, Any]) -> str:
+    """One line of paperfeed's JSON-lines format (what `paperfeed import` reads)."""
+    out = {k: paper.get(k) for k in _EXPORT_KEYS}
+    out["date"] = paper.get("announced")
+    return orjson.dumps({k: v for k, v in out.items() if v is not None}).decode() + "\n"
+
+
+_LATEX_SPECIAL = re.compile(r"([&%$#_{}])")
+
+
+def _bib_escape(s: str) -> str:
+    return _LATEX_SPECIAL.sub(r"\\\1", s)
+
+
+def bibtex_key(paper: dict[str, Any]) -> str:
+    """firstauthorlastname + year + first title word, ASCII (the style Google Scholar uses)."""
+    authors = paper.get("authors") or []
+    last = authors[0].split()[-1] if authors else "anon"
+    date = paper.get("submitted") or paper.get("announced") or ""
+    word = next((w for w in re.findall(r"[A-Za-z]+", paper["title"]) if len(w) > 3), "paper")
+    raw = f"{last}{date[:4]}{word}".lower()
+    return unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode() or "paper"
+
+
+def bibtex_entry(paper: dict[str, Any]) -> str:
+    """A BibTeX @misc entry in the form arXiv itself suggests (eprint, archivePrefix)."""
+    fields: list[tuple[str, str]] = [
+        ("title", "{" + _bib_escape(paper["title"]) + "}"),
+        ("author", " and ".join(paper.get("authors") or [])),
+    ]
+    date = paper.get("submitted") or paper.get("announced")
+    if date:
+        fields.append(("year", date[:4]))
+    pid = paper["id"]
+    if is_arxiv_id(pid):
+        fields += [("eprint", pid), ("archivePrefix", "arXiv")]
+        if paper.get("primary_category"):
+            fields.append(("primaryClass", paper["primary_category"]))
+        fields.append(("url", f"https://arxiv.org/abs/{pid}"))
+    if paper.get("doi"):
+        fields.append(("doi", paper["doi"]))
+    if paper.get("journal_ref"):
+        fields.append(("journal", _bib_escape(paper["journal_ref"])))
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
+    return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n\n"

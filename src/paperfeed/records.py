@@ -1,0 +1,170 @@
+"""The normalised paper record every source produces and the store consumes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from paperfeed.ids import InvalidId, normalize_paper_id, parse_arxiv_id
+
+# Sources, most authoritative last. A source's fields replace stored ones only when its
+# priority is at least that of the stored record (Hugging Face never overrides arXiv).
+SOURCE_PRIORITY: dict[str, int] = {
+    "hf": 0,
+    "arxiv-rss": 1,
+    "jsonl": 2,
+    "arxiv-snapshot": 2,
+    "arxiv-api": 3,
+    "oai-arXiv": 3,
+    "oai-arXivRaw": 3,
+}
+
+
+
+def _unclean(s: str) -> bool:
+    """Whether clean_text would change `s`: substring tests run in C, far faster than a regex."""
+    return ("  " in s or "\n" in s or "\t" in s or "\r" in s or "\xa0" in s
+            or s[:1].isspace() or s[-1:].isspace())
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored; the message says which field and why."""
+
+
+@dataclass(slots=True)
+class HFInfo:
+    """What Hugging Face Daily Papers says of a paper (kept apart from local votes)."""
+
+    upvotes: int = 0
+    num_comments: int | None = None
+    submitter: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] | None = None
+    github_repo: str | None = None
+    project_page: str | None = None
+    published_at: str | None = None
+    submitted_daily_at: str | None = None
+    organization: str | None = None
+
+
+@dataclass(slots=True)
+class PaperRecord:
+    """One paper as one source saw it. Only id, title and abstract are required."""
+
+    id: str
+    title: str
+    abstract: str
+    source: str
+    authors: list[str] | None = None
+    categories: list[str] | None = None  # primary first
+    submitted: str | None = None  # ISO date of v1
+    updated: str | None = None  # ISO date of the latest version
+    announced: str | None = None  # ISO date arXiv announced it (first listing)
+    version: int | None = None
+    versions: list[dict[str, Any]] | None = None  # [{"version": 1, "date": "2024-01-02"}, ...]
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    links: dict[str, str] = field(default_factory=dict)  # abs, pdf, code, project
+    announce_type: str | None = None  # rss: new | cross | replace | replace-cross
+    hf: HFInfo | None = None
+    raw: Any = None  # the source's own record, kept as provenance (JSON-able)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Positional rebuild: pickles several times faster than the slots default, which
+        # matters when bulk import hands parsed batches between processes.
+        return (PaperRecord, tuple(getattr(self, f) for f in _FIELD_NAMES))
+
+    def content_fields(self) -> dict[str, Any]:
+        """The paper's own metadata fields (no source bookkeeping)."""
+        skip = {"source", "hf", "raw", "announce_type"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(PaperRecord))
+
+
+def clean_text(value: Any) -> str | None:
+    """Collapse whitespace (arXiv wraps titles and abstracts at fixed width); '' -> None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"expected text, got {type(value).__name__}")
+    if not _unclean(value):  # the common case, checked in C without building a word list
+        return value or None
+    s = " ".join(value.split())
+    return s or None
+
+
+def iso_date(value: Any, what: str = "date") -> str | None:
+    """Accept YYYY-MM-DD, an ISO timestamp or an RFC 2822 date; return YYYY-MM-DD."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"{what}: expected a date string, got {type(value).__name__}")
+    s = value.strip()
+    if _DATE.match(s):
+        try:
+            dt.date.fromisoformat(s)
+        except ValueError as e:
+            raise RecordError(f"{what}: {s!r} is not a valid date") from e
+        return s
+    try:
+        return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(s).date().isoformat()
+    except (TypeError, ValueError, IndexError) as e:
+        raise RecordError(f"{what}: {s!r} is not a date (expected YYYY-MM-DD)") from e
+
+
+def validate(rec: PaperRecord) -> PaperRecord:
+    """Normalise a record in place and raise RecordError naming the first bad field."""
+    if not isinstance(rec.id, str) or not rec.id.strip():
+        raise RecordError("id: missing")
+    try:
+        arxiv_id, version = parse_arxiv_id(rec.id)
+    except InvalidId:
+        try:
+            rec.id = normalize_paper_id(rec.id)
+        except InvalidId as e:
+            raise RecordError(f"id: {e}") from None
+    else:
+        rec.id = arxiv_id
+        if rec.version is None:
+            rec.version = version
+    title = clean_text(rec.title) if isinstance(rec.title, str) else None
+    if not title:
+        raise RecordError("title: missing or empty")
+    abstract = clean_text(rec.abstract) if isinstance(rec.abstract, str) else None
+    if not abstract:
+        raise RecordError("abstract: missing or empty")
+    rec.title, rec.abstract = title, abstract
+    if rec.authors is not None:
+        if not isinstance(rec.authors, list) or not set(map(type, rec.authors)) <= {str}:
+            raise RecordError("authors: expected a list of names")
+        # One check over all names at once; clean name by name only when something is off.
+        if "" in rec.authors or _unclean(" ".join(rec.authors)):
+            names = (" ".join(a.split()) for a in rec.authors)
+            rec.authors = [a for a in names if a] or None
+        rec.authors = rec.authors or None
+    if rec.categories is not None:
+        if not isinstance(rec.categories, list) or not set(map(type, rec.categories)) <= {str}:
+            raise RecordError("categories: expected a list of category names")
+        rec.categories = list(dict.fromkeys(c.strip() for c in rec.categories if c.strip())) or None
+    rec.submitted = iso_date(rec.submitted, "submitted")
+    rec.updated = iso_date(rec.updated, "updated")
+    rec.announced = iso_date(rec.announced, "announced")
+    if rec.version is not None and (not isinstance(rec.version, int) or rec.version < 1):
+        raise RecordError(f"version: expected a positive integer, got {rec.version!r}")
+    for name in ("comment", "journal_ref", "doi", "license"):
+        setattr(rec, name, clean_text(getattr(rec, name)))
+    return rec

@@ -1,0 +1,134 @@
+"""The current database schema (SQLAlchemy Core). Migrations in `migrations/` produce it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# One row a paper: the merged view of every source. JSON lists/objects are stored as text so
+# both backends read them the same way; `seq` is a change sequence that derived indexes follow.
+papers = Table(
+    "papers",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("abstract", Text, nullable=False),
+    Column("authors", Text),  # JSON list, in order
+    Column("categories", Text),  # JSON list, primary first
+    Column("primary_category", Text),
+    Column("submitted", Text),  # ISO dates
+    Column("updated", Text),
+    Column("announced", Text),
+    Column("version", Integer),
+    Column("versions", Text),  # JSON list of {"version", "date"}
+    Column("comment", Text),
+    Column("journal_ref", Text),
+    Column("doi", Text),
+    Column("license", Text),
+    Column("links", Text),  # JSON object: abs, pdf, code, project
+    Column("priority", Integer, nullable=False),  # of the source that last set the fields
+    Column("created_at", Text, nullable=False),
+    Column("modified_at", Text, nullable=False),
+    Index("ix_papers_seq", "seq"),
+    Index("ix_papers_announced", "announced"),
+    Index("ix_papers_primary_category", "primary_category"),
+)
+
+# Lookup tables derived from papers.authors / papers.categories (see index/lookups.py): they
+# are caught up by `seq` after each import, so the bulk write path stays one table wide.
+paper_authors = Table(
+    "paper_authors",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name_key", Text, nullable=False),  # lower-cased, spaces collapsed: the author key
+    PrimaryKeyConstraint("paper_id", "position"),
+    Index("ix_paper_authors_name_key", "name_key", "paper_id"),
+    sqlite_with_rowid=False,
+)
+
+paper_categories = Table(
+    "paper_categories",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("category", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("paper_id", "category"),
+    Index("ix_paper_categories_category", "category", "paper_id"),
+    sqlite_with_rowid=False,
+)
+
+# Provenance: what each source said of a paper, and when it said it first and last.
+paper_sources = Table(
+    "paper_sources",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("version", Integer),
+    Column("first_seen", Text, nullable=False),
+    Column("changed_at", Text, nullable=False),  # when its data last changed
+    Column("data", Text, nullable=False),  # JSON: the fields this source gave
+    PrimaryKeyConstraint("paper_id", "source"),
+    sqlite_with_rowid=False,
+)
+
+# Hugging Face Daily Papers' view, kept apart from local votes.
+hf_papers = Table(
+    "hf_papers",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("upvotes", Integer, nullable=False),
+    Column("num_comments", Integer),
+    Column("submitter", Text),
+    Column("ai_summary", Text),
+    Column("ai_keywords", Text),  # JSON list
+    Column("github_repo", Text),
+    Column("project_page", Text),
+    Column("published_at", Text),
+    Column("submitted_daily_at", Text),
+    Column("organization", Text),
+    Column("fetched_at", Text, nullable=False),
+)
+
+# Resumable work: import checkpoints, harvest watermarks, index positions.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),  # JSON
+    Column("updated_at", Text, nullable=False),
+)
+
+# Claims extracted from abstracts (issue: efficiency claims), versioned with the paper.
+paper_claims = Table(
+    "paper_claims",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("paper_version", Integer),
+    Column("extractor_version", Integer, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("low", Float),
+    Column("high", Float),
+    Column("unit", Text, nullable=False),
+    Column("what", Text),
+    Column("text", Text, nullable=False),
+    Column("start", Integer),
+    Column("end", Integer),
+    PrimaryKeyConstraint("paper_id", "position"),
+    Index("ix_paper_claims_kind_value", "kind", "value"),
+)
