@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -131,4 +132,88 @@ paper_claims = Table(
     Column("end", Integer),
     PrimaryKeyConstraint("paper_id", "position"),
     Index("ix_paper_claims_kind_value", "kind", "value"),
+)
+
+# Sentence vectors of title + abstract: the source of truth for every ANN index (derived).
+paper_vectors = Table(
+    "paper_vectors",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("model_id", Text, nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("vec", LargeBinary, nullable=False),  # float16, little-endian, L2-normalised
+    Column("text_hash", Text, nullable=False),  # of the embedded text: re-embed when it changes
+    Column("seq", BigInteger, nullable=False),  # the paper's seq when embedded
+    Column("embedded_at", Text, nullable=False),
+    Index("ix_paper_vectors_model_seq", "model_id", "seq"),
+)
+
+# Accounts, sessions, votes and libraries (web app).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", Text, nullable=False, unique=True),  # stored lower-cased
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("display_name", Text),
+    Column("created_at", Text, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),  # sha256 of the cookie value
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("last_used_at", Text),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", Text, nullable=False),
+    PrimaryKeyConstraint("user_id", "paper_id"),
+    Index("ix_votes_paper", "paper_id"),
+    Index("ix_votes_created", "created_at"),
+)
+
+library = Table(
+    "library",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("tags", Text),  # JSON list
+    Column("created_at", Text, nullable=False),
+    PrimaryKeyConstraint("user_id", "paper_id"),
+)
+
+not_interested = Table(
+    "not_interested",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", Text, nullable=False),
+    PrimaryKeyConstraint("user_id", "paper_id"),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False),  # "email:..." or "ip:..."
+    Column("at", Text, nullable=False),
+    Index("ix_login_attempts_key_at", "key", "at"),
 )

