@@ -7,6 +7,7 @@ import typer
 from paperfeed import __version__
 from paperfeed.cli.common import state
 from paperfeed.cli.demo_cmd import demo_command
+from paperfeed.cli.fetch_cmd import fetch_app, harvest_app
 from paperfeed.cli.import_cmd import import_command
 from paperfeed.cli.show_cmd import export_command, list_command, show_command, stats_command
 
@@ -47,6 +48,8 @@ app.command("show")(show_command)
 app.command("list")(list_command)
 app.command("export")(export_command)
 app.command("demo")(demo_command)
+app.add_typer(harvest_app, name="harvest")
+app.add_typer(fetch_app, name="fetch")
 
 
 def main() -> None:
