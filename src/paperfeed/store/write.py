@@ -61,12 +61,21 @@ def _insert_many(conn: Connection, table: str, cols: Sequence[str], rows: list[t
 
 
 def _fetch(conn: Connection, sql: str, ids: list[str], *, rows: bool = True) -> list[Any]:
-    """Run `sql` with `{ids}` expanded to chunks of driver placeholders; collect the rows."""
+    """Run `sql` with `{ids}` standing for the id list; collect the rows.
+
+    SQLite gets chunks of `?` placeholders; PostgreSQL gets `= ANY(array)`, whose plan stays an
+    index lookup even when a prepared statement's generic plan was made on a small table.
+    """
     out: list[Any] = []
-    ph = _ph(conn)
-    for i in range(0, len(ids), _CHUNK):
-        chunk = tuple(ids[i : i + _CHUNK])
-        result = conn.exec_driver_sql(sql.format(ids=", ".join([ph] * len(chunk))), chunk)
+    pg = conn.dialect.name == "postgresql"
+    for i in range(0, len(ids), 10 * _CHUNK if pg else _CHUNK):
+        chunk = ids[i : i + (10 * _CHUNK if pg else _CHUNK)]
+        if pg:
+            query = sql.replace(" IN ({ids})", " = ANY(%s)")
+            result = conn.exec_driver_sql(query, (chunk,))
+        else:
+            result = conn.exec_driver_sql(sql.format(ids=", ".join(["?"] * len(chunk))),
+                                          tuple(chunk))
         if rows:
             out.extend(result.mappings().all())
     return out
