@@ -6,6 +6,7 @@ import typer
 
 from paperfeed import __version__
 from paperfeed.cli.common import state
+from paperfeed.cli.config_cmd import config_command
 from paperfeed.cli.demo_cmd import demo_command
 from paperfeed.cli.fetch_cmd import fetch_app, harvest_app
 from paperfeed.cli.import_cmd import import_command
@@ -48,6 +49,7 @@ app.command("show")(show_command)
 app.command("list")(list_command)
 app.command("export")(export_command)
 app.command("demo")(demo_command)
+app.command("config")(config_command)
 app.add_typer(harvest_app, name="harvest")
 app.add_typer(fetch_app, name="fetch")
 
