@@ -79,12 +79,12 @@ def fetch_rss(
     engine = state.engine()
     with arxiv_client(engine) as client:
         try:
-            records = fetch_announcements(client, categories,
-                                          setting("PAPERFEED_ARXIV_RSS_URL") or "")
+            records, bad = fetch_announcements(client, categories,
+                                               setting("PAPERFEED_ARXIV_RSS_URL") or "")
         except (SourceError, ValueError) as e:
             fail(str(e))
             return
-    report = store_records(engine, records)
+    report = store_records(engine, records, FetchReport(bad=bad))
     refresh_lookups(engine)
     _summary(f"rss {' '.join(categories)}", report)
 
@@ -107,12 +107,12 @@ def fetch_hf(
     interval = float_setting("PAPERFEED_HF_MIN_INTERVAL")
     with PoliteClient(interval) as client:
         try:
-            records = HFDailyPapers(client, setting("PAPERFEED_HF_URL") or "").fetch(
+            records, bad = HFDailyPapers(client, setting("PAPERFEED_HF_URL") or "").fetch(
                 date=date, week=week, month=month)
         except (SourceError, ValueError) as e:
             fail(str(e))
             return
-    report = store_records(engine, records)
+    report = store_records(engine, records, FetchReport(bad=bad))
     refresh_lookups(engine)
     _summary("hugging face daily papers", report)
 
