@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import typer.main
+from support.paths import ROOT
 
 from paperfeed.cli import app
 from paperfeed.config import SETTINGS
-from support.paths import ROOT
 
 
 def test_every_setting_is_documented() -> None:
