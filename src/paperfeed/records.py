@@ -159,7 +159,10 @@ def validate(rec: PaperRecord) -> PaperRecord:
     if rec.categories is not None:
         if not isinstance(rec.categories, list) or not set(map(type, rec.categories)) <= {str}:
             raise RecordError("categories: expected a list of category names")
-        rec.categories = list(dict.fromkeys(c.strip() for c in rec.categories if c.strip())) or None
+        cats = rec.categories
+        if "" in cats or _unclean(" ".join(cats)):
+            cats = [c.strip() for c in cats if c.strip()]
+        rec.categories = list(dict.fromkeys(cats)) if len(cats) > 1 else (cats or None)
     rec.submitted = iso_date(rec.submitted, "submitted")
     rec.updated = iso_date(rec.updated, "updated")
     rec.announced = iso_date(rec.announced, "announced")
