@@ -93,8 +93,16 @@ def echo_json(data: object) -> None:
 
 
 def refresh_lookups(engine: Engine) -> None:
-    """Catch the derived author/category tables up with the papers just written."""
+    """Catch the derived tables (authors, categories, claims) up with the papers just written."""
+    from paperfeed.index.claims import catch_up_claims, pending_claims
     from paperfeed.index.lookups import catch_up_lookups
 
     with err.status("updating author and category lookups..."):
         catch_up_lookups(engine)
+    todo = pending_claims(engine)
+    if todo > 1000:
+        with count_progress() as bar:
+            task = bar.add_task("extract claims", total=todo, rate="")
+            catch_up_claims(engine, progress=lambda n: bar.update(task, completed=n))
+    else:
+        catch_up_claims(engine)

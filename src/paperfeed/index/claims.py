@@ -1,0 +1,67 @@
+"""Claims extracted from abstracts: a derived table, caught up by `seq` like the other indexes.
+
+Each paper's claims are replaced whenever the paper changes (a new version re-extracts), and
+everything is re-extracted when the extractor's rules change (EXTRACTOR_VERSION).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine, text
+
+from paperfeed.claims import EXTRACTOR_VERSION, extract_claims
+from paperfeed.store.checkpoints import get_checkpoint, set_checkpoint
+from paperfeed.store.db import write_tx
+
+KEY = "index:claims"
+BATCH = 5_000
+COLS = ("paper_id", "position", "paper_version", "extractor_version", "kind", "value", "low",
+        "high", "unit", "what", "text", "start", "end")
+
+
+def pending_claims(engine: Engine) -> int:
+    """Papers whose claims are not extracted yet (by this extractor version)."""
+    with engine.connect() as conn:
+        mark = _mark(get_checkpoint(conn, KEY))
+        return int(conn.execute(text("SELECT COUNT(*) FROM papers WHERE seq > :m"),
+                                {"m": mark}).scalar_one())
+
+
+def _mark(state: dict | None) -> int:  # type: ignore[type-arg]
+    if not state or state.get("extractor") != EXTRACTOR_VERSION:
+        return 0  # new rules: extract everything again
+    return int(state.get("seq", 0))
+
+
+def catch_up_claims(engine: Engine, batch: int = BATCH,
+                    progress: Callable[[int], None] | None = None) -> int:
+    """Extract claims of every paper changed since the last run; return papers processed."""
+    done = 0
+    while True:
+        with write_tx(engine) as conn:
+            mark = _mark(get_checkpoint(conn, KEY))
+            rows = conn.execute(
+                text("SELECT id, seq, version, abstract FROM papers WHERE seq > :m "
+                     "ORDER BY seq LIMIT :n"), {"m": mark, "n": batch}).all()
+            if not rows:
+                if mark == 0:  # nothing stored at all, but record the extractor version
+                    set_checkpoint(conn, KEY, {"seq": 0, "extractor": EXTRACTOR_VERSION})
+                return done
+            ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            conn.exec_driver_sql(f"DELETE FROM paper_claims WHERE paper_id = {ph}",
+                                 [(r.id,) for r in rows])
+            out = []
+            for r in rows:
+                for n, c in enumerate(extract_claims(r.abstract)):
+                    out.append((r.id, n, r.version, EXTRACTOR_VERSION, c.kind, float(c.value),
+                                c.low, c.high, c.unit, c.what, c.text, c.start, c.end))
+            if out:
+                cols = ", ".join(f'"{c}"' for c in COLS)
+                conn.exec_driver_sql(
+                    f"INSERT INTO paper_claims ({cols}) VALUES ({', '.join([ph] * len(COLS))})",
+                    out)
+            set_checkpoint(conn, KEY, {"seq": rows[-1].seq, "extractor": EXTRACTOR_VERSION})
+        done += len(rows)
+        if progress:
+            progress(done)
