@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from paperfeed import __version__
+from paperfeed.cli.claims_cmd import claims_app
 from paperfeed.cli.common import state
 from paperfeed.cli.config_cmd import config_command
 from paperfeed.cli.demo_cmd import demo_command
@@ -50,6 +51,7 @@ app.command("list")(list_command)
 app.command("export")(export_command)
 app.command("demo")(demo_command)
 app.command("config")(config_command)
+app.add_typer(claims_app, name="claims")
 app.add_typer(harvest_app, name="harvest")
 app.add_typer(fetch_app, name="fetch")
 

@@ -1,0 +1,427 @@
+"""Extract an abstract's quantitative claims about its own result.
+
+Pipeline: flatten LaTeX/unicode (normalize.py) -> find numbers with units and merge ranges
+(numbers.py) -> for each number, decide from its sentence whether it states this paper's result
+and which kind of claim it is (cue lexicons in lexicon.py) -> map the span back to the original.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+from paperfeed.claims import lexicon as lx
+from paperfeed.claims.normalize import normalize
+from paperfeed.claims.numbers import WA_RX, Num, find_numbers
+
+EXTRACTOR_VERSION = 1
+
+KINDS = ("speedup", "memory", "compression", "compute", "precision", "quality", "scale", "cost")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One quantitative claim; `text` is abstract[start:end]."""
+
+    kind: str
+    value: float
+    unit: str
+    what: str
+    text: str
+    low: float | None = None
+    high: float | None = None
+    start: int = 0
+    end: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "value": _num(self.value), "unit": self.unit,
+                             "what": self.what, "text": self.text}
+        if self.low is not None and self.high is not None:
+            d["low"] = _num(self.low)
+            d["high"] = _num(self.high)
+        d["start"] = self.start
+        d["end"] = self.end
+        return d
+
+
+def _num(v: float) -> float | int:
+    return int(v) if float(v).is_integer() and abs(v) < 1e18 else v
+
+
+_SENT_RX = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])|\n\s*\n")
+_ABBREV_RX = re.compile(r"(?:\b(?:e\.g|i\.e|vs|et al|Fig|Eq|approx|resp|cf|etc|Sec|No)\.)$")
+_CLAUSE_BEFORE = re.compile(r"[,;:)\]]|\b(?:while|whereas|but)\b", re.I)
+_CLAUSE_AFTER = re.compile(r"[,;:()\[\]]|\.(?!\d)|\b(?:and|while|whereas|but|compared|than|"
+                           r"relative|versus|vs)\b|\s[~$+<>]?\d", re.I)
+# An "on X" / "for X" phrase right after a number names the setting, not the measured thing.
+_SETTING_AFTER = re.compile(r"^\s*(?:on|for|in|across|over|under|at|within|when|among)\b", re.I)
+_PREFIX_RX = re.compile(
+    r"(?:\b(?:up to|more than|over|at least|approximately|about|around|nearly|almost|roughly|"
+    r"only|just|under|within|as (?:fast|low|high|little|few|much) as|less than|fewer than|"
+    r"by(?: up to| over| more than| at least| about| approximately| nearly| roughly)?)\s*"
+    r"|[~<>+]\s*)+$",
+    re.I,
+)
+_UNIT_LABEL = {
+    "pct": "%", "pts": "points", "mult": "x", "bits": "bits", "params": "params",
+    "tokens": "tokens", "usd": "usd", "fps": "fps",
+}
+_TIME_UNITS = {
+    "ms": "ms", "millisecond": "ms", "milliseconds": "ms", "us": "us", "microsecond": "us",
+    "microseconds": "us", "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "day": "days", "days": "days", "week": "weeks", "weeks": "weeks",
+}
+_LATENCY_CUE = re.compile(r"latency|latencies|delay|inference|run-?time|speed|fast|real-time|encod|"
+                          r"decod|per (?:image|frame|step|token|sample|query|iteration)|"
+                          r"time to first token|TTFT|wall-?clock|response time|process", re.I)
+_COST_TIME_BEFORE = re.compile(
+    r"\b(?:in|within|under|only|just|less than|about|approximately|around|~|takes?|taking|"
+    r"requires?|requiring|budget of|training of|costs?|trained (?:in|for)|train in)\s*$", re.I)
+_COST_TIME_AFTER = re.compile(r"^\s*(?:per\b|of (?:training|compute|computation|GPU)|on (?:a|one|"
+                              r"\d+|an?) (?:single )?(?:GPU|CPU|A100|H100|V100|TPU)|"
+                              r"(?:of )?(?:training|compute)\b)", re.I)
+_MEMORY_BEFORE = re.compile(r"\b(?:single|only|just|within|under|less than|fits?|fitting|"
+                            r"requires?|requiring|consum\w*|footprint|peak|memory of|uses?|"
+                            r"using only|consumer)\b[^.;]{0,25}$", re.I)
+_BASE_LIST_RX = re.compile(r"[^;.()\d]{0,40}(?:,|\band\b|\bor\b)\s*(?:the\s+)?$", re.I)
+_BY_END = re.compile(r"\bby\s*(?:up to|over|more than|at least|about|approximately|around|"
+                     r"nearly|roughly|an average of|on average|~|\+)?\s*$", re.I)
+_STAT_SUBJECT = re.compile(r"^\s*(?:only |about |over |nearly |almost |approximately |roughly |"
+                           r"just |more than |less than |~)?$", re.I)
+_RESULT_VERB = re.compile(r"\b(?:achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|record\w*)\b"
+                          r"[^,;]{0,30}$", re.I)
+_POINT_GAIN = re.compile(r"^\s*(?:absolute\s+)?(?:gain|improvement|increase|boost|lead|margin|"
+                         r"drop|reduction)", re.I)
+_BASELINE_SUBJECT = re.compile(r"\s*(?:the |a |existing |strong |these |such )?baselines?\b",
+                               re.I)
+_HARDWARE_RX = re.compile(r"\b(?:[AHV]100|A6000|RTX|\d{4} ?Ti|GPUs|TPUs|nodes|cards)\b")
+_TOKENS_CONTEXT = re.compile(r"context|window|sequence length|long-?context", re.I)
+_TIME_AFTER_BAD = re.compile(r"^\s*(?:of\b|old\b|ago\b|after\b|before\b|post\b|follow)", re.I)
+_MULT_AFTER_BAD = re.compile(r"^\s*(?:more (?:data|samples|parameters|examples)|larger (?:data|"
+                             r"model)|the (?:size|number))", re.I)
+
+
+_DIGIT_RX = re.compile(r"\d")
+_METRIC_LINK_RX = re.compile(r"(?:of|=|:|is|reach\w*|achieves?|to)\s*$")
+
+
+def _sentences(text: str) -> list[int]:
+    """Start offsets of the sentences of `text`."""
+    starts = [0]
+    for m in _SENT_RX.finditer(text):
+        if _ABBREV_RX.search(text, max(0, m.start() - 8), m.start()):
+            continue
+        starts.append(m.end())
+    return starts
+
+
+class _Ctx:
+    """Per-number view of its sentence and clause."""
+
+    def __init__(self, text: str, n: Num, s_start: int, s_end: int) -> None:
+        self.text = text
+        self.sentence = text[s_start:s_end]
+        b0 = max(s_start, n.start - 80)
+        before = text[b0:n.start]
+        cuts = list(_CLAUSE_BEFORE.finditer(before))
+        self.before_start = b0 + (cuts[-1].end() if cuts else 0)
+        self.before = text[self.before_start:n.start]
+        a1 = min(s_end, n.end + 60)
+        after = text[n.end:a1]
+        cut = _CLAUSE_AFTER.search(after)
+        self.after = after[:cut.start()] if cut else after
+        self.after_raw = after
+        self.near_before = text[max(s_start, n.start - 40):n.start]
+
+
+def _nearest_kind(ctx: _Ctx, n: Num) -> tuple[str | None, int, int, str]:
+    """Kind from the nearest cue: right after the number, then before it in its clause.
+
+    Returns (kind, cue start, cue end, where) with offsets in the flattened text.
+    """
+    by_first = bool(_BY_END.search(ctx.before))   # "reduces FLOPs by 49%": the thing is before
+    m = None if _SETTING_AFTER.match(ctx.after) else lx.ANY_KIND_RX.search(ctx.after)
+    if by_first and m and m.start() > 12:
+        close = lx.ANY_KIND_RX.search(ctx.before, max(0, len(ctx.before) - 40))
+        by_first = close is not None
+    else:
+        by_first = False
+    if m and m.lastgroup and not by_first:
+        return m.lastgroup, n.end + m.start(), n.end + m.end(), "after"
+    last = None
+    for m in lx.ANY_KIND_RX.finditer(ctx.before):
+        # "memory cost", "throughput improvement": the modifier names the kind.
+        if not (last is not None and m.start() - last.end() <= 1):
+            last = m
+    if last is not None and last.lastgroup:
+        return (last.lastgroup, ctx.before_start + last.start(), ctx.before_start + last.end(),
+                "before")
+    return None, 0, 0, ""
+
+
+def _sentence_kind(ctx: _Ctx, s_start: int, n: Num) -> str | None:
+    best: tuple[int, str] | None = None
+    for m in lx.ANY_KIND_RX.finditer(ctx.sentence):
+        if not m.lastgroup:
+            continue
+        pos = s_start + m.start()
+        dist = n.start - pos if pos < n.start else pos - n.end
+        if best is None or dist < best[0]:
+            best = (dist, m.lastgroup)
+    return best[1] if best else None
+
+
+def extract_claims(abstract: str) -> list[Claim]:
+    """The quantitative claims `abstract` makes about its own result, in text order."""
+    if not abstract or not _DIGIT_RX.search(abstract):
+        return []
+    norm = normalize(abstract)
+    text = norm.text
+    cands = [n for n in find_numbers(text) if _candidate(text, n)]
+    wa = list(WA_RX.finditer(text)) if "W" in text else []
+    if not cands and not wa:
+        return []
+    starts = _sentences(text)
+    low_text = text.lower()
+    kv_paper = ("kv" in low_text or "key-value" in low_text) and bool(lx.KV_RX.search(text))
+    quant_paper = bool(lx.QUANT_CONTEXT_RX.search(text))
+    claims: list[Claim] = []
+    seen: set[tuple[str, float, float | None]] = set()
+    last: dict[int, tuple[str, str]] = {}   # sentence index -> (unit class, kind) of last claim
+    flags: dict[int, tuple[bool, bool, bool]] = {}   # sentence index -> own, background, others
+
+    def add(kind: str, n: Num, unit: str, ctx: _Ctx | None, cue: tuple[int, int, str]) -> None:
+        key = (kind, round(n.value, 6), n.low)
+        if key in seen:
+            return
+        seen.add(key)
+        start, end = n.start, n.end
+        if ctx is not None:
+            p = _PREFIX_RX.search(ctx.before, max(0, len(ctx.before) - 40))
+            if p and p.start() < len(ctx.before):
+                start = ctx.before_start + p.start()
+        what = _what(text, n, ctx, cue)
+        if cue[2] == "after" and cue[1] - end <= 40:
+            end = cue[1]
+        o_start, o_end = norm.to_original(start, end)
+        o_start, o_end = _balance_math(abstract, o_start, o_end)
+        low = n.low if n.low is not None else None
+        high = n.high if n.low is not None else None
+        claims.append(Claim(kind, n.value, unit, what, abstract[o_start:o_end], low, high,
+                            o_start, o_end))
+
+    prev_base: Num | None = None   # the last number ruled out as a baseline
+    for n in cands:
+        si = bisect_right(starts, n.start) - 1
+        s_start = starts[si]
+        s_end = starts[si + 1] if si + 1 < len(starts) else len(text)
+        ctx = _Ctx(text, n, s_start, s_end)
+        if n.baseline or lx.ARROW_AFTER_RX.match(ctx.after_raw):
+            continue
+        if (prev_base is not None and prev_base.unit_class == n.unit_class
+                and prev_base.end >= s_start
+                and _BASE_LIST_RX.match(text, prev_base.end, n.start)):
+            prev_base = n   # "(vs. 79.1% for A and 97.6% for B)": the list goes on
+            continue
+        if lx.BASELINE_BEFORE_RX.search(ctx.near_before):
+            prev_base = n
+            continue
+        if (lx.PAREN_BASELINE_RX.search(ctx.before)
+                or lx.SETTING_BEFORE_RX.search(ctx.near_before)
+                or (n.low is not None and n.low == 0)
+                or ctx.near_before.rstrip().endswith(("\u00b1", "+-", "+/-"))
+                or lx.OTHERS_REL_RX.search(ctx.before)
+                or (lx.OTHERS_CLAUSE_RX.search(ctx.before)
+                    and not lx.COMPARED_CLAUSE_RX.search(ctx.before))):
+            continue
+        if si not in flags:
+            sent = ctx.sentence
+            flags[si] = (bool(lx.SELF_RX.search(sent)),
+                         bool(lx.BACKGROUND_RX.search(sent))
+                         and not lx.STRONG_SELF_RX.search(sent),
+                         bool(lx.OTHERS_RX.search(sent))
+                         or (bool(lx.OTHERS_WEAK_RX.search(sent))
+                             and not lx.STRONG_SELF_RX.search(sent)))
+        got = _classify(n, ctx, s_start, last.get(si), kv_paper, quant_paper, flags[si])
+        if got is None:
+            continue
+        kind, unit, cue = got
+        last[si] = (n.unit_class, kind)
+        add(kind, n, unit, ctx, cue)
+    for m in wa:
+        if quant_paper:
+            w = Num(m.start(), m.end(), float(m.group("w")), "bits", "bits")
+            add("precision", w, "bits", None, (0, 0, ""))
+    claims.sort(key=lambda c: c.start)
+    return claims
+
+
+def text_of(ctx: _Ctx, n: Num) -> str:
+    return ctx.text[n.start:n.end]
+
+
+def _candidate(text: str, n: Num) -> bool:
+    """Cheap first filter: a bare number only counts after a metric name ("FID of 2.11")."""
+    if n.unit_class != "bare" or n.magnitude:
+        return True
+    return bool(_METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
+                and lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start))
+
+
+def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
+              kv_paper: bool, quant_paper: bool, flags: tuple[bool, bool, bool]
+              ) -> tuple[str, str, tuple[int, int, str]] | None:
+    uc = n.unit_class
+    sent = ctx.sentence
+    own, background, others = flags
+    if _BASELINE_SUBJECT.match(sent):
+        return None
+    kind, c0, c1, where = _nearest_kind(ctx, n)
+    cue = (c0, c1, where)
+
+    def inherit_or_sentence() -> str | None:
+        if prev is not None and prev[0] == uc:
+            return prev[1]
+        return _sentence_kind(ctx, s_start, n)
+
+    if uc == "mult":
+        if background or _MULT_AFTER_BAD.match(ctx.after):
+            return None
+        k = kind or inherit_or_sentence()
+        if k is None or k == "scale":
+            return None
+        if k == "compression" and kv_paper:
+            k = "memory"
+        return k, "x", cue
+    if uc == "pct":
+        if (background or not own or lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
+                or lx.SUBSET_AFTER_RX.match(ctx.after_raw)):
+            return None
+        if _STAT_SUBJECT.match(ctx.before) and ctx.after_raw.lstrip().startswith("of "):
+            return None   # "61% of the suggestions were edited": a statistic, not a result
+        k = kind or inherit_or_sentence()
+        if k is None and _RESULT_VERB.search(ctx.before):
+            k = "quality"
+        if k is None:
+            return None
+        if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):
+            return None
+        if k == "compression" and kv_paper and not re.search(r"spars|prun", ctx.after, re.I):
+            k = "memory"
+        return k, "%", cue
+    if uc == "pts":
+        if background or not own or others:
+            return None
+        if "-point" in text_of(ctx, n) and not _POINT_GAIN.match(ctx.after_raw):
+            return None
+        return "quality", "points", cue
+    if uc == "bits":
+        if background or not quant_paper or n.value > 8 or n.value <= 0:
+            return None
+        if re.match(r"^\s*per (?:pixel|sample|dimension|channel|symbol)", ctx.after_raw, re.I):
+            return None
+        return "precision", "bits", (0, 0, "")
+    if uc in ("params", "tokens"):
+        if not n.magnitude and n.value < 1e5:
+            return None
+        if (lx.DATA_CONTEXT_RX.search(ctx.before) or lx.SETUP_SCALE_RX.search(ctx.before)
+                or background):
+            return None
+        if uc == "tokens" and not (_TOKENS_CONTEXT.search(ctx.after)
+                                   or _TOKENS_CONTEXT.search(ctx.before)):
+            return None
+        if not lx.SCALE_SELF_RX.search(ctx.before) and not re.search(r"\bour\b", ctx.before,
+                                                                     re.I):
+            return None
+        return "scale", _UNIT_LABEL[uc], (0, 0, "")
+    if uc == "bare":
+        if n.magnitude and re.match(r"^\s*-?\s*context", ctx.after_raw, re.I):
+            if lx.DATA_CONTEXT_RX.search(ctx.before):
+                return None
+            return "scale", "tokens", (0, 0, "")
+        mm = lx.METRIC_NAME_RX.search(ctx.before)
+        if mm and not background and not others:
+            return "quality", mm.group("metric"), (0, 0, "")
+        return None
+    if uc == "usd":
+        if background or not own or not lx.COST_CUE_RX.search(sent):
+            return None
+        return "cost", "usd", cue
+    if uc == "bytes":
+        if background or lx.DATA_CONTEXT_RX.search(ctx.before) or _HARDWARE_RX.search(ctx.before):
+            return None
+        if not (_MEMORY_BEFORE.search(ctx.before)
+                or re.match(r"^\s*(?:of )?(?:GPU )?(?:memory|VRAM|RAM)\b", ctx.after_raw, re.I)):
+            return None
+        return "memory", n.unit, cue
+    if uc == "gpuh":
+        if background:
+            return None
+        return "cost", n.unit, cue
+    if uc == "time":
+        if background or not own or _TIME_AFTER_BAD.match(ctx.after_raw):
+            return None
+        unit = _TIME_UNITS.get(n.unit.lower(), n.unit)
+        if n.unit == "s" and n.value.is_integer() and 1900 <= n.value <= 2100:
+            return None
+        if unit in ("ms", "us", "s"):
+            if _LATENCY_CUE.search(sent):
+                return "speedup", unit, cue
+            return None
+        if unit in ("days", "weeks") and not re.search(r"GPU|train", sent):
+            return None
+        if _COST_TIME_BEFORE.search(ctx.before) or _COST_TIME_AFTER.match(ctx.after_raw):
+            return "cost", unit, cue
+        return None
+    if uc == "fps":
+        if background:
+            return None
+        return "speedup", "fps", cue
+    if uc == "metric":
+        if background:
+            return None
+        if n.unit == "dB" or lx.METRIC_NAME_RX.search(ctx.before) or re.search(
+                r"MPJPE|error|distance|PSNR|accuracy|precision", sent):
+            return "quality", n.unit, cue
+        if prev is not None and prev[0] == uc:
+            return prev[1], n.unit, cue
+        return None
+    return None
+
+
+_WHAT_TRIM = re.compile(r"^(?:\s|of\b|the\b|in\b|on\b|a\b|an\b|-)+|(?:\s|\bby\b|\bof\b|\bup to\b|"
+                        r"\bmore than\b|\bover\b|\bat least\b|\bto\b|\bwith\b|\ba\b|\ban\b|"
+                        r"\bthe\b|~|\+)+$", re.I)
+
+
+def _what(text: str, n: Num, ctx: _Ctx | None, cue: tuple[int, int, str]) -> str:
+    if ctx is None:
+        return "weight/activation bits"
+    c0, c1, where = cue
+    if where == "after" and c1 - n.end <= 40:
+        phrase = text[n.end:c1]
+    elif where == "before":
+        phrase = text[c0:n.start]
+    else:
+        phrase = ctx.after if ctx.after.strip() else ctx.before
+    phrase = " ".join(phrase.split())
+    phrase = _WHAT_TRIM.sub("", phrase)
+    return phrase[:80]
+
+
+def _balance_math(s: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) so it does not cut a $...$ math span in half."""
+    span = s[start:end]
+    if (span.count("$") - span.count("\\$")) % 2 == 0:
+        return start, end
+    nxt = s.find("$", end)
+    if nxt != -1 and nxt - end <= 12:
+        return start, nxt + 1
+    prv = s.rfind("$", 0, start)
+    if prv != -1 and start - prv <= 12:
+        return prv, end
+    return start, end

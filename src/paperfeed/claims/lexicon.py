@@ -1,0 +1,153 @@
+"""Cue-word lexicons: which kind of claim a number is, and whether it is a claim at all."""
+
+from __future__ import annotations
+
+import re
+
+# Kind cues, most specific first. A cue is searched near the number (after it, then before it,
+# then anywhere in the sentence); the nearest cue wins.
+KIND_CUES: list[tuple[str, str]] = [
+    ("memory", r"memory|VRAM|KV[- ]?cache|footprint|\bRAM\b|activation storage"),
+    ("compression", r"compress\w*|bit-?rates?|sparsity|sparse|prun\w+|model size|"
+                    r"smaller models?|storage|bpp|bits per pixel|file size|"
+                    r"parameter (?:count|reduction)|(?:number of |fewer )?parameters|params"),
+    ("compute", r"FLOPs?|GFLOPs|TFLOPs|MACs|compute|computation\w*|energy|power consumption|"
+                r"tokens?|token usage|learning cost|training cost|computational cost|"
+                r"complexity|overheads?|operations|function evaluations|NFEs?|sampling steps|"
+                r"denoising steps|queries|API calls|less training|fewer training \w+|"
+                r"training (?:steps|epochs|iterations|compute|budget|FLOPs)|epochs|iterations|"
+                r"(?:token|segment|resource|API|tool|GPU) usage"),
+    ("speedup", r"speed-?ups?|speeds? up|sped up|speed|faster|accelerat\w*|latency|latencies|"
+                r"throughput|"
+                r"inference time|run-?times?|wall-?clock|time to first token|TTFT|"
+                r"convergence|training time|decoding|fps|real-time|quicker|time"),
+    ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|budget|costs?"),
+    ("quality", r"accuracy|accuracies|F1|BLEU|ROUGE[\w-]*|METEOR|CIDEr|FID|FVD|PSNR|SSIM|"
+                r"LPIPS|mAP|AP\d*|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
+                r"precision|sensitivity|specificity|"
+                r"NDCG|MRR|Hits@\d+|pass@\d+|top-?\d|success rates?|win[- ]rates?|"
+                r"perplexity|error|errors|performance|scores?|success|correlation|exact match|EM\b|"
+                r"improv\w*|outperform\w*|gains?|better|higher|surpass\w*|robustness|"
+                r"attack success|hallucinations?|benchmark|quality"),
+]
+# One alternation with a group per kind, to find the nearest cue in one pass.
+ANY_KIND_RX = re.compile(
+    r"(?<![\w-])(?=\w)(?:" + "|".join(f"(?P<{kind}>{rx})" for kind, rx in KIND_CUES)
+    + r")(?![\w-])", re.I
+)
+
+# A sentence reads as a claim about the paper's own work.
+SELF_RX = re.compile(
+    r"\b(?:we|our|ours|us|this (?:work|paper|study|method|approach|framework|model|system)|"
+    r"the proposed|proposed|results? (?:show|demonstrate|indicate|reveal)|experiments? "
+    r"(?:show|demonstrate|reveal|confirm)|achiev\w*|yield\w*|deliver\w*|attain\w*|enabl\w*|"
+    r"improv\w*|outperform\w*|surpass\w*|reduc\w*|cut\w*|sav\w*|boost\w*|accelerat\w*|"
+    r"speed\w*|retain\w*|maintain\w*|lower\w*|decreas\w*|increas\w*|exceed\w*|gains?|"
+    r"faster|fewer|less|smaller|up to|only|requires?|runs?|fits?)\b",
+    re.I,
+)
+# A sentence about other people's work or the problem, not this paper's result.
+BACKGROUND_RX = re.compile(
+    r"\b(?:existing|prior|previous|previously|conventional|traditional|typically|"
+    r"commonly|recent (?:work|studies|methods)|however|suffer\w*|bottleneck|prevalent|"
+    r"remains? (?:challenging|difficult|an open)|widely (?:used|adopted)|"
+    r"state-of-the-art (?:methods|models|systems) (?:achieve|reach|require))\b",
+    re.I,
+)
+STRONG_SELF_RX = re.compile(
+    r"\b(?:we|our|ours|this (?:work|paper|method|approach)|the proposed|proposed|"
+    r"results? (?:show|demonstrate)|experiments? (?:show|demonstrate))\b", re.I
+)
+
+# Immediately before a number: it is the baseline / starting point, not the result.
+BASELINE_BEFORE_RX = re.compile(
+    r"(?:\b(?:vs\.?|versus|compared (?:to|with)|(?:in )?comparison (?:to|with)|relative to|"
+    r"baselines?'?s?|from|"
+    r"(?:surpass\w*|outperform\w*|beat\w*|exceed\w*) the|"
+    r"(?<!more )(?<!less )(?<!greater )(?<!fewer )(?<!better )(?<!higher )(?<!lower )"
+    r"(?<!rather )than)|\bof\s+(?:the\s+)?(?:original|baseline|full[- ]\w+)\s+)"
+    r"\s*(?:the\s+)?(?:~|approximately|about|around|roughly|over|more than|nearly|almost)?"
+    r"\s*\(?\s*\$?$",
+    re.I,
+)
+# Just before a number in parentheses after a comparison: the other side's score
+# ("outperforming GPT-5 (53.1%)").
+PAREN_BASELINE_RX = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|over|compared (?:to|with)|vs\.?|"
+    r"versus|relative to)\b[^;.]{0,90}\(\s*$", re.I
+)
+# An operating point or a swept setting, not a result: "at an FMR of 0.01%", "varying d from".
+SETTING_BEFORE_RX = re.compile(
+    r"(?:\bat (?:a |an |the )?[^,;]{0,40}(?:of|=)\s*|\b(?:vary\w*|ranging|range of|sweep\w*|"
+    r"threshold of|set to|fixed at)\b[^,;]{0,30}|\(\s*[<>~]\s*)$", re.I
+)
+# In the clause before the number: it belongs to someone else ("baseline DUSt3R localizes fewer
+# than 5%", "prior approaches that reached only 24%") unless it is compared against them.
+OTHERS_CLAUSE_RX = re.compile(r"\b(?:baselines?|prior|previous|existing|competing)\b", re.I)
+OTHERS_REL_RX = re.compile(
+    r"\b(?:baselines?|prior|previous|existing|competing|methods|approaches|models|systems)\b"
+    r"[^,;]*\b(?:that|which|who)\b[^,;]*$|"
+    r"\b(?:achieves?|achieved|reach(?:es|ed)?|scores?|attain(?:s|ed)?) only\s*$", re.I
+)
+COMPARED_CLAUSE_RX = re.compile(
+    r"\b(?:by|over|(?<!more )(?<!fewer )(?<!less )(?<!greater )than|compared|outperform\w*|"
+    r"surpass\w*|beat\w*|relative|improv\w*|"
+    r"reduc\w*|of the)\b", re.I
+)
+SUBSET_AFTER_RX = re.compile(r"^\s*(?:training |labeled |labelled |annotated )?(?:data|subset|"
+                             r"split|of the data)\b|^\s*(?:confidence|credib\w*|significance)",
+                             re.I)
+# Right after a number: it is a starting point ("39% -> 72%", "39% to 72%").
+ARROW_AFTER_RX = re.compile(r"^\s*(?:->|=>)\s*")
+# Right after a percent: a share of the data or of a population, i.e. setup.
+SHARE_OF_DATA_RX = re.compile(
+    r"^\s*(?:of|of the)\s+(?:the\s+)?(?:(?!on\b|in\b|for\b|across\b|with\b|at\b)[\w-]+\s+){0,4}"
+    r"(?:data|dataset|datasets|corpus|samples|examples|"
+    r"labels?|labeled|labelled|annotations?|images|videos|participants|patients|cases|"
+    r"respondents|population|subjects|users|students|people|individuals|papers|articles|"
+    r"documents|questions|tasks|instances|time|training set|test set|the time|turns|trials|"
+    r"episodes|authors|pairs|sentences|words|runs|queries)\b",
+    re.I,
+)
+# Words that make a bare or counted number a statement of scale about our own model.
+SCALE_SELF_RX = re.compile(r"\b(?:our|only|just|with|mere|merely|compact|small|"
+                           r"lightweight|supports?|extends?|up to|scal\w+)\b", re.I)
+DATA_CONTEXT_RX = re.compile(
+    r"\b(?:trained on|pre-?trained on|corpus|corpora|dataset|data set|collected|curated|"
+    r"consisting of|comprising|contains?|containing|training data|pretraining data)\b",
+    re.I,
+)
+QUANT_CONTEXT_RX = re.compile(
+    r"(?<![a-z])(?:quantiz|quantis|bit-?width|low-?bit|precision|\bW\d{1,2}A\d{1,2}\b|binari|ternary|"
+    r"\bINT\d|\bFP\d)", re.I
+)
+METRIC_NAME_RX = re.compile(
+    r"(?<![\w-])(?P<metric>FID|FVD|IS|KID|PSNR|SSIM|LPIPS|BLEU|ROUGE(?:-\w+)?|METEOR|CIDEr|"
+    r"mAP(?:@[\d.:]+)?|AP(?:50|75)?|AUC|AUROC|AUPRC|mIoU|IoU|Dice|F1(?:[- ]score)?|"
+    r"MPJPE|PA-MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|accuracy|top-1 accuracy|"
+    r"success rate|pass@\d+|perplexity|PPL|Spearman|Pearson|RMSE|MAE|MSE|ADE|FDE|"
+    r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+)"
+    r"(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to)\s*$"
+)
+METRIC_AFTER_RX = re.compile(
+    r"^\s*(?:FID|FVD|PSNR|SSIM|LPIPS|BLEU|ROUGE(?:-\w+)?|mAP|AP|AUC|AUROC|mIoU|F1|MPJPE|"
+    r"EER|WER|CER|NDCG|MRR|top-1|accuracy|success rate|pass@\d+)\b"
+)
+
+# The number is another system's score, typically in a benchmark paper ("even the best model
+# achieves only 39.6%").
+OTHERS_RX = re.compile(
+    r"\b(?:even (?:the )?(?:best|strongest|state-of-the-art|top|leading|most advanced|frontier)|"
+    r"(?:best|top)[- ]performing (?:model|system|method|LLM|agent)s?|"
+    r"(?:evaluation|evaluating|evaluate|benchmarking) (?:of )?(?:\d+ |several |various |many )?"
+    r"(?:state-of-the-art|leading|frontier|current|existing|popular|open|proprietary)|"
+    r"(?:models|LLMs|MLLMs|VLMs|systems|agents) (?:struggle|achieve only|reach only|score only))",
+    re.I,
+)
+OTHERS_WEAK_RX = re.compile(r"\b(?:achieves?|reach(?:es)?|scores?|attains?) only\b|"
+                            r"\bonly (?:achieves?|reach(?:es)?|scores?|attains?)\b", re.I)
+SETUP_SCALE_RX = re.compile(r"\b(?:using|use|used|uses|evaluat\w*|experiments?|fine-?tun\w*|"
+                            r"benchmark\w*|models such as|including)\b", re.I)
+COST_CUE_RX = re.compile(r"cost|price|budget|spend|spent|cheap|expens|dollar|USD|per |afford",
+                         re.I)
+KV_RX = re.compile(r"KV[- ]?cache|key-value \(KV\) cache|key-value cache", re.I)

@@ -1,0 +1,142 @@
+"""Find the numbers of an abstract (with their units) in flattened text, and join ranges."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MAGNITUDE = {
+    "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9,
+    "t": 1e12, "trillion": 1e12,
+}
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?"
+TOKEN_RX = re.compile(
+    r"(?=\d)(?<![\w.@/^#])(?<![A-WYZa-wyz]-)(?<![A-Za-z]\.)"
+    r"(?P<num>" + _NUM + r")(?:\^\s*\(?(?P<pow>-?\d{1,2})\)?)?"
+    r"(?:\s*x\s*10\^\s*\(?(?P<exp>-?\d{1,2})\)?)?"
+    r"(?P<mag>\s?(?:[KMBT](?![A-Za-z0-9])|thousand\b|million\b|billion\b|trillion\b))?"
+    r"(?P<unit>"
+    r"\s?(?:%|percent\b(?!age))"
+    r"|\s?-?\s?(?:(?:percentage|absolute|abs\.|average|avg\.?)\s+points?\b|pp\b|p\.p\.|pts\b"
+    r"|points?\b(?!\s*/)|\s(?:[A-Z][\w@\-]*|mAP|mIoU)\s+points?\b)"
+    r"|[xX](?![\w])|\s[xX](?![\w])(?!\s*\d)"
+    r"|\s?times\b"
+    r"|\s?-?\s?fold\b"
+    r"|\s?-?\s?bits?\b"
+    r"|\s?[KMGT]i?B\b(?!/)"
+    r"|\s?(?:GPU|TPU|A100|H100|V100|node)[- ]?(?:hours?|hrs?|days?)\b"
+    r"|\s?(?:ms|milliseconds?|us|microseconds?|seconds?|secs?|s|min|mins|minutes?|h|hrs?"
+    r"|hours?|days?|weeks?)\b(?!-)"
+    r"|\s?(?:fps|FPS|frames per second)\b"
+    r"|\s?(?:dB|mm|cm)\b(?!\^)"
+    r"|\s?-?\s?(?:parameters?|params)\b"
+    r"|\s?-?\s?tokens?\b"
+    r"|\s?(?:USD|dollars?)\b"
+    r")?"
+)
+WA_RX = re.compile(r"(?<![A-Za-z0-9])W(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-9])")
+_RANGE_SEP = re.compile(r"\s*(?:-{1,2}|to|~|and)\s*(?:\+\s*)?")
+
+_UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [
+    ("pct", re.compile(r"%|percent", re.I)),
+    ("pts", re.compile(r"points?|pp|p\.p\.|pts")),
+    ("mult", re.compile(r"[xX]|times|fold")),
+    ("bits", re.compile(r"bits?")),
+    ("bytes", re.compile(r"[KMGT]i?B")),
+    ("gpuh", re.compile(r"(?:GPU|TPU|A100|H100|V100|node)")),
+    ("fps", re.compile(r"fps|FPS|frames")),
+    ("time", re.compile(r"ms|millisec|us|microsec|sec|s|min|h|hr|hour|day|week")),
+    ("metric", re.compile(r"dB|mm|cm")),
+    ("params", re.compile(r"param")),
+    ("tokens", re.compile(r"token")),
+    ("usd", re.compile(r"USD|dollar")),
+]
+
+
+@dataclass
+class Num:
+    """One number found in the flattened text."""
+
+    start: int          # of the number
+    end: int            # of the number and its unit
+    value: float
+    unit_class: str     # pct, pts, mult, bits, bytes, gpuh, fps, time, metric, params, ...
+    unit: str           # the unit as written
+    magnitude: bool = False
+    low: float | None = None
+    high: float | None = None
+    baseline: bool = False   # a starting point ("from X to Y", "X -> Y")
+
+
+def _value(num: str, exp: str | None, mag: str | None) -> float:
+    v = float(num.replace(",", ""))
+    if exp:
+        v *= 10.0 ** int(exp)
+    if mag:
+        v *= _MAGNITUDE[mag.strip().lower()]
+    return v
+
+
+def _unit_class(unit: str) -> str:
+    u = unit.strip(" -")
+    if "point" in u or u in ("pp", "p.p.", "pts"):
+        return "pts"
+    for name, rx in _UNIT_CLASS:
+        if rx.match(u):
+            return name
+    return "bare"
+
+
+def find_numbers(text: str) -> list[Num]:
+    """All numbers with their units, ranges merged ("1.9-2.7x", "between 2 and 3 times")."""
+    nums: list[Num] = []
+    for m in TOKEN_RX.finditer(text):
+        unit = m.group("unit") or ""
+        uclass = _unit_class(unit) if unit else "bare"
+        end = m.end()
+        # "3D", "4o", "2nd": a name or an ordinal, not a quantity.
+        if not unit and end < len(text) and text[end].isalpha() and not m.group("mag"):
+            continue
+        value = _value(m.group("num"), m.group("exp"), m.group("mag"))
+        if m.group("pow"):
+            value = value ** int(m.group("pow"))
+        if uclass == "bare" and text[max(0, m.start() - 2):m.start()].endswith(("$", "$ ")):
+            uclass, unit = "usd", "$"   # "$1" (an escaped \$ in LaTeX becomes "$")
+        nums.append(Num(m.start(), end, value, uclass, unit.strip(" -"),
+                        magnitude=bool(m.group("mag"))))
+    return _merge_ranges(text, nums)
+
+
+_FROM_RX = re.compile(r"\bfrom\s*(?:~|about|approximately|around|over|more than|nearly|almost)?"
+                      r"\s*\(?\$?$", re.I)
+_BETWEEN_RX = re.compile(r"\bbetween\s*$", re.I)
+
+
+def _merge_ranges(text: str, nums: list[Num]) -> list[Num]:
+    out: list[Num] = []
+    i = 0
+    while i < len(nums):
+        a = nums[i]
+        if i + 1 < len(nums):
+            b = nums[i + 1]
+            sep = _RANGE_SEP.fullmatch(text, a.end, b.start)
+            if sep:
+                word = sep.group().strip(" +").replace("--", "-")
+                before = text[max(0, a.start - 30):a.start]
+                same_unit = not a.unit or a.unit_class == b.unit_class
+                if _FROM_RX.search(before) and word == "to":
+                    a.baseline = True
+                elif (same_unit and b.unit_class != "bare" and a.value < b.value
+                      and (word != "and" or _BETWEEN_RX.search(before))
+                      and a.unit_class in ("bare", b.unit_class)):
+                    b.low, b.high = a.value, b.value
+                    if b.magnitude and not a.magnitude and a.unit_class == "bare":
+                        pass
+                    b.start = a.start
+                    out.append(b)
+                    i += 2
+                    continue
+        out.append(a)
+        i += 1
+    return out
