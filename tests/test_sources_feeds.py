@@ -177,7 +177,7 @@ def test_hf_fetch_params_retry_after_and_validation() -> None:
         records, _ = HFDailyPapers(c, srv.url).fetch(date="2024-10-25")
     assert len(records) == 29 and 1.0 in sleeps
     assert srv.requests[-1].path == "/api/daily_papers"
-    assert srv.requests[-1].query == {"date": "2024-10-25"}
+    assert srv.requests[-1].query == {"date": "2024-10-25", "limit": "100", "p": "0"}
     with pytest.raises(ValueError, match="week: '2024-43' is not YYYY-Www"):
         HFDailyPapers(fast_client(), "http://127.0.0.1:9").fetch(week="2024-43")
 

@@ -91,15 +91,21 @@ class PoliteClient:
             transport=transport,
         )
         self.requests_made = 0
+        self._one_at_a_time = threading.Lock()
+
+    def _send(self, url: str, params: dict[str, str] | None) -> httpx.Response:
+        """Pass the gate only once the connection is ours, so queued threads cannot bunch up."""
+        with self._one_at_a_time:
+            self.gate.wait()
+            self.requests_made += 1
+            return self._http.get(url, params=params)
 
     def get(self, url: str, params: dict[str, str] | None = None) -> httpx.Response:
         """Fetch `url`; retry transient failures; raise SourceError when it gives up."""
         attempt = 0
         while True:
-            self.gate.wait()
-            self.requests_made += 1
             try:
-                resp = self._http.get(url, params=params)
+                resp = self._send(url, params)
             except httpx.HTTPError as e:
                 reason = f"{type(e).__name__}: {e}"
                 wait = self.backoff * 2**attempt
