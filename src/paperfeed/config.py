@@ -31,6 +31,13 @@ SETTINGS: dict[str, Setting] = {s.env: s for s in (
             "seconds between arXiv requests, shared by every process on the database "
             "(arXiv's terms: at least 3)"),
     Setting("PAPERFEED_HF_MIN_INTERVAL", "0.5", "seconds between Hugging Face requests"),
+    Setting("PAPERFEED_EMBED_MODEL", "minilm",
+            "embedding model: minilm (packaged all-MiniLM-L6-v2) or st:<model name>"),
+    Setting("PAPERFEED_EMBED_RUNTIME", "onnx",
+            "runtime of the default model: onnx (int8, fast) or torch (sentence-transformers)"),
+    Setting("PAPERFEED_EMBED_THREADS", None, "threads for embedding (default: all cores)"),
+    Setting("PAPERFEED_MODEL_DIR", None,
+            "where the exported ONNX model is cached (default: the user cache dir)"),
 )}
 
 

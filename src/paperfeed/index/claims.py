@@ -7,6 +7,7 @@ everything is re-extracted when the extractor's rules change (EXTRACTOR_VERSION)
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine, text
 
@@ -28,7 +29,7 @@ def pending_claims(engine: Engine) -> int:
                                 {"m": mark}).scalar_one())
 
 
-def _mark(state: dict | None) -> int:  # type: ignore[type-arg]
+def _mark(state: dict[str, Any] | None) -> int:
     if not state or state.get("extractor") != EXTRACTOR_VERSION:
         return 0  # new rules: extract everything again
     return int(state.get("seq", 0))

@@ -52,6 +52,13 @@ def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
 
 def get_embedder(name: str) -> Embedder:
     """The embedder registered as `name`; a clear error lists the known names."""
+    if name not in _REGISTRY:
+        # Built-in models register on import; loading them lazily keeps onnxruntime and
+        # tokenizers out of processes that never embed.
+        from paperfeed.index import minilm
+
+        if name.startswith(minilm.ST_PREFIX):
+            return minilm.st_embedder(name.removeprefix(minilm.ST_PREFIX))
     try:
         return _REGISTRY[name]()
     except KeyError:
