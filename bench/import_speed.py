@@ -78,7 +78,7 @@ def main() -> None:
     n = len(rows)
     with tempfile.TemporaryDirectory() as tmp:
         _, t_raw = timed(lambda: raw_sqlite(rows, Path(tmp) / "raw.sqlite"))
-        del rows
+        rows.clear()
         res = run(str(Path(tmp) / "bench.sqlite"), args.file, n)
         size = (Path(tmp) / "bench.sqlite").stat().st_size
     print(f"papers: {n:,}")

@@ -93,12 +93,19 @@ def echo_json(data: object) -> None:
 
 
 def refresh_lookups(engine: Engine) -> None:
-    """Catch the derived tables (authors, categories, claims) up with the papers just written."""
+    """Catch the derived indexes up with the papers just written: lookups, lexical, claims.
+
+    The semantic index is left to `paperfeed index update` (embedding is slow); search keeps
+    working meanwhile, lexically for what is not embedded yet.
+    """
     from paperfeed.index.claims import catch_up_claims, pending_claims
+    from paperfeed.index.lexical import catch_up_after_import
     from paperfeed.index.lookups import catch_up_lookups
 
     with err.status("updating author and category lookups..."):
         catch_up_lookups(engine)
+    with err.status("updating the lexical search index..."):
+        catch_up_after_import(engine)
     todo = pending_claims(engine)
     if todo > 1000:
         with count_progress() as bar:

@@ -1,0 +1,230 @@
+"""Search latency at 1M papers: lexical, dense and hybrid p50/p99, memory, open time.
+
+The corpus is arxiv-102k replicated to 1M with new ids (replica r of paper i keeps i's title
+and takes the abstract and authors of another paper, so documents differ); it is imported with
+`import_file` into SQLite and indexed with `catch_up_lexical`, exactly as `paperfeed import`
+does. Dense vectors are synthetic (clustered, 384-dim, unit length) in a faiss HNSW index
+(M=32, efSearch=64): latency only, not quality. Queries are the 80 dev queries plus 200
+2-4 word title fragments; each is timed through `Searcher.search` (k=10, snippets and rows
+from the database included). The query embedder is paperfeed's "minilm" when installed (its
+time is included in dense/hybrid); otherwise the hash embedder, and the bench says so.
+
+Measurement runs in a fresh child process pinned to 2 threads, which reports its own peak
+RSS and open time. The built corpus is kept in bench/out/latency-1m/ for re-runs.
+
+    .venv/bin/python bench/search_latency.py [--papers 1000000] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+OUT = ROOT / "bench" / "out" / "latency-1m"
+DIM = 384
+
+
+def build(n: int, rebuild: bool) -> None:
+    """The 1M-paper database, its lexical index and a synthetic HNSW index, once."""
+    os.environ["PAPERFEED_INDEX_DIR"] = str(OUT / "index")
+    from paperfeed.index.lexical import catch_up_lexical, lexical_status
+    from paperfeed.ingest.files import import_file
+    from paperfeed.store import open_store
+
+    if rebuild and OUT.exists():
+        import shutil
+
+        shutil.rmtree(OUT)
+    OUT.mkdir(parents=True, exist_ok=True)
+    db = OUT / "papers.sqlite"
+    done = OUT / "built.json"
+    if done.exists() and orjson.loads(done.read_bytes()).get("papers") == n:
+        return
+    with gzip.open(DATA / "arxiv-102k.jsonl.gz", "rb") as f:
+        base = [orjson.loads(line) for line in f]
+    src = OUT / "papers.jsonl"
+    t0 = time.perf_counter()
+    with open(src, "wb") as out:
+        for i in range(n):
+            r, j = divmod(i, len(base))
+            p = dict(base[j])
+            if r:
+                other = base[(j * 7919 + r * 104729) % len(base)]
+                p = {**p, "id": f"r{r}:{p['id']}", "abstract": other["abstract"],
+                     "authors": other["authors"]}
+            out.write(orjson.dumps(p) + b"\n")
+    engine = open_store(str(db))
+    t1 = time.perf_counter()
+    import_file(engine, src)
+    t_import = time.perf_counter() - t1
+    src.unlink()
+    t1 = time.perf_counter()
+    catch_up_lexical(engine)
+    t_lex = time.perf_counter() - t1
+    st = lexical_status(engine)
+    # synthetic vectors: 2,000 clusters, unit length, in the same order as the ids
+    import faiss
+
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM papers ORDER BY seq"))]
+    rng = np.random.default_rng(7)
+    centers = rng.standard_normal((2000, DIM)).astype(np.float32)
+    t1 = time.perf_counter()
+    index = faiss.IndexHNSWFlat(DIM, 32, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 40
+    for s in range(0, len(ids), 100_000):
+        m = min(100_000, len(ids) - s)
+        x = centers[rng.integers(0, 2000, m)] + 0.6 * rng.standard_normal((m, DIM)).astype(
+            np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        index.add(x)
+    t_hnsw = time.perf_counter() - t1
+    faiss.write_index(index, str(OUT / "vectors.hnsw"))
+    (OUT / "vector_ids.txt").write_text("\n".join(ids))
+    info = {"papers": n, "write_jsonl_s": round(t1 - t0, 1), "import_s": round(t_import, 1),
+            "lexical_build_s": round(t_lex, 1), "lexical_bytes": st["bytes"],
+            "hnsw_build_s": round(t_hnsw, 1), "db_bytes": db.stat().st_size}
+    done.write_bytes(orjson.dumps(info))
+
+
+class HnswVectors:
+    """faiss HNSW behind the VectorIndex interface (search / vector / len)."""
+
+    def __init__(self, path: Path, ids_path: Path) -> None:
+        import faiss
+
+        self.index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+        self.index.hnsw.efSearch = 64
+        self.ids = ids_path.read_text().split("\n")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, qvec: np.ndarray, k: int, ids_filter: Any = None) -> list[tuple[str, float]]:
+        d, i = self.index.search(qvec.reshape(1, -1).astype(np.float32), k)
+        return [(self.ids[j], float(s)) for s, j in zip(d[0], i[0], strict=True) if j >= 0]
+
+    def vector(self, pid: str) -> np.ndarray | None:
+        return None
+
+
+def queries(n_fragments: int = 200) -> list[str]:
+    qs = []
+    for name in ("known_items_dev.jsonl", "topics_dev.jsonl"):
+        with open(DATA / name, "rb") as f:
+            qs += [orjson.loads(line)["query"] for line in f]
+    rng = random.Random(3)
+    with gzip.open(DATA / "arxiv-102k.jsonl.gz", "rb") as f:
+        titles = [orjson.loads(line)["title"] for _, line in zip(range(20_000), f, strict=False)]
+    for _ in range(n_fragments):
+        words = rng.choice(titles).split()
+        w = rng.randint(2, 4)
+        s = rng.randint(0, max(0, len(words) - w))
+        qs.append(" ".join(words[s:s + w]))
+    return qs
+
+
+def measure() -> None:
+    """Runs in the child: open everything, time each mode, print one JSON line."""
+    os.environ["PAPERFEED_INDEX_DIR"] = str(OUT / "index")
+    import faiss
+
+    faiss.omp_set_num_threads(2)
+    t0 = time.perf_counter()
+    from paperfeed.index.embed import HashEmbedder, get_embedder
+    from paperfeed.search.hybrid import Searcher
+    from paperfeed.store.db import connect
+
+    embedder: Any
+    try:
+        import paperfeed.index.minilm  # noqa: F401
+
+        embedder, which = get_embedder("minilm"), "minilm"
+    except (ImportError, ValueError, OSError, RuntimeError):
+        embedder, which = HashEmbedder(DIM), "hash (minilm not installed: embedding excluded)"
+    engine = connect(str(OUT / "papers.sqlite"))
+    embedder.embed(["warm up"], kind="query")
+    t_model = time.perf_counter() - t0
+    lexical_only = Searcher(engine, embedder=embedder, catch_up=False)
+    lexical_only.search("warm up query", k=10, mode="lexical")
+    rss_no_vectors = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t_lex = time.perf_counter() - t0 - t_model
+    vectors = HnswVectors(OUT / "vectors.hnsw", OUT / "vector_ids.txt")
+    searcher = Searcher(engine, embedder=embedder, vectors=vectors, catch_up=False)
+    searcher.search("warm up query", k=10, mode="lexical")
+    t_open = time.perf_counter() - t0
+    qs = queries()
+    out: dict[str, Any] = {"open_s": round(t_open, 2), "model_s": round(t_model, 2),
+                           "lexical_open_s": round(t_lex, 2), "embedder": which,
+                           "queries": len(qs), "rss_without_vectors_mb": round(rss_no_vectors)}
+    for mode in ("lexical", "semantic", "hybrid"):
+        for q in qs[:20]:
+            searcher.search(q, k=10, mode=mode)  # warm caches
+        times = []
+        for q in qs:
+            t = time.perf_counter()
+            searcher.search(q, k=10, mode=mode)
+            times.append((time.perf_counter() - t) * 1000)
+        out[mode] = {"p50_ms": round(float(np.percentile(times, 50)), 2),
+                     "p99_ms": round(float(np.percentile(times, 99)), 2)}
+    t = time.perf_counter()
+    for q in qs[:100]:
+        embedder.embed([q], kind="query")
+    out["embed_query_ms"] = round((time.perf_counter() - t) * 10, 2)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(orjson.dumps(out).decode())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--papers", type=int, default=1_000_000)
+    ap.add_argument("--rebuild", action="store_true", help="Build the corpus again.")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        measure()
+        return
+    if not DATA.is_dir():
+        sys.exit(f"{DATA} is missing: the shared data sets sit beside the repository")
+    t0 = time.perf_counter()
+    build(args.papers, args.rebuild)
+    info = orjson.loads((OUT / "built.json").read_bytes())
+    print(f"corpus: {info['papers']:,} papers (built/reused in {time.perf_counter() - t0:.0f} s)")
+    print(f"  import {info['import_s']} s, lexical index {info['lexical_build_s']} s "
+          f"({info['lexical_bytes'] / 1e6:,.0f} MB), synthetic HNSW {info['hnsw_build_s']} s, "
+          f"database {info['db_bytes'] / 1e6:,.0f} MB")
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2",
+           "OPENBLAS_NUM_THREADS": "2"}
+    r = subprocess.run([sys.executable, __file__, "--child"], env=env, capture_output=True,
+                       text=True, check=False)
+    if r.returncode != 0:
+        sys.exit(f"measurement failed:\n{r.stderr[-3000:]}")
+    res = orjson.loads(r.stdout.strip().splitlines()[-1])
+    print(f"query embedder: {res['embedder']} ({res['embed_query_ms']} ms per query)")
+    print(f"open: {res['open_s']} s in all (model {res['model_s']} s, lexical index + database "
+          f"{res['lexical_open_s']} s, the rest the stand-in vector index)")
+    print(f"peak RSS {res['peak_rss_mb']:,} MB; before loading the stand-in vector index "
+          f"(faiss HNSW, fp32) {res['rss_without_vectors_mb']:,} MB")
+    print(f"{res['queries']} queries, k=10, rows + snippets included")
+    print(f"  {'':10}{'p50 ms':>10}{'p99 ms':>10}")
+    for mode, name in (("lexical", "BM25"), ("semantic", "dense"), ("hybrid", "hybrid")):
+        print(f"  {name:10}{res[mode]['p50_ms']:>10}{res[mode]['p99_ms']:>10}")
+
+
+if __name__ == "__main__":
+    main()

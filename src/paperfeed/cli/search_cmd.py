@@ -1,0 +1,272 @@
+"""`paperfeed search`, `paperfeed similar` and `paperfeed index status|update|rebuild`."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from sqlalchemy import Engine, text
+
+from paperfeed.cli.common import console, count_progress, echo_json, err, fail, state
+from paperfeed.ids import InvalidId, normalize_paper_id
+
+index_app = typer.Typer(help="The search indexes (lexical and semantic): status, update, rebuild.",
+                        no_args_is_help=True)
+
+_MODEL_HELP = "Embedding model name (default: $PAPERFEED_EMBED_MODEL or minilm)."
+
+
+def _hit_json(h: Any) -> dict[str, Any]:
+    return dict(h.to_json())
+
+
+def _print_hits(result: Any, query: str) -> None:
+    if result.note:
+        err.print(f"[yellow]note:[/yellow] {escape(result.note)}", highlight=False)
+    if not result.hits:
+        console.print(f"no results for {query!r}" if query else "no results", highlight=False)
+        return
+    total = "" if result.total is None else f" of {result.total:,} matching"
+    console.print(f"[dim]{len(result.hits)} results{total} ({result.mode_used})[/dim]")
+    for n, h in enumerate(result.hits, 1):
+        console.print(f"[bold]{n}. {escape(h.title)}[/bold]", highlight=False)
+        authors = ", ".join(h.authors[:4]) + (" et al." if len(h.authors) > 4 else "")
+        cats = " ".join(h.categories[:3])
+        console.print(f"   [cyan]{h.id}[/cyan]  {h.announced or '?'}  {escape(cats)}  "
+                      f"[dim]{escape(authors)}  score {h.score:.4g}[/dim]", highlight=False)
+        if h.snippet:
+            import html
+
+            snip = escape(html.unescape(re.sub(r"</?mark>", "\x00", h.snippet)))
+            parts = snip.split("\x00")
+            snip = "".join(f"[bold yellow]{p}[/bold yellow]" if i % 2 else p
+                           for i, p in enumerate(parts))
+            console.print(f"   {snip}", highlight=False)
+
+
+def search_command(
+    query: str | None = typer.Argument(None, help="Words, \"exact phrases\", prefix* words; "
+                                       "or a whole abstract."),
+    k: int = typer.Option(10, "--k", "-k", min=1, max=1000, help="How many results."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many (pagination)."),
+    category: str | None = typer.Option(None, "--category", "-c", help="e.g. cs.CL"),
+    since: str | None = typer.Option(None, "--since", help="Announced on or after YYYY-MM-DD."),
+    until: str | None = typer.Option(None, "--until", help="Announced on or before YYYY-MM-DD."),
+    author: str | None = typer.Option(None, "--author", help="An author's name (or surname)."),
+    sort: str = typer.Option("relevance", "--sort", help="relevance or date (newest first)."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid, lexical or semantic."),
+    batch: Path | None = typer.Option(None, "--batch", help="A file with one query a line: "
+                                      "one result list a line, in order."),
+    model: str | None = typer.Option(None, "--model", help=_MODEL_HELP),
+    as_json: bool = typer.Option(False, "--json", help='Print a JSON array of {"id", "title", '
+                                 '"score", ...}, best first.'),
+) -> None:
+    """Search papers by words and meaning. Example: paperfeed search "kv cache compression"."""
+    from paperfeed.search.hybrid import Searcher
+
+    if sort not in ("relevance", "date"):
+        fail(f"--sort must be relevance or date, not {sort!r}")
+    if mode not in ("hybrid", "lexical", "semantic"):
+        fail(f"--mode must be hybrid, lexical or semantic, not {mode!r}")
+    if batch is None and query is None:
+        fail("give a QUERY, or --batch FILE with one query a line")
+    if batch is not None and not batch.is_file():
+        fail(f"no such file: {batch}")
+    engine = state.engine()
+    with err.status("catching up the search index..."):
+        searcher = Searcher(engine, model)
+    opts: dict[str, Any] = {"k": k, "offset": offset, "category": category, "since": since,
+                            "until": until, "author": author, "sort": sort, "mode": mode}
+    try:
+        if batch is not None:
+            queries = batch.read_text(encoding="utf-8").splitlines()
+            noted = False
+            for line in queries:
+                res = searcher.search(line.strip(), **opts)
+                if res.note and not noted:
+                    err.print(f"[yellow]note:[/yellow] {escape(res.note)}", highlight=False)
+                    noted = True
+                if as_json:
+                    echo_json([_hit_json(h) for h in res.hits])
+                else:
+                    console.print(f"[bold]» {escape(line.strip())}[/bold]", highlight=False)
+                    _print_hits(res, line)
+            return
+        assert query is not None
+        res = searcher.search(query, **opts)
+    except ValueError as e:
+        fail(str(e))
+        return
+    if as_json:
+        if res.note:
+            err.print(f"[yellow]note:[/yellow] {escape(res.note)}", highlight=False)
+        echo_json([_hit_json(h) for h in res.hits])
+    else:
+        _print_hits(res, query)
+
+
+def similar_command(
+    paper_id: str = typer.Argument(..., metavar="ID", help="A stored paper's id."),
+    k: int = typer.Option(10, "--k", "-k", min=1, max=1000, help="How many results."),
+    model: str | None = typer.Option(None, "--model", help=_MODEL_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array, most similar first."),
+) -> None:
+    """Papers similar to ID (by meaning; by shared words before `paperfeed index update`)."""
+    from paperfeed.search.hybrid import Searcher
+
+    try:
+        pid = normalize_paper_id(paper_id)
+    except InvalidId as e:
+        fail(str(e))
+        return
+    searcher = Searcher(state.engine(), model)
+    try:
+        res = searcher.similar(pid, k)
+    except KeyError:
+        fail(f"no paper {pid!r} in this database (try `paperfeed fetch arxiv {pid}`)", code=2)
+        return
+    if as_json:
+        if res.note:
+            err.print(f"[yellow]note:[/yellow] {escape(res.note)}", highlight=False)
+        echo_json([_hit_json(h) for h in res.hits])
+    else:
+        _print_hits(res, "")
+
+
+# --- index ---------------------------------------------------------------------------------
+
+def _vector_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT model_id, COUNT(*) AS n FROM paper_vectors GROUP BY model_id")).all()
+    return {r.model_id: int(r.n) for r in rows}
+
+
+def _lexical_update(engine: Engine, rebuild: bool) -> int:
+    from paperfeed.index.lexical import catch_up_lexical, lexical_status, rebuild_lexical
+
+    st = lexical_status(engine)
+    total = st["db_seq"] and (st["behind"] if not rebuild else _papers(engine))
+    with count_progress() as bar:
+        task = bar.add_task("lexical index", total=total or None, rate="")
+        t0 = time.perf_counter()
+
+        def progress(done: int) -> None:
+            rate = done / max(time.perf_counter() - t0, 1e-6)
+            bar.update(task, completed=done, rate=f"{rate:,.0f} papers/s")
+
+        done = (rebuild_lexical if rebuild else catch_up_lexical)(engine, progress)
+        bar.update(task, completed=done, total=total or max(done, 1))
+    return done
+
+
+def _papers(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT COUNT(*) FROM papers")).scalar_one())
+
+
+def _semantic_update(engine: Engine, model: str, rebuild: bool) -> None:
+    from paperfeed.index.embed import get_embedder
+    from paperfeed.search.hybrid import load_builtin_embedders
+
+    load_builtin_embedders()
+    try:
+        from paperfeed.index.vectors import VectorIndex, embed_missing
+    except ImportError as e:
+        fail(f"semantic indexing is not available in this install ({e}); "
+             "use --lexical-only")
+        return
+    try:
+        embedder = get_embedder(model)
+    except (ValueError, OSError, RuntimeError) as e:
+        fail(f"cannot load embedding model {model!r}: {e}")
+        return
+    with count_progress() as bar:
+        task = bar.add_task(f"embed ({model})", total=None, rate="")
+        t0 = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            rate = done / max(time.perf_counter() - t0, 1e-6)
+            bar.update(task, completed=done, total=total or 1, rate=f"{rate:,.1f} papers/s")
+
+        done = embed_missing(engine, embedder, progress=progress)
+    with err.status("updating the vector index..."):
+        vi = VectorIndex.open(engine, embedder.model_id)
+        if rebuild:
+            vi.rebuild(engine)
+        else:
+            vi.catch_up(engine)
+    console.print(f"semantic ({embedder.model_id}): {done:,} papers embedded, "
+                  f"{len(vi):,} in the vector index", highlight=False)
+
+
+@index_app.command("status")
+def index_status(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """What the search indexes hold and what is missing."""
+    from paperfeed.index.lexical import lexical_status
+
+    engine = state.engine()
+    papers = _papers(engine)
+    vectors: dict[str, Any] = {}
+    for m, n in _vector_counts(engine).items():
+        vectors[m] = {"papers": n, "missing": max(papers - n, 0)}
+        with contextlib.suppress(ImportError):
+            from paperfeed.index.status import vector_status
+
+            st = vector_status(engine, m)
+            vectors[m] = {"papers": st["embedded"], "missing": st["missing"],
+                          "stale": st["stale"]}
+    info: dict[str, Any] = {"papers": papers, "lexical": lexical_status(engine),
+                            "vectors": vectors}
+    if as_json:
+        echo_json(info)
+        return
+    lex = info["lexical"]
+    state_txt = (f"{lex['documents']:,} papers, {lex['behind']:,} behind, "
+                 f"{lex['bytes'] / 1e6:,.1f} MB" if lex["built"] else "not built")
+    console.print(f"[bold]{papers:,}[/bold] papers in the database", highlight=False)
+    console.print(f"lexical index: {state_txt}  [dim]{lex['path']}[/dim]", highlight=False)
+    if not info["vectors"]:
+        console.print("vectors: none yet (run `paperfeed index update`)")
+    for m, v in info["vectors"].items():
+        console.print(f"vectors {m}: {v['papers']:,} papers, {v['missing']:,} missing",
+                      highlight=False)
+
+
+@index_app.command("update")
+def index_update(
+    lexical_only: bool = typer.Option(False, "--lexical-only",
+                                      help="Only the lexical index (no embedding)."),
+    model: str | None = typer.Option(None, "--model", help=_MODEL_HELP),
+) -> None:
+    """Index what is new: lexical at once, then embed papers without vectors (idempotent)."""
+    from paperfeed.search.hybrid import default_model
+
+    engine = state.engine()
+    done = _lexical_update(engine, rebuild=False)
+    console.print(f"lexical: {done:,} papers indexed", highlight=False)
+    if not lexical_only:
+        _semantic_update(engine, model or default_model(), rebuild=False)
+
+
+@index_app.command("rebuild")
+def index_rebuild(
+    lexical_only: bool = typer.Option(False, "--lexical-only",
+                                      help="Only the lexical index."),
+    model: str | None = typer.Option(None, "--model", help=_MODEL_HELP),
+) -> None:
+    """Rebuild the indexes from the database (stored vectors are reused, not re-embedded)."""
+    from paperfeed.search.hybrid import default_model
+
+    engine = state.engine()
+    done = _lexical_update(engine, rebuild=True)
+    console.print(f"lexical: rebuilt with {done:,} papers", highlight=False)
+    if not lexical_only:
+        _semantic_update(engine, model or default_model(), rebuild=True)

@@ -1,0 +1,321 @@
+"""Hybrid search: BM25 (tantivy) and sentence vectors, fused by weighted reciprocal rank.
+
+A `Searcher` holds the opened indexes and the embedder, so a web app or `search --batch` loads
+the model once. Without vectors for the model (before `paperfeed index update`) it answers
+lexically and says so in `note`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import orjson
+from sqlalchemy import Engine, text
+
+from paperfeed.index.lexical import (
+    LexicalIndex,
+    LexicalIndexMissing,
+    ParsedQuery,
+    catch_up_lexical,
+    lexical_dir,
+    parse_query,
+    snippet,
+)
+
+Mode = Literal["hybrid", "lexical", "semantic"]
+Sort = Literal["relevance", "date"]
+DEFAULT_MODEL_ENV = "PAPERFEED_EMBED_MODEL"
+DEFAULT_MODEL = "minilm"
+
+# Fusion (weighted reciprocal rank), tuned on SciFact train + known_items_dev + topics_dev only.
+RRF_K = 10.0
+W_LEXICAL = 1.0
+W_SEMANTIC = 0.7
+LONG_QUERY_WORDS = 40  # a pasted abstract: lean on the vectors, keep the specific words
+W_LEXICAL_LONG = 0.5
+LONG_QUERY_TERMS = 24
+DEPTH = 100  # candidates taken from each retriever
+QUERY_CACHE = 1024  # query vectors kept
+FILTER_OVERFETCH = 10  # semantic candidates per wanted hit when filters apply
+FILTER_EXACT_MAX = 5000  # filters passing at most this many papers: exact vector search
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    score: float
+    snippet: str = ""
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    announced: str | None = None
+    lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if absent
+    semantic_rank: int | None = None  # 1-based rank in the vector list
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int | None  # papers matching lexically (None where unknown: semantic ranking)
+    mode_used: str
+    note: str | None = None
+
+
+def default_model() -> str:
+    return os.environ.get(DEFAULT_MODEL_ENV) or DEFAULT_MODEL
+
+
+def load_builtin_embedders() -> None:
+    """Register the shipped embedders (importing their module registers them)."""
+    with contextlib.suppress(ImportError):
+        import paperfeed.index.minilm  # noqa: F401
+
+
+def rrf(lists: list[tuple[list[str], float]], k: float = RRF_K) -> list[tuple[str, float]]:
+    """Weighted reciprocal-rank fusion of ranked id lists: sum of w / (k + rank)."""
+    scores: dict[str, float] = {}
+    for ids, w in lists:
+        for r, pid in enumerate(ids, 1):
+            scores[pid] = scores.get(pid, 0.0) + w / (k + r)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+class Searcher:
+    """Opened lexical and vector indexes plus the query embedder, reused across queries."""
+
+    def __init__(self, engine: Engine, model: str | None = None, embedder: Any = None,
+                 vectors: Any = None, catch_up: bool = True) -> None:
+        self.engine = engine
+        self.model = model or default_model()
+        self._embedder = embedder
+        self._vectors = vectors
+        self._semantic_note: str | None = None
+        self._semantic_tried = vectors is not None
+        # fusion settings (module defaults; the benchmark's tuning sets them per Searcher)
+        self.rrf_k, self.w_lexical, self.w_semantic = RRF_K, W_LEXICAL, W_SEMANTIC
+        self.w_lexical_long = W_LEXICAL_LONG
+        self._qcache: dict[str, np.ndarray] = {}
+        if catch_up:
+            catch_up_lexical(engine)
+        try:
+            self.lexical: LexicalIndex | None = LexicalIndex.open(engine)
+        except LexicalIndexMissing:
+            self.lexical = None
+
+    # the semantic side is loaded on first use --------------------------------------------
+
+    def _load_semantic(self) -> None:
+        self._semantic_tried = True
+        load_builtin_embedders()
+        try:
+            from paperfeed.index.embed import get_embedder
+            from paperfeed.index.vectors import VectorIndex
+        except ImportError as e:
+            self._semantic_note = f"semantic search unavailable ({e}); showing lexical results"
+            return
+        try:
+            if self._embedder is None:
+                self._embedder = get_embedder(self.model)
+            self._vectors = VectorIndex.open(self.engine, self._embedder.model_id)
+        except (ValueError, OSError, RuntimeError) as e:
+            self._semantic_note = f"semantic search unavailable ({e}); showing lexical results"
+            self._vectors = None
+
+    def semantic_ready(self) -> bool:
+        """Whether vectors exist for the model (else hybrid degrades to lexical with a note)."""
+        if not self._semantic_tried:
+            self._load_semantic()
+        if self._vectors is None or self._embedder is None:
+            return False
+        if len(self._vectors) == 0:
+            self._semantic_note = (f"no vectors for model {self.model!r} yet: run `paperfeed "
+                                   "index update`; showing lexical results")
+            return False
+        return True
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """The query's vector (recent ones are cached: pagination re-asks the same query)."""
+        assert self._embedder is not None
+        vec = self._qcache.pop(query, None)
+        if vec is None:
+            vec = np.asarray(self._embedder.embed([query], kind="query")[0], dtype=np.float32)
+        self._qcache[query] = vec
+        if len(self._qcache) > QUERY_CACHE:
+            del self._qcache[next(iter(self._qcache))]
+        return vec
+
+    # retrievers ---------------------------------------------------------------------------
+
+    def _lex(self, q: ParsedQuery, depth: int, filters: dict[str, Any], max_terms: int
+             ) -> tuple[list[str], dict[str, float], int]:
+        if self.lexical is None or q.empty:
+            return [], {}, 0
+        res = self.lexical.search(q, depth, max_terms=max_terms, **filters)
+        return [h.id for h in res.hits], {h.id: h.score for h in res.hits}, res.total
+
+    def _sem(self, qvec: np.ndarray, depth: int, filters: dict[str, Any]
+             ) -> tuple[list[str], dict[str, float]]:
+        assert self._vectors is not None
+        active = any(v for v in filters.values())
+        want = depth * FILTER_OVERFETCH if active else depth
+        allowed: list[str] | None = None
+        if active and self.lexical is not None:
+            # a selective filter: search exactly among the papers that pass it
+            _, n = self.lexical.filtered_ids(0, **filters)
+            if n <= FILTER_EXACT_MAX:
+                allowed, _ = self.lexical.filtered_ids(max(n, 1), **filters)
+        if allowed is not None:
+            pairs = self._vectors.search(qvec, depth, ids_filter=allowed)
+        else:
+            pairs = self._vectors.search(qvec, min(want, 5000))
+        if active and self.lexical is not None:
+            ok = self.lexical.allowed([p for p, _ in pairs], **filters)
+            pairs = [(p, s) for p, s in pairs if p in ok]
+        pairs = pairs[:depth]
+        return [p for p, _ in pairs], dict(pairs)
+
+    # the public entry points --------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, offset: int = 0, category: str | None = None,
+               since: str | None = None, until: str | None = None, author: str | None = None,
+               sort: Sort = "relevance", mode: Mode = "hybrid") -> SearchResult:
+        """The best `k` papers after `offset` for `query` within the filters."""
+        if sort not in ("relevance", "date"):
+            raise ValueError(f"unknown sort {sort!r}: use relevance or date")
+        if mode not in ("hybrid", "lexical", "semantic"):
+            raise ValueError(f"unknown mode {mode!r}: use hybrid, lexical or semantic")
+        if self.lexical is not None:
+            self.lexical.refresh()
+        filters: dict[str, Any] = {"category": category, "since": since, "until": until,
+                                   "author": author}
+        q = parse_query(query or "")
+        note: str | None = None
+        if self.lexical is None:
+            return SearchResult([], 0, "lexical", "no search index yet: import papers first")
+        if sort == "date" or (q.empty and not query.strip()):
+            res = self.lexical.search(q, k, offset=offset, sort="date", **filters)
+            hits = [Hit(h.id, "", h.score, lexical_rank=offset + i)
+                    for i, h in enumerate(res.hits, 1)]
+            return SearchResult(self._hydrate(hits, q), res.total, "lexical", None)
+        depth = max(DEPTH, offset + k)
+        long_query = q.words > LONG_QUERY_WORDS
+        max_terms = LONG_QUERY_TERMS if long_query else 10_000
+        use_sem = mode in ("hybrid", "semantic") and self.semantic_ready()
+        if mode != "lexical" and not use_sem:
+            note = self._semantic_note
+        lex_ids: list[str] = []
+        lex_scores: dict[str, float] = {}
+        total = 0
+        if mode != "semantic" or not use_sem:
+            lex_ids, lex_scores, total = self._lex(q, depth, filters, max_terms)
+        sem_ids: list[str] = []
+        sem_scores: dict[str, float] = {}
+        if use_sem:
+            sem_ids, sem_scores = self._sem(self.embed_query(query), depth, filters)
+        if use_sem and mode == "hybrid":
+            w_lex = self.w_lexical_long if long_query else self.w_lexical
+            fused = rrf([(lex_ids, w_lex), (sem_ids, self.w_semantic)], self.rrf_k)
+            used = "hybrid"
+        elif use_sem:
+            fused = [(p, sem_scores[p]) for p in sem_ids]
+            used = "semantic"
+        else:
+            fused = [(p, lex_scores[p]) for p in lex_ids]
+            used = "lexical"
+        lex_rank = {p: i for i, p in enumerate(lex_ids, 1)}
+        sem_rank = {p: i for i, p in enumerate(sem_ids, 1)}
+        page = fused[offset:offset + k]
+        hits = [Hit(p, "", round(float(s), 6), lexical_rank=lex_rank.get(p),
+                    semantic_rank=sem_rank.get(p)) for p, s in page]
+        return SearchResult(self._hydrate(hits, q), total if used != "semantic" else None,
+                            used, note)
+
+    def similar(self, paper_id: str, k: int = 10) -> SearchResult:
+        """Papers like `paper_id`: nearest stored vectors, else a lexical more-like-this."""
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT title, abstract FROM papers WHERE id = :id"),
+                               {"id": paper_id}).first()
+        if row is None:
+            raise KeyError(paper_id)
+        note = None
+        if self.semantic_ready():
+            assert self._vectors is not None
+            vec = self._vectors.vector(paper_id)
+            if vec is not None:
+                pairs = [(p, s) for p, s in self._vectors.search(
+                    np.asarray(vec, dtype=np.float32), k + 1) if p != paper_id][:k]
+                hits = [Hit(p, "", round(float(s), 6), semantic_rank=i)
+                        for i, (p, s) in enumerate(pairs, 1)]
+                return SearchResult(self._hydrate(hits, None), None, "semantic", None)
+            note = "this paper has no vector yet (run `paperfeed index update`): lexical match"
+        else:
+            note = self._semantic_note
+        if self.lexical is None:
+            return SearchResult([], 0, "lexical", note)
+        q = parse_query(f"{row.title} {row.title} {row.abstract}")
+        q.phrases, q.name_phrases, q.prefixes = [], [], []
+        res = self.lexical.search(q, k + 1, max_terms=LONG_QUERY_TERMS)
+        hits = [Hit(h.id, "", round(h.score, 6), lexical_rank=i)
+                for i, h in enumerate((h for h in res.hits if h.id != paper_id), 1)][:k]
+        return SearchResult(self._hydrate(hits, None), None, "lexical", note)
+
+    def months(self, query: str, category: str | None = None, since: str | None = None,
+               until: str | None = None, author: str | None = None) -> list[tuple[str, int]]:
+        """Papers per month whose text has every word of `query` (for a chart)."""
+        if self.lexical is None:
+            return []
+        return self.lexical.months(query, category=category, since=since, until=until,
+                                   author=author)
+
+    # rows from the database ---------------------------------------------------------------
+
+    def _hydrate(self, hits: list[Hit], q: ParsedQuery | None) -> list[Hit]:
+        """Fill titles, authors, dates and snippets from the database (drops deleted papers)."""
+        if not hits:
+            return hits
+        params = {f"i{n}": h.id for n, h in enumerate(hits)}
+        marks = ", ".join(f":{k}" for k in params)
+        with self.engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(text(
+                "SELECT id, title, abstract, authors, categories, announced FROM papers "
+                f"WHERE id IN ({marks})"), params)}
+        out = []
+        for h in hits:
+            r = rows.get(h.id)
+            if r is None:
+                continue
+            h.title = r.title
+            h.authors = orjson.loads(r.authors) if r.authors else []
+            h.categories = orjson.loads(r.categories) if r.categories else []
+            h.announced = r.announced
+            h.snippet = snippet(r.abstract or "", q or parse_query(""))
+            out.append(h)
+        return out
+
+
+_SEARCHERS: dict[tuple[int, str], Searcher] = {}
+
+
+def get_searcher(engine: Engine, model: str | None = None) -> Searcher:
+    """A Searcher for this engine and model, opened once per process."""
+    key = (id(engine), model or default_model())
+    s = _SEARCHERS.get(key)
+    if s is None or s.engine is not engine or not lexical_dir(engine).exists():
+        s = _SEARCHERS[key] = Searcher(engine, model)
+    return s
+
+
+def search(engine: Engine, query: str, k: int = 10, offset: int = 0,
+           category: str | None = None, since: str | None = None, until: str | None = None,
+           author: str | None = None, sort: Sort = "relevance", mode: Mode = "hybrid"
+           ) -> SearchResult:
+    """Search with the process-wide Searcher for `engine` (see Searcher.search)."""
+    return get_searcher(engine).search(query, k, offset, category, since, until, author,
+                                       sort, mode)
