@@ -8,7 +8,7 @@ DEMO_DB ?= var/demo.sqlite
 .PHONY: run test lint bench clean help
 
 help:
-	@echo "make run    load the bundled demo corpus and show it (SQLite file $(DEMO_DB))"
+	@echo "make run    load the bundled demo corpus, index it, show it and search it ($(DEMO_DB))"
 	@echo "make test   run the whole test suite (SQLite, and PostgreSQL when it is reachable)"
 	@echo "make lint   ruff + mypy"
 	@echo "make bench  benchmarks in bench/ (need ../shared/data)"
@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@mkdir -p $(dir $(DEMO_DB))
 	$(VENV)/bin/paperfeed --db $(DEMO_DB) demo
+	$(VENV)/bin/paperfeed --db $(DEMO_DB) index update
+	$(VENV)/bin/paperfeed --db $(DEMO_DB) search "efficient attention for long context" --k 5
 
 test: $(STAMP)
 	$(PY) -m pytest
