@@ -78,7 +78,7 @@ def _hash_vectors(engine: Engine) -> tuple[HashEmbedder, ExactVectors]:
 
 def test_paraphrase_of_a_title_finds_the_paper_first(corpus: Engine) -> None:
     s = Searcher(corpus)
-    res = s.search("political bias of language models when fact checking", k=5)
+    res = s.search("political bias of language models when fact checking", k=5, count=True)
     assert res.mode_used == "lexical" and res.hits[0].id == "2509.15335"
     assert res.total and res.total >= 5
     top = res.hits[0]

@@ -98,7 +98,7 @@ def search_command(
                     _print_hits(res, line)
             return
         assert query is not None
-        res = searcher.search(query, **opts)
+        res = searcher.search(query, count=not as_json, **opts)
     except ValueError as e:
         fail(str(e))
         return

@@ -153,12 +153,13 @@ class Searcher:
 
     # retrievers ---------------------------------------------------------------------------
 
-    def _lex(self, q: ParsedQuery, depth: int, filters: dict[str, Any], max_terms: int
-             ) -> tuple[list[str], dict[str, float], int]:
+    def _lex(self, q: ParsedQuery, depth: int, filters: dict[str, Any], max_terms: int,
+             count: bool) -> tuple[list[str], dict[str, float], int | None]:
         if self.lexical is None or q.empty:
             return [], {}, 0
-        res = self.lexical.search(q, depth, max_terms=max_terms, **filters)
-        return [h.id for h in res.hits], {h.id: h.score for h in res.hits}, res.total
+        res = self.lexical.search(q, depth, max_terms=max_terms, count=count, **filters)
+        return ([h.id for h in res.hits], {h.id: h.score for h in res.hits},
+                res.total if count else None)
 
     def _sem(self, qvec: np.ndarray, depth: int, filters: dict[str, Any]
              ) -> tuple[list[str], dict[str, float]]:
@@ -185,8 +186,13 @@ class Searcher:
 
     def search(self, query: str, k: int = 10, offset: int = 0, category: str | None = None,
                since: str | None = None, until: str | None = None, author: str | None = None,
-               sort: Sort = "relevance", mode: Mode = "hybrid") -> SearchResult:
-        """The best `k` papers after `offset` for `query` within the filters."""
+               sort: Sort = "relevance", mode: Mode = "hybrid", count: bool = False
+               ) -> SearchResult:
+        """The best `k` papers after `offset` for `query` within the filters.
+
+        `count=True` also counts every lexical match (`total`); that costs a full pass over
+        the matches, so relevance search skips it by default (`total` is then None).
+        """
         if sort not in ("relevance", "date"):
             raise ValueError(f"unknown sort {sort!r}: use relevance or date")
         if mode not in ("hybrid", "lexical", "semantic"):
@@ -212,9 +218,9 @@ class Searcher:
             note = self._semantic_note
         lex_ids: list[str] = []
         lex_scores: dict[str, float] = {}
-        total = 0
+        total: int | None = None
         if mode != "semantic" or not use_sem:
-            lex_ids, lex_scores, total = self._lex(q, depth, filters, max_terms)
+            lex_ids, lex_scores, total = self._lex(q, depth, filters, max_terms, count)
         sem_ids: list[str] = []
         sem_scores: dict[str, float] = {}
         if use_sem:
@@ -314,8 +320,8 @@ def get_searcher(engine: Engine, model: str | None = None) -> Searcher:
 
 def search(engine: Engine, query: str, k: int = 10, offset: int = 0,
            category: str | None = None, since: str | None = None, until: str | None = None,
-           author: str | None = None, sort: Sort = "relevance", mode: Mode = "hybrid"
-           ) -> SearchResult:
+           author: str | None = None, sort: Sort = "relevance", mode: Mode = "hybrid",
+           count: bool = False) -> SearchResult:
     """Search with the process-wide Searcher for `engine` (see Searcher.search)."""
     return get_searcher(engine).search(query, k, offset, category, since, until, author,
-                                       sort, mode)
+                                       sort, mode, count)
