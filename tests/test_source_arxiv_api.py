@@ -10,8 +10,9 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support.fixture_server import FixtureServer, Reply, Request
+from support.fixture_server import FixtureServer, Reply
 from support.paths import FIXTURES
+from support.polite import assert_spaced, client
 
 from paperfeed.records import PaperRecord
 from paperfeed.sources.arxiv_api import ArxivAPI, ArxivAPIError, parse_feed
@@ -19,8 +20,6 @@ from paperfeed.sources.atom import FeedParseError
 from paperfeed.sources.http import PoliteClient, SourceError
 
 API = FIXTURES / "arxiv-api"
-INTERVAL = 0.05
-SLACK = 0.02  # arrival times jitter by a few ms under load; bunched requests miss by far more
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
 
 
@@ -56,19 +55,8 @@ def replay(path: str, query: dict[str, str]) -> Reply:
     return Reply(404, f"no recording for {query}")
 
 
-def client(**kw: object) -> PoliteClient:
-    """A client as arXiv's but with a short interval and quick backoff, for tests."""
-    kw.setdefault("max_retries", 2)
-    kw.setdefault("backoff", 0.01)
-    return PoliteClient(INTERVAL, **kw)  # type: ignore[arg-type]
 
 
-def assert_spaced(requests: list[Request]) -> None:
-    """Arrivals INTERVAL apart: exactly on average, each gap within scheduling jitter."""
-    at = [r.at for r in requests]
-    gaps = [b - a for a, b in itertools.pairwise(at)]
-    assert at[-1] - at[0] >= (len(at) - 1) * INTERVAL - SLACK, gaps
-    assert min(gaps) >= INTERVAL / 2, gaps  # requests sent without waiting come ms apart
 
 
 # --- parsing real responses ---

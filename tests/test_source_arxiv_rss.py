@@ -7,17 +7,17 @@ import re
 from collections import Counter
 
 import pytest
-from support.fixture_server import FixtureServer, Reply, Request
+from support.fixture_server import FixtureServer, Reply
 from support.paths import FIXTURES
+from support.polite import SLACK, assert_spaced, client
 
 from paperfeed.sources.arxiv_rss import feed_url, fetch_announcements, parse_announcements
 from paperfeed.sources.atom import FeedParseError
-from paperfeed.sources.http import PoliteClient, SourceError
+from paperfeed.sources.http import SourceError
 
 RSS_DIR = FIXTURES / "arxiv-rss"
 ATOM_FEED = (RSS_DIR / "atom-cs.AI-2025-08-20.xml").read_bytes()  # recorded
 RSS_FEED = (RSS_DIR / "rss-cs.AI+cs.SE-2025-08-20.xml").read_bytes()  # hand-made, see its comment
-INTERVAL, SLACK = 0.05, 0.02
 
 # What rss.arxiv.org serves on a day without announcements (weekends, holidays): no items.
 EMPTY_ATOM = b"""<?xml version='1.0' encoding='UTF-8'?>
@@ -37,18 +37,8 @@ EMPTY_RSS = b"""<?xml version='1.0' encoding='UTF-8'?>
 </channel></rss>"""
 
 
-def client(**kw: object) -> PoliteClient:
-    kw.setdefault("max_retries", 2)
-    kw.setdefault("backoff", 0.01)
-    return PoliteClient(INTERVAL, **kw)  # type: ignore[arg-type]
 
 
-def assert_spaced(requests: list[Request]) -> None:
-    """Arrivals INTERVAL apart: exactly on average, each gap within scheduling jitter."""
-    at = [r.at for r in requests]
-    gaps = [b - a for a, b in itertools.pairwise(at)]
-    assert at[-1] - at[0] >= (len(at) - 1) * INTERVAL - SLACK, gaps
-    assert min(gaps) >= INTERVAL / 2, gaps  # requests sent without waiting come ms apart
 
 
 def feeds(path: str, q: dict[str, str]) -> Reply:

@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.fixture_server import FixtureServer, Reply, Request
+from support.fixture_server import FixtureServer, Reply
 from support.paths import FIXTURES
+from support.polite import assert_spaced, client
 
 from paperfeed.ingest.records import store_records
 from paperfeed.sources import hf_daily
 from paperfeed.sources.arxiv_api import parse_feed
 from paperfeed.sources.hf_daily import HFDailyPapers, check_period, parse_daily_papers
-from paperfeed.sources.http import PoliteClient, SourceError
+from paperfeed.sources.http import SourceError
 from paperfeed.store import open_store
 from paperfeed.store.read import get_paper
 
@@ -24,21 +25,10 @@ HF_FILE = FIXTURES / "hf" / "daily_papers_2024-10-25.json"
 RAW = HF_FILE.read_bytes()
 ITEMS: list[dict[str, Any]] = json.loads(RAW)
 JSON = {"Content-Type": "application/json; charset=utf-8"}
-INTERVAL, SLACK = 0.05, 0.02
 
 
-def client(**kw: object) -> PoliteClient:
-    kw.setdefault("max_retries", 2)
-    kw.setdefault("backoff", 0.01)
-    return PoliteClient(INTERVAL, **kw)  # type: ignore[arg-type]
 
 
-def assert_spaced(requests: list[Request]) -> None:
-    """Arrivals INTERVAL apart: exactly on average, each gap within scheduling jitter."""
-    at = [r.at for r in requests]
-    gaps = [b - a for a, b in itertools.pairwise(at)]
-    assert at[-1] - at[0] >= (len(at) - 1) * INTERVAL - SLACK, gaps
-    assert min(gaps) >= INTERVAL / 2, gaps  # requests sent without waiting come ms apart
 
 
 def paged(items: list[dict[str, Any]]) -> Any:
