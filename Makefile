@@ -8,7 +8,7 @@ DEMO_DB ?= var/demo.sqlite
 .PHONY: run test lint bench clean help
 
 help:
-	@echo "make run    load the bundled demo corpus, index it, show it and search it ($(DEMO_DB))"
+	@echo "make run    load, index and serve the bundled demo corpus on http://127.0.0.1:8000"
 	@echo "make test   run the whole test suite (SQLite, and PostgreSQL when it is reachable)"
 	@echo "make lint   ruff + mypy"
 	@echo "make bench  benchmarks in bench/ (need ../shared/data)"
@@ -27,6 +27,7 @@ run: $(STAMP)
 	$(VENV)/bin/paperfeed --db $(DEMO_DB) demo
 	$(VENV)/bin/paperfeed --db $(DEMO_DB) index update
 	$(VENV)/bin/paperfeed --db $(DEMO_DB) search "efficient attention for long context" --k 5
+	$(VENV)/bin/paperfeed --db $(DEMO_DB) serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	$(PY) -m pytest

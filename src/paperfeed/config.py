@@ -36,6 +36,10 @@ SETTINGS: dict[str, Setting] = {s.env: s for s in (
     Setting("PAPERFEED_EMBED_RUNTIME", "onnx",
             "runtime of the default model: onnx (int8, fast) or torch (sentence-transformers)"),
     Setting("PAPERFEED_EMBED_THREADS", None, "threads for embedding (default: all cores)"),
+    Setting("PAPERFEED_SECRET_KEY", None,
+            "signs sessions and links; unset: a random key kept in the user data dir",
+            secret=True),
+    Setting("PAPERFEED_BASE_URL", None, "public address of the web app, for links and feeds"),
     Setting("PAPERFEED_MODEL_DIR", None,
             "where the exported ONNX model is cached (default: the user cache dir)"),
 )}

@@ -12,6 +12,7 @@ from paperfeed.cli.demo_cmd import demo_command
 from paperfeed.cli.fetch_cmd import fetch_app, harvest_app
 from paperfeed.cli.import_cmd import import_command
 from paperfeed.cli.search_cmd import index_app, search_command, similar_command
+from paperfeed.cli.serve_cmd import serve_command
 from paperfeed.cli.show_cmd import export_command, list_command, show_command, stats_command
 
 app = typer.Typer(
@@ -56,6 +57,7 @@ app.add_typer(claims_app, name="claims")
 app.command("search")(search_command)
 app.command("similar")(similar_command)
 app.add_typer(index_app, name="index")
+app.command("serve")(serve_command)
 app.add_typer(harvest_app, name="harvest")
 app.add_typer(fetch_app, name="fetch")
 

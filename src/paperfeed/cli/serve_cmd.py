@@ -1,0 +1,29 @@
+"""`paperfeed serve`: the web app and JSON API (uvicorn)."""
+
+from __future__ import annotations
+
+import typer
+
+from paperfeed.cli.common import fail, state
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: all)."),
+    port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
+) -> None:
+    """Serve the web pages, the JSON API (/api) and its documentation (/docs)."""
+    import uvicorn
+
+    from paperfeed.web.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as e:
+        fail(str(e))
+        return
+    engine = state.engine()
+    from paperfeed.web.app import create_app
+
+    typer.echo(f"paperfeed on http://{host}:{port}/  (API docs: /docs; Ctrl+C to stop)")
+    uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="warning",
+                access_log=False, proxy_headers=True)

@@ -1,0 +1,48 @@
+"""Newest papers by one author or in one category (author and category pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from paperfeed.index.lookups import author_key
+from paperfeed.rank.cards import CARD_COLS, CARD_FROM, card_from_row, mark_viewer
+
+
+def _page(conn: Connection, where: str, params: dict[str, Any], user_id: int | None,
+          limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    total = conn.execute(text(f"SELECT COUNT(*) FROM papers p WHERE {where}"), params).scalar()
+    rows = conn.execute(text(
+        f"SELECT {CARD_COLS} {CARD_FROM} WHERE {where} "
+        "ORDER BY p.announced DESC, p.id DESC LIMIT :limit OFFSET :offset"
+    ), {**params, "limit": limit, "offset": offset}).mappings()
+    return int(total or 0), mark_viewer(conn, [card_from_row(r) for r in rows], user_id)
+
+
+def author_papers(conn: Connection, name: str, user_id: int | None = None, limit: int = 30,
+                  offset: int = 0) -> dict[str, Any]:
+    """{"name", "total", "papers"}: the author's papers, newest first (name as first printed)."""
+    key = author_key(name)
+    total, cards = _page(
+        conn, "p.id IN (SELECT paper_id FROM paper_authors WHERE name_key = :k)", {"k": key},
+        user_id, limit, offset)
+    shown = next((a for c in cards for a in c["authors"] or [] if author_key(a) == key), name)
+    return {"name": shown, "key": key, "total": total, "papers": cards}
+
+
+def category_papers(conn: Connection, category: str, user_id: int | None = None,
+                    limit: int = 30, offset: int = 0) -> dict[str, Any]:
+    """{"category", "total", "papers"}: the category's papers (any position), newest first."""
+    total, cards = _page(
+        conn, "p.id IN (SELECT paper_id FROM paper_categories WHERE category = :c)",
+        {"c": category}, user_id, limit, offset)
+    return {"category": category, "total": total, "papers": cards}
+
+
+def top_categories(conn: Connection, limit: int = 40) -> list[str]:
+    """The most common primary categories (for filter suggestions)."""
+    return list(conn.execute(text(
+        "SELECT primary_category FROM papers WHERE primary_category IS NOT NULL "
+        "GROUP BY primary_category ORDER BY COUNT(*) DESC, primary_category LIMIT :n"),
+        {"n": limit}).scalars())

@@ -1,0 +1,35 @@
+"""One paper as its page and the API show it: stored fields, votes, links, the viewer's marks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from paperfeed.rank.cards import mark_viewer
+from paperfeed.store.read import get_paper
+
+
+def paper_view(conn: Connection, paper_id: str, user_id: int | None = None
+               ) -> dict[str, Any] | None:
+    """get_paper() plus vote counts, code/project links and the viewer's vote/library marks."""
+    paper = get_paper(conn, paper_id)
+    if paper is None:
+        return None
+    hf = paper.get("hf") or {}
+    links = dict(paper.get("links") or {})
+    if hf.get("github_repo"):
+        links.setdefault("code", hf["github_repo"])
+    if hf.get("project_page"):
+        links.setdefault("project", hf["project_page"])
+    paper["links"] = links
+    local = conn.execute(text("SELECT COUNT(*) FROM votes WHERE paper_id = :p"),
+                         {"p": paper_id}).scalar_one()
+    paper["local_votes"] = int(local)
+    paper["hf_upvotes"] = int(hf.get("upvotes") or 0)
+    paper["votes"] = paper["local_votes"] + paper["hf_upvotes"]
+    mark_viewer(conn, [paper], user_id)
+    paper["not_interested"] = bool(user_id is not None and conn.execute(text(
+        "SELECT 1 FROM not_interested WHERE user_id = :u AND paper_id = :p"),
+        {"u": user_id, "p": paper_id}).first())
+    return paper

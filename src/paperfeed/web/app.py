@@ -1,0 +1,49 @@
+"""The application factory: `create_app(engine)` -> FastAPI, pages + /api + /docs + static."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from paperfeed import __version__
+from paperfeed.web import account, actions, api, errors, pages
+from paperfeed.web.headers import SecurityHeaders
+from paperfeed.web.settings import WebSettings, load_settings
+
+STATIC = Path(__file__).with_name("static")
+DESCRIPTION = """Research papers from arXiv (metadata, CC0) and Hugging Face Daily Papers.
+
+Reads need no account. Votes and the library need one: send `Authorization: Bearer <token>`
+(create a token on your account page). Errors are JSON: `{"error": "...", "status": N}`;
+a bad parameter is a 422 naming it. Dates are ISO (`2026-11-23`); arXiv ids go in the path
+as they are (`/api/papers/hep-th/9901001`)."""
+
+
+def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
+    """The web app and API over `engine` (settings from the environment when not given)."""
+    app = FastAPI(title="paperfeed", version=__version__, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.engine = engine
+    app.state.settings = settings or load_settings()
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(actions.router)
+    app.include_router(account.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI, served from our own static files (no CDN)."""
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="paperfeed API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,96 @@
+"""Jinja2 templates (autoescaped) and the one function every page renders through."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from paperfeed.web.auth import ANON_COOKIE, Viewer, get_viewer
+
+TEMPLATES = Path(__file__).with_name("templates")
+EXCERPT = 300
+
+
+def paper_url(paper_id: str) -> str:
+    """/papers/<id>; old-style ids keep their slash (hep-th/9901001)."""
+    return "/papers/" + quote(paper_id, safe="/:")
+
+
+def author_url(name: str) -> str:
+    """/authors/<name>."""
+    return "/authors/" + quote(name, safe="")
+
+
+def category_url(cat: str) -> str:
+    """/categories/<category>."""
+    return "/categories/" + quote(cat, safe="")
+
+
+def excerpt(text: str | None, limit: int = EXCERPT) -> str:
+    """The first `limit` characters, cut at a word, with an ellipsis when shortened."""
+    s = " ".join((text or "").split())
+    if len(s) <= limit:
+        return s
+    cut = s.rfind(" ", 0, limit)
+    return s[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
+
+
+def long_date(iso: str | None) -> str:
+    """2026-07-01 -> Wednesday, 1 July 2026."""
+    try:
+        d = dt.date.fromisoformat((iso or "")[:10])
+    except ValueError:
+        return iso or ""
+    return f"{d:%A}, {d.day} {d:%B %Y}"
+
+
+def month_name(iso: str | None) -> str:
+    """2026-07-01 -> July 2026."""
+    try:
+        return f"{dt.date.fromisoformat((iso or '')[:10]):%B %Y}"
+    except ValueError:
+        return iso or ""
+
+
+def query_url(path: str, params: dict[str, Any], **changes: Any) -> str:
+    """`path` with the query `params` updated by `changes` (None or "" drops a parameter)."""
+    merged = {**params, **changes}
+    q = {k: v for k, v in merged.items() if v not in (None, "")}
+    return path + ("?" + urlencode(q) if q else "")
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(
+        enabled_extensions=("html", "svg"), default_for_string=True), trim_blocks=True,
+        lstrip_blocks=True, auto_reload=False)
+    env.filters.update(paper_url=paper_url, author_url=author_url, category_url=category_url,
+                       excerpt=excerpt, long_date=long_date, month_name=month_name)
+    env.globals.update(query_url=query_url)
+    return env
+
+
+ENV = _env()
+
+
+def render(request: Request, template: str, ctx: dict[str, Any], status: int = 200
+           ) -> HTMLResponse:
+    """Render a page with the viewer, CSRF token and settings in its context."""
+    try:
+        viewer = get_viewer(request)
+    except HTTPException:  # a bad API token on an HTML page: show the page, signed out
+        viewer = Viewer(None, "anonymous", "")
+    settings = request.app.state.settings
+    html = ENV.get_template(template).render(
+        request=request, viewer=viewer, user=viewer.user, csrf=viewer.csrf,
+        path=request.url.path, base_url=settings.base_url, **ctx)
+    resp = HTMLResponse(html, status_code=status)
+    if viewer.new_anon_cookie:
+        resp.set_cookie(ANON_COOKIE, viewer.new_anon_cookie, httponly=True, samesite="lax",
+                        secure=settings.https, max_age=60 * 60 * 24 * 30)
+    return resp
