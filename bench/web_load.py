@@ -81,6 +81,7 @@ async def run_case(base: str, paths: list[str], clients: int, seconds: float
                    ) -> dict[str, object]:
     """`clients` workers request `paths` in turn for `seconds`; latencies in ms."""
     lat: list[float] = []
+    reasons: list[str] = []
     errors = 0
     stop = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -93,8 +94,11 @@ async def run_case(base: str, paths: list[str], clients: int, seconds: float
                 try:
                     r = await client.get(paths[i % len(paths)])
                     ok = r.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                    why = f"HTTP {r.status_code}"
+                except httpx.HTTPError as e:
+                    ok, why = False, f"{type(e).__name__}: {e}"
+                if not ok and len(reasons) < 5:
+                    reasons.append(why)
                 lat.append((time.perf_counter() - t) * 1000)
                 errors += not ok
                 i += clients
@@ -103,7 +107,7 @@ async def run_case(base: str, paths: list[str], clients: int, seconds: float
         wall = time.perf_counter() - t0
     q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
     return {"requests": len(lat), "errors": errors, "rps": round(len(lat) / wall, 1),
-            "p50_ms": round(q[49], 1), "p99_ms": round(q[98], 1)}
+            "p50_ms": round(q[49], 1), "p99_ms": round(q[98], 1), "error_examples": reasons}
 
 
 def main() -> None:
@@ -144,7 +148,8 @@ def main() -> None:
                 r = {"case": name, "clients": clients, "target_p50_ms": TARGET_MS[name], **r}
                 results.append(r)
                 print(f"{name:7} clients={clients:3} rps={r['rps']:7} p50={r['p50_ms']:7} ms "
-                      f"p99={r['p99_ms']:7} ms errors={r['errors']}", flush=True)
+                      f"p99={r['p99_ms']:7} ms errors={r['errors']} {r['error_examples'] or ''}",
+                      flush=True)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -6,6 +6,10 @@ import typer
 
 from paperfeed.cli.common import fail, state
 
+# Longer than uvicorn's 5 s: under load a busy server otherwise closes idle keep-alive
+# connections just as clients reuse them (seen as read errors at 50 clients).
+KEEP_ALIVE_S = 30
+
 
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: all)."),
@@ -26,4 +30,4 @@ def serve_command(
 
     typer.echo(f"paperfeed on http://{host}:{port}/  (API docs: /docs; Ctrl+C to stop)")
     uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="warning",
-                access_log=False, proxy_headers=True)
+                access_log=False, proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_S)

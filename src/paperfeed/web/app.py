@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -16,6 +19,7 @@ from paperfeed.web.headers import SecurityHeaders
 from paperfeed.web.settings import WebSettings, load_settings
 
 STATIC = Path(__file__).with_name("static")
+WORKER_THREADS = 8
 DESCRIPTION = """Research papers from arXiv (metadata, CC0) and Hugging Face Daily Papers.
 
 Reads need no account. Votes and the library need one: send `Authorization: Bearer <token>`
@@ -24,10 +28,19 @@ a bad parameter is a 422 naming it. Dates are ISO (`2026-11-23`); arXiv ids go i
 as they are (`/api/papers/hep-th/9901001`)."""
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Page handlers are sync and CPU-bound under one GIL: a few threads serve more requests
+    # per second, with far shorter tails, than anyio's default 40 fighting over it.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+    yield
+
+
 def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     """The web app and API over `engine` (settings from the environment when not given)."""
     app = FastAPI(title="paperfeed", version=__version__, description=DESCRIPTION,
-                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=_lifespan)
     app.state.engine = engine
     app.state.settings = settings or load_settings()
     errors.install(app)
