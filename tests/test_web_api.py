@@ -18,7 +18,6 @@ from paperfeed.ingest.files import import_file
 from paperfeed.rank.daily import period
 from paperfeed.rank.trending import trending_scores
 from paperfeed.store.db import write_tx
-from paperfeed.web import search_adapter
 from paperfeed.web.app import create_app
 from paperfeed.web.settings import SettingsError, WebSettings, check_secret, persisted_secret
 
@@ -195,16 +194,6 @@ def test_search_page_and_api_filter_highlight_and_chart(client: TestClient) -> N
     assert [h["id"] for h in dated["hits"]] == ["2601.00005"]
     page = client.get("/search", params={"q": "attention"}).text
     assert "<mark>" in page and 'role="img"' in page and "Matching papers per month" in page
-
-
-def test_search_fallback_without_the_search_package(engine: Engine, tmp_path: Path) -> None:
-    load(engine, tmp_path, PAPERS)
-    res = search_adapter._like_search(engine, "attention", 10, 0, "cs.CL", None, None, None,
-                                      "relevance")
-    assert [h.id for h in res.hits] == ["2601.00003", "2601.00001"] and res.total == 2
-    assert "<mark>attention</mark>" in res.hits[0].snippet.lower()
-    evil = search_adapter._like_search(engine, "parsing", 10, 0, None, None, None, None, "date")
-    assert "<img" not in evil.hits[0].snippet and "&lt;img" in evil.hits[0].snippet
 
 
 def test_html_in_titles_and_abstracts_is_shown_as_text(client: TestClient) -> None:
