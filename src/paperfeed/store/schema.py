@@ -217,3 +217,22 @@ login_attempts = Table(
     Column("at", Text, nullable=False),
     Index("ix_login_attempts_key_at", "key", "at"),
 )
+
+# One row per (job, schedule slot): a worker claims a slot by inserting it, so several workers
+# on several machines never run the same slot twice; a stale heartbeat lets another take over.
+worker_jobs = Table(
+    "worker_jobs",
+    metadata,
+    Column("job", Text, nullable=False),
+    Column("run_key", Text, nullable=False),
+    Column("worker", Text, nullable=False),
+    Column("status", Text, nullable=False),  # running | done | failed
+    Column("started_at", Text, nullable=False),
+    Column("heartbeat_at", Text, nullable=False),
+    Column("finished_at", Text),
+    Column("attempts", Integer, nullable=False, server_default="1"),
+    Column("result", Text),
+    Column("error", Text),
+    PrimaryKeyConstraint("job", "run_key"),
+    Index("ix_worker_jobs_started", "started_at"),
+)
