@@ -39,3 +39,19 @@ def test_opening_a_current_database_again_is_a_no_op(db_url: str) -> None:
         versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     assert versions == [head_revision()]
     engine.dispose()
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(db_url: str) -> None:
+    """Four processes open the same empty database together: one migrates, none fails."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from paperfeed.store import open_store; "
+            "open_store(sys.argv[1]).dispose(); print('ok')")
+    procs = [subprocess.Popen([sys.executable, "-c", code, db_url], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [e[-2000:] for _, e in outs]
+    engine = open_store(db_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

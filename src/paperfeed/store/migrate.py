@@ -8,9 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# PostgreSQL advisory lock held while migrating: processes opening a new database at once
+# (several workers, web processes) take turns; the later ones find it current and do nothing.
+MIGRATE_LOCK_KEY = 0x70665F6D6967  # "pf_mig"
 
 
 def _config() -> Config:
@@ -35,7 +38,11 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration up to `revision`, each in its own transaction."""
     cfg = _config()
-    with engine.begin() as conn:
+    # SQLite: BEGIN IMMEDIATE takes the write lock before the version is read, so a second
+    # process waits and then finds the schema current (PostgreSQL: the advisory lock).
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATE_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
