@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from paperfeed.rank.claims import claims_for, mark_spans
 from paperfeed.store.merge import loads
 from paperfeed.store.read import paper_from_row
 
@@ -54,9 +55,14 @@ def load_cards(conn: Connection, ids: list[str], user_id: int | None = None
 
 def mark_viewer(conn: Connection, cards: list[dict[str, Any]], user_id: int | None
                 ) -> list[dict[str, Any]]:
-    """Add `voted`, `saved` and `tags` for the signed-in viewer (False/None when anonymous)."""
+    """Add `voted`, `saved` and `tags` for the signed-in viewer (False/None when anonymous),
+    and each paper's extracted `claims` (efficiency kinds first; one query for all cards)."""
+    claims = claims_for(conn, [c["id"] for c in cards])
     for c in cards:
         c["voted"], c["saved"], c["tags"] = False, False, []
+        c["claims"] = claims.get(c["id"], [])
+        if c["claims"]:
+            mark_spans(c.get("abstract") or "", c["claims"])
     if user_id is None or not cards:
         return cards
     marks, params = _in([c["id"] for c in cards])

@@ -7,12 +7,15 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from paperfeed.rank.cards import mark_viewer
+from paperfeed.rank.claims import highlight_abstract
 from paperfeed.store.read import get_paper
 
 
 def paper_view(conn: Connection, paper_id: str, user_id: int | None = None
                ) -> dict[str, Any] | None:
-    """get_paper() plus vote counts, code/project links and the viewer's vote/library marks."""
+    """get_paper() plus vote counts, code/project links, the viewer's vote/library marks, the
+    extracted `claims` and `abstract_html` (escaped, each claim's span in <mark class="claim">).
+    """
     paper = get_paper(conn, paper_id)
     if paper is None:
         return None
@@ -29,6 +32,7 @@ def paper_view(conn: Connection, paper_id: str, user_id: int | None = None
     paper["hf_upvotes"] = int(hf.get("upvotes") or 0)
     paper["votes"] = paper["local_votes"] + paper["hf_upvotes"]
     mark_viewer(conn, [paper], user_id)
+    paper["abstract_html"] = highlight_abstract(paper.get("abstract") or "", paper["claims"])
     paper["not_interested"] = bool(user_id is not None and conn.execute(text(
         "SELECT 1 FROM not_interested WHERE user_id = :u AND paper_id = :p"),
         {"u": user_id, "p": paper_id}).first())

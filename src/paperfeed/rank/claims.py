@@ -1,0 +1,472 @@
+"""Reads of extracted claims (the `paper_claims` index) for cards, paper pages and /claims.
+
+- `claims_for(conn, ids)`: every claim of a page of papers in one query (chips on cards);
+- `chip_label(claim)`: the compact text of a chip ("2.7\u00d7 faster", "4-bit", "-38% memory");
+- `highlight_abstract(abstract, claims)`: the abstract as HTML with each claim's span in
+  `<mark class="claim">`, escaped, never splitting LaTeX math;
+- `find_claims(conn, ClaimQuery, ...)`: the table of the Claims page, API and CSV;
+- `scatter_pairs(conn, query, x, y)`: one point per paper having both kinds (the chart).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from markupsafe import Markup, escape
+from sqlalchemy import Connection, TextClause, bindparam, text
+
+KINDS = ("speedup", "memory", "compression", "compute", "precision", "quality", "scale", "cost")
+Kind = Literal["speedup", "memory", "compression", "compute", "precision", "quality", "scale",
+               "cost"]
+ClaimSort = Literal["value_desc", "value_asc", "date_desc", "date_asc"]
+# chips on a card: efficiency first, then results, then model sizes
+PRIORITY = {k: n for n, k in enumerate(
+    ("speedup", "memory", "compression", "compute", "precision", "cost", "quality", "scale"))}
+CONTEXT = 90  # characters of the abstract shown around a span on the Claims page
+WALK_MIN = 2000  # from this many matching claims, date order walks papers newest first
+CHUNK = 500  # paper ids per IN (...) list
+
+TIMES, MINUS, DASH = "\u00d7", "\u2212", "\u2013"  # times, minus sign, en dash
+CLAIM_COLS = ('c.paper_id, c."position", c.kind, c."value", c.low, c.high, c.unit, c.what, '
+              'c."text", c."start", c."end"')
+
+
+@dataclass(frozen=True)
+class ClaimQuery:
+    """Filters of the Claims page and API; `ids` restricts to papers (from a search query)."""
+
+    kind: str | None = None
+    unit: str | None = None
+    category: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    ids: tuple[str, ...] | None = None
+
+    def needs_papers(self) -> bool:
+        """Whether the conditions read the papers table (`p`)."""
+        return bool(self.since or self.until)
+
+    def where(self, with_kind: bool = True) -> tuple[str, dict[str, Any]]:
+        """SQL conditions (on `c` = paper_claims, `p` = papers) and their parameters."""
+        conds: list[str] = []
+        params: dict[str, Any] = {}
+        if with_kind and self.kind:
+            conds.append("c.kind = :kind")
+            params["kind"] = self.kind
+        if with_kind and self.unit:
+            conds.append("c.unit = :unit")
+            params["unit"] = self.unit
+        if self.category:
+            conds.append("c.paper_id IN (SELECT paper_id FROM paper_categories "
+                         "WHERE category = :category)")
+            params["category"] = self.category
+        if self.since:
+            conds.append("p.announced >= :since")
+            params["since"] = self.since.isoformat()
+        if self.until:  # announced may carry a time: compare with the next day
+            conds.append("p.announced < :until_next")
+            params["until_next"] = (self.until + dt.timedelta(days=1)).isoformat()
+        if self.ids is not None:
+            if not self.ids:
+                conds.append("1 = 0")
+            else:
+                conds.append("c.paper_id IN :ids")
+                params["ids"] = list(self.ids)
+        return (" AND ".join(conds) or "1 = 1"), params
+
+
+def sql(statement: str, params: dict[str, Any]) -> TextClause:
+    """text(statement) with `params` bound; a list value expands (`x IN :name`)."""
+    t = text(statement).bindparams(*(bindparam(k, expanding=True) for k, v in params.items()
+                                     if isinstance(v, list | tuple)))
+    return t.bindparams(**{k: v for k, v in params.items()})
+
+
+def _num(v: Any) -> float | int | None:
+    if v is None:
+        return None
+    f = float(v)
+    return int(f) if f.is_integer() and abs(f) < 1e15 else f
+
+
+def claim_from_row(r: Any) -> dict[str, Any]:
+    """A stored claim as the API shows it (the extractor's schema, `span` for `text`)."""
+    d = {"kind": r["kind"], "value": _num(r["value"]), "low": _num(r["low"]),
+         "high": _num(r["high"]), "unit": r["unit"], "what": r["what"] or "",
+         "span": r["text"], "start": r["start"], "end": r["end"], "position": r["position"]}
+    d["label"] = chip_label(d)
+    d["shown"] = _amount(d, counted=d["unit"] in ("params", "tokens"))
+    return d
+
+
+def _order(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(claims, key=lambda c: (PRIORITY.get(c["kind"], 99), c["position"]))
+
+
+def claims_for(conn: Connection, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """{paper id: its claims, efficiency kinds first} for many papers, in one query."""
+    if not ids:
+        return {}
+    rows = conn.execute(sql(f"SELECT {CLAIM_COLS} FROM paper_claims c "
+                            "WHERE c.paper_id IN :ids", {"ids": list(dict.fromkeys(ids))}),
+                        ).mappings()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["paper_id"], []).append(claim_from_row(r))
+    return {pid: _order(cs) for pid, cs in out.items()}
+
+
+# chip labels ----------------------------------------------------------------------------
+
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+_REDUCTION = re.compile(r"\b(reduc|lower|less|fewer|sav|cut|decreas|drop|shrink|smaller|"
+                        r"compress|trim|slash|eliminat)", re.I)
+_FRACTION = re.compile(r"%\s*(of|the)\b", re.I)
+_STOP = {"at", "to", "from", "by", "of", "on", "in", "the", "a", "an", "and", "or", "with",
+         "about", "over", "up", "only", "than", "for", "while", "compared", "vs"}
+_LEAD = re.compile(r"^((improv|boost|increas|rais|achiev|reach|gain|outperform|surpass)\w*|"
+                   r"by|of|on|in|the|an?)\s+", re.I)
+
+
+def fmt_number(v: float | int | None, counted: bool = False) -> str:
+    """2.70 -> 2.7, 1234.5 -> 1,234.5, counted 7e9 -> 7B (parameters, tokens)."""
+    if v is None:
+        return ""
+    f = float(v)
+    if counted:
+        for size, suffix in _SUFFIXES:
+            if abs(f) >= size:
+                return f"{f / size:.3g}{suffix}"
+    if f.is_integer():
+        return f"{int(f):,}"
+    return f"{f:,.3f}".rstrip("0").rstrip(".") if abs(f) >= 1 else f"{f:.3g}"
+
+
+def _amount(c: dict[str, Any], counted: bool = False) -> str:
+    if c.get("low") is not None and c.get("high") is not None and c["low"] != c["high"]:
+        return f"{fmt_number(c['low'], counted)}{DASH}{fmt_number(c['high'], counted)}"
+    return fmt_number(c["value"], counted)
+
+
+def _short_what(c: dict[str, Any], fallback: str) -> str:
+    """The measured thing when it is a short metric name ("accuracy", "BLEU"), else fallback."""
+    w = _LEAD.sub("", " ".join((c.get("what") or "").split())).strip(" (,;:")
+    words = w.split()
+    ok = (w and len(w) <= 18 and len(words) <= 2 and re.fullmatch(r"[\w@\- .]+", w)
+          and not {words[0].lower(), words[-1].lower()} & _STOP and len(w) >= 2)
+    return w if ok else fallback
+
+
+def chip_label(c: dict[str, Any]) -> str:
+    """A compact, plain-text label of one claim (the template escapes it)."""
+    kind, unit = c["kind"], c["unit"]
+    n = _amount(c, counted=unit in ("params", "tokens") or abs(c["value"]) >= 10_000)
+    span = c.get("span") or c.get("text") or ""
+    # reductions are stored positive: "reduces memory by 38%" -> "-38% memory", while
+    # "only 3% of the KV cache" is a share, not a reduction
+    reduction = bool(_REDUCTION.search(f"{c.get('what') or ''} {span}")
+                     or span.lower().startswith("by ")) and not _FRACTION.search(span)
+    if unit == "x":
+        word = {"speedup": "faster", "memory": "less memory", "compression": "compression",
+                "compute": "less compute", "cost": "cheaper", "quality": "better",
+                "precision": "precision", "scale": "larger"}.get(kind, kind)
+        return f"{n}{TIMES} {word}"
+    if unit == "bits":
+        return f"{n}-bit"
+    if unit == "params":
+        return f"{n} params"
+    if unit == "tokens":
+        return f"{n} tokens"
+    if unit == "usd":
+        return f"${n}"
+    if unit == "%":
+        if kind in ("memory", "compute", "cost", "compression"):
+            return f"{MINUS}{n}% {kind}" if reduction else f"{n}% {kind}"
+        if kind == "speedup":
+            return f"{n}% faster"
+        if kind == "quality":
+            return f"{n}% {_short_what(c, 'quality')}"
+        return f"{n}% {kind}"
+    if unit == "points":
+        return f"+{n} {_short_what(c, 'points')}"
+    if kind == "quality" and unit not in ("dB", "mm", "cm", "ms", "s", "fps"):
+        return f"{unit} {n}"  # a metric: "FID 2.11", "AUC 0.91"
+    if kind == "quality":  # "3.6 dB PSNR"
+        metric = _short_what(c, "")
+        return f"{n} {unit}" + (f" {metric}" if metric and metric.lower() != unit.lower()
+                                else "")
+    return f"{n} {unit}" + ("" if kind in ("speedup", "cost") else f" {kind}")
+
+
+# highlighting ---------------------------------------------------------------------------
+
+_MATH_OPEN = re.compile(r"\$\$|\\\[|\\\(|\$")
+_MATH_CLOSE = {"$$": "$$", "\\[": "\\]", "\\(": "\\)", "$": "$"}
+
+
+def math_regions(s: str) -> list[tuple[int, int]]:
+    """[start, end) of each LaTeX math region, paired left to right as KaTeX's auto-render
+    pairs them ($$..$$, \\[..\\], \\(..\\), $..$; a backslash escapes a dollar). An opener
+    without a closer runs to the end, so nothing after a stray `$` is highlighted."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while True:
+        m = _MATH_OPEN.search(s, i)
+        if m is None:
+            return out
+        start = m.start()
+        if m.group() == "$" and start > 0 and s[start - 1] == "\\":
+            i = m.end()
+            continue
+        close = _MATH_CLOSE[m.group()]
+        j = m.end()
+        while True:
+            k = s.find(close, j)
+            if k < 0:
+                out.append((start, len(s)))
+                return out
+            if close == "$" and s[k - 1] == "\\":
+                j = k + 1
+                continue
+            break
+        out.append((start, k + len(close)))
+        i = k + len(close)
+
+
+def _spans(abstract: str, claims: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    """(start, end, claim number) of the claims that can be marked: the span matches the
+    abstract, touches no math and overlaps no earlier span."""
+    regions = math_regions(abstract) if ("$" in abstract or "\\" in abstract) else []
+    out: list[tuple[int, int, int]] = []
+    for n, c in sorted(enumerate(claims), key=lambda nc: (nc[1].get("start") or 0, nc[0])):
+        s, e = c.get("start"), c.get("end")
+        if s is None or e is None or not 0 <= s < e <= len(abstract):
+            continue
+        if abstract[s:e] != (c.get("span") or c.get("text")):
+            continue  # stored for another version of the abstract
+        if any(s < re_ and rs < e for rs, re_ in regions):
+            continue
+        if out and s < out[-1][1]:
+            continue
+        out.append((s, e, n))
+    return out
+
+
+def mark_spans(abstract: str, claims: list[dict[str, Any]]) -> None:
+    """Set each claim's `marked`: whether highlight_abstract() marks its span."""
+    marked = {n for _, _, n in _spans(abstract, claims)} if claims else set()
+    for n, c in enumerate(claims):
+        c["marked"] = n in marked
+
+
+def highlight_abstract(abstract: str, claims: list[dict[str, Any]],
+                       anchor: str = "claim-") -> Markup:
+    """The abstract as escaped HTML with each markable claim span in <mark class="claim">.
+
+    Each mark gets id=`{anchor}{position}` (the claim's stored position, else its index in
+    `claims`) and a title with its chip label; each claim gets `marked` (True when its span
+    is marked in the text).
+    """
+    parts: list[str] = []
+    pos = 0
+    marked = set()
+    for s, e, n in _spans(abstract, claims):
+        c = claims[n]
+        parts.append(str(escape(abstract[pos:s])))
+        ref = c.get("position", n)
+        parts.append(f'<mark class="claim claim-{escape(c["kind"])}" id="{anchor}{ref}" '
+                     f'title="{escape(c.get("label") or chip_label(c))}">'
+                     f"{escape(abstract[s:e])}</mark>")
+        pos = e
+        marked.add(n)
+    parts.append(str(escape(abstract[pos:])))
+    for n, c in enumerate(claims):
+        c["marked"] = n in marked
+    return Markup("".join(parts))
+
+
+def context_html(abstract: str, start: int | None, end: int | None, span: str,
+                 width: int = CONTEXT) -> Markup:
+    """The span with up to `width` characters either side (cut at words), span in <mark>."""
+    if start is None or end is None or abstract[start:end] != span:
+        return Markup(f"<mark>{escape(span)}</mark>")
+    lo = max(0, start - width)
+    hi = min(len(abstract), end + width)
+    if lo > 0:
+        cut = abstract.find(" ", lo, start)
+        lo = cut + 1 if cut >= 0 else lo
+    if hi < len(abstract):
+        cut = abstract.rfind(" ", end, hi)
+        hi = cut if cut >= 0 else hi
+    return Markup("{}{}<mark>{}</mark>{}{}").format(
+        "…" if lo > 0 else "", abstract[lo:start], span, abstract[end:hi], "…" if hi < len(abstract)
+        else "")
+
+
+# the Claims table -----------------------------------------------------------------------
+
+def find_claims(conn: Connection, query: ClaimQuery, sort: str = "date_desc",
+                limit: int = 50, offset: int = 0, context: bool = True
+                ) -> tuple[int, list[dict[str, Any]]]:
+    """(total, claims of the page) matching `query`, each with its paper's id, title, date
+    (and the span in `context` HTML when asked).
+
+    The page's keys are ordered first (narrow rows), then its claims and papers are read:
+    sorting whole rows with their abstracts costs ~10x more at 100k papers.
+    """
+    where, params = query.where()
+    join = "JOIN papers p ON p.id = c.paper_id " if query.needs_papers() else ""
+    total = int(conn.execute(sql(f"SELECT COUNT(*) FROM paper_claims c {join}WHERE {where}",
+                                 params)).scalar_one())
+    if total <= offset:
+        return total, []
+    keys = page_keys(conn, query, sort, limit, offset, total)
+    rows = _rows(conn, [pid for pid, _ in keys], context)
+    out = []
+    for key in keys:
+        r = rows.get(key)
+        if r is None:
+            continue
+        d = {"paper_id": r["paper_id"], "title": r["title"],
+             "date": (r["announced"] or "")[:10] or None, **claim_from_row(r)}
+        if context:
+            d["context"] = context_html(r["abstract"] or "", r["start"], r["end"], r["text"])
+        out.append(d)
+    return total, out
+
+
+def page_keys(conn: Connection, query: ClaimQuery, sort: str, limit: int, offset: int,
+              total: int) -> list[tuple[str, int]]:
+    """(paper id, position) of the page's claims, in order.
+
+    By value: claims alone (the (kind, value) index). By date on SQLite with many matches:
+    walk the papers newest first by their date index and stop at the page (reading a paper
+    row costs a random read; joining every claim to its paper reads thousands); ties go by
+    rowid there and by paper id elsewhere.
+    """
+    where, params = query.where()
+    params = {**params, "limit": limit, "offset": offset}
+    d = "ASC" if sort.endswith("_asc") else "DESC"
+    if sort.startswith("value"):
+        join = "JOIN papers p ON p.id = c.paper_id " if query.needs_papers() else ""
+        statement = (f'SELECT c.paper_id, c."position" FROM paper_claims c {join}'
+                     f'WHERE {where} ORDER BY c."value" {d}, c.paper_id {d}, c."position"')
+    elif conn.dialect.name == "sqlite" and total >= WALK_MIN:
+        statement = ('SELECT c.paper_id, c."position" FROM papers p CROSS JOIN paper_claims c '
+                     f'WHERE c.paper_id = p.id AND {where} '
+                     f'ORDER BY p.announced {d}, p.rowid {d}, c."position"')
+    else:
+        statement = ('SELECT c.paper_id, c."position" FROM paper_claims c '
+                     f'JOIN papers p ON p.id = c.paper_id WHERE {where} '
+                     f'ORDER BY p.announced {d}, c.paper_id {d}, c."position"')
+    rows = conn.execute(sql(statement + " LIMIT :limit OFFSET :offset", params)).all()
+    return [(r[0], int(r[1])) for r in rows]
+
+
+def _rows(conn: Connection, ids: list[str], context: bool) -> dict[tuple[str, int], Any]:
+    """{(paper id, position): claim row with its paper's title, date (and abstract)}."""
+    out: dict[tuple[str, int], Any] = {}
+    unique = list(dict.fromkeys(ids))
+    for n in range(0, len(unique), CHUNK):
+        for r in conn.execute(sql(
+                f"SELECT {CLAIM_COLS}, p.title, p.announced{', p.abstract' if context else ''} "
+                "FROM paper_claims c JOIN papers p ON p.id = c.paper_id "
+                "WHERE c.paper_id IN :ids", {"ids": unique[n:n + CHUNK]})).mappings():
+            out[(r["paper_id"], int(r["position"]))] = r
+    return out
+
+
+def claim_units(conn: Connection, kind: str | None = None) -> list[str]:
+    """The units stored (of one kind), most used first (for the filter's choices)."""
+    statement = "SELECT unit FROM paper_claims"
+    params: dict[str, Any] = {}
+    if kind:
+        statement += " WHERE kind = :kind"
+        params["kind"] = kind
+    return list(conn.execute(text(statement + " GROUP BY unit ORDER BY COUNT(*) DESC, unit"),
+                             params).scalars())
+
+
+@dataclass(frozen=True)
+class PairPoint:
+    """A paper's claims of the two kinds of a scatter chart (the largest value of each)."""
+
+    paper_id: str
+    title: str
+    date: str | None
+    x: float
+    y: float
+    x_label: str
+    y_label: str
+
+
+def scatter_pairs(conn: Connection, query: ClaimQuery, x_kind: str, y_kind: str
+                  ) -> tuple[list[PairPoint], str | None, str | None]:
+    """(points, x unit, y unit): papers matching `query` (its kind/unit filters aside) that
+    state both kinds. Each axis keeps one unit, the pair of units most papers share, so
+    2.7x and 30% never share an axis."""
+    # the papers of the rarer kind first, then their claims by primary key: going through
+    # the commoner kind's claims (most are quality) costs a random read each
+    n_x, n_y = (int(conn.execute(text("SELECT COUNT(*) FROM paper_claims WHERE kind = :k"),
+                                 {"k": k}).scalar_one()) for k in (x_kind, y_kind))
+    rare = x_kind if n_x <= n_y else y_kind
+    ids = list(conn.execute(text("SELECT DISTINCT paper_id FROM paper_claims WHERE kind = :k"),
+                            {"k": rare}).scalars())
+    if query.ids is not None:
+        wanted = set(query.ids)
+        ids = [i for i in ids if i in wanted]
+    rows: list[Any] = []
+    for n in range(0, len(ids), CHUNK):  # kinds are picked below: keeps the PK path
+        rows += conn.execute(sql(f"SELECT {CLAIM_COLS} FROM paper_claims c WHERE c.paper_id "
+                                 "IN :ids", {"ids": ids[n:n + CHUNK]})).mappings().all()
+    if query.category or query.needs_papers():  # the other filters, on the few candidates
+        both_kinds: dict[str, set[str]] = {}
+        for r in rows:
+            both_kinds.setdefault(r["paper_id"], set()).add(r["kind"])
+        cands = [pid for pid, ks in both_kinds.items() if {x_kind, y_kind} <= ks]
+        where, params = query.where(with_kind=False)
+        join = "JOIN papers p ON p.id = c.paper_id " if query.needs_papers() else ""
+        keep: set[str] = set()
+        for n in range(0, len(cands), CHUNK):
+            keep.update(conn.execute(sql(
+                f"SELECT DISTINCT c.paper_id FROM paper_claims c {join}WHERE c.paper_id IN "
+                f":cands AND {where}", {**params, "cands": cands[n:n + CHUNK]})).scalars())
+        rows = [r for r in rows if r["paper_id"] in keep]
+    # paper -> axis -> unit -> its largest claim there
+    papers: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        p = papers.setdefault(r["paper_id"], {"x": {}, "y": {}})
+        for axis, k in (("x", x_kind), ("y", y_kind)):
+            if r["kind"] == k:
+                best = p[axis].get(r["unit"])
+                if best is None or r["value"] > best["value"]:
+                    p[axis][r["unit"]] = r
+    counts: dict[tuple[str, str], int] = {}
+    for p in papers.values():
+        for ux in p["x"]:
+            for uy in p["y"]:
+                counts[(ux, uy)] = counts.get((ux, uy), 0) + 1
+    if not counts:
+        return [], None, None
+    ux, uy = min(counts, key=lambda u: (-counts[u], u))
+    both = {pid: (claim_from_row(p["x"][ux]), claim_from_row(p["y"][uy]))
+            for pid, p in papers.items() if ux in p["x"] and uy in p["y"]}
+    meta = _titles(conn, list(both))
+    points = []
+    for pid, (cx, cy) in sorted(both.items()):
+        title, date = meta.get(pid, ("", None))
+        points.append(PairPoint(pid, title, date, float(cx["value"]), float(cy["value"]),
+                                cx["label"], cy["label"]))
+    return points, ux, uy
+
+
+def _titles(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    out: dict[str, tuple[str, str | None]] = {}
+    for n in range(0, len(ids), CHUNK):
+        for r in conn.execute(sql("SELECT id, title, announced FROM papers WHERE id IN :ids",
+                                  {"ids": ids[n:n + CHUNK]})):
+            out[r[0]] = (r[1], (r[2] or "")[:10] or None)
+    return out
