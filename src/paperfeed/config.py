@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,36 @@ SETTINGS: dict[str, Setting] = {s.env: s for s in (
     Setting("PAPERFEED_BASE_URL", None, "public address of the web app, for links and feeds"),
     Setting("PAPERFEED_MODEL_DIR", None,
             "where the exported ONNX model is cached (default: the user cache dir)"),
+    Setting("PAPERFEED_WORKER_SCHEDULE", "fetch=every 1h; index=every 10m; digest=every 15m",
+            "when `paperfeed worker` runs each job (UTC), e.g. "
+            "'fetch=every 30m; index=every 10m; digest=daily 03:00 weekdays'"),
+    Setting("PAPERFEED_WORKER_SOURCES", None,
+            "what the worker's fetch job reads, e.g. 'rss:cs.LG,cs.CL hf oai:cs' (unset: nothing)"),
+    Setting("PAPERFEED_WORKER_LEASE", "300",
+            "seconds without a heartbeat after which another worker takes a running job over"),
+    Setting("PAPERFEED_SMTP_HOST", "localhost", "SMTP server for digest and confirmation email"),
+    Setting("PAPERFEED_SMTP_PORT", None,
+            "SMTP port (default: 587 for starttls, 465 for ssl, 25 for none)"),
+    Setting("PAPERFEED_SMTP_SECURITY", "starttls",
+            "SMTP connection security: starttls, ssl or none"),
+    Setting("PAPERFEED_SMTP_USER", None, "SMTP login (unset: no authentication)"),
+    Setting("PAPERFEED_SMTP_PASSWORD", None, "SMTP password", secret=True),
+    Setting("PAPERFEED_SMTP_FROM", "paperfeed <paperfeed@localhost>",
+            "From: address of digest email"),
+    Setting("PAPERFEED_SMTP_TIMEOUT", "30", "seconds before an SMTP connection or reply times out"),
+    Setting("PAPERFEED_DIGEST_DELAY_MINUTES", "90",
+            "minutes after arXiv's 20:00 US Eastern announcement before daily digests are due"),
+    Setting("PAPERFEED_DIGEST_RETRY_SECONDS", "300",
+            "first retry delay of a failed send; doubles with every attempt (capped at 6 h)"),
+    Setting("PAPERFEED_DIGEST_MAX_ATTEMPTS", "8",
+            "attempts before a temporarily failing email is given up (state failed)"),
+    Setting("PAPERFEED_DIGEST_MAX_PERMANENT", "2",
+            "attempts before an email the server rejects permanently (5xx) is given up"),
+    Setting("PAPERFEED_DIGEST_LEASE_SECONDS", "600",
+            "how long a sender holds an email it is sending before another may take it over"),
+    Setting("PAPERFEED_DIGEST_ON_UNCERTAIN", "review",
+            "an email whose delivery is unknown after a crash: review (hold it) or resend "
+            "(same Message-ID)"),
 )}
 
 
@@ -56,3 +90,54 @@ def float_setting(env: str) -> float:
         return float(raw or "")
     except ValueError:
         raise ValueError(f"{env}={raw!r} is not a number of seconds") from None
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe; the message says which and what to do."""
+
+
+SECRET_ENV = "PAPERFEED_SECRET_KEY"
+MIN_SECRET = 32
+PLACEHOLDERS = {"changeme", "change-me", "change_me", "secret", "secret-key", "dev", "devkey",
+                "development", "placeholder", "test", "xxx", "password"}
+
+
+def check_secret(value: str) -> str:
+    """The secret, or SettingsError for a placeholder or a short one."""
+    if value.strip().lower() in PLACEHOLDERS or len(value) < MIN_SECRET:
+        raise SettingsError(
+            f"{SECRET_ENV} looks like a placeholder or is shorter than {MIN_SECRET} characters: "
+            "set it to a random value, e.g. `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`, or unset it to have one generated and kept "
+            "in the data directory")
+    return value
+
+
+def secret_file() -> Path:
+    """Where a generated secret is kept when PAPERFEED_SECRET_KEY is unset."""
+    return Path(platformdirs.user_data_dir("paperfeed")) / "secret_key"
+
+
+def persisted_secret(path: Path | None = None) -> str:
+    """The secret in the data directory, created (random, mode 600) on first use."""
+    path = path or secret_file()
+    if path.is_file():
+        return check_secret(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use theirs
+        return check_secret(path.read_text().strip())
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+    return value
+
+
+def secret_key() -> str:
+    """The key that signs sessions and links: PAPERFEED_SECRET_KEY, else the persisted one.
+
+    Lives here (not in web/) so every surface (web, CLI, digests) signs with the same key.
+    """
+    raw = os.environ.get(SECRET_ENV)
+    return check_secret(raw) if raw else persisted_secret()

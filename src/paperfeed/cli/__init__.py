@@ -9,11 +9,13 @@ from paperfeed.cli.claims_cmd import claims_app
 from paperfeed.cli.common import state
 from paperfeed.cli.config_cmd import config_command
 from paperfeed.cli.demo_cmd import demo_command
+from paperfeed.cli.digest_cmd import digest_app
 from paperfeed.cli.fetch_cmd import fetch_app, harvest_app
 from paperfeed.cli.import_cmd import import_command
 from paperfeed.cli.search_cmd import index_app, search_command, similar_command
 from paperfeed.cli.serve_cmd import serve_command
 from paperfeed.cli.show_cmd import export_command, list_command, show_command, stats_command
+from paperfeed.cli.worker_cmd import worker_command
 
 app = typer.Typer(
     name="paperfeed",
@@ -60,6 +62,8 @@ app.add_typer(index_app, name="index")
 app.command("serve")(serve_command)
 app.add_typer(harvest_app, name="harvest")
 app.add_typer(fetch_app, name="fetch")
+app.command("worker")(worker_command)
+app.add_typer(digest_app, name="digest")
 
 
 def main() -> None:

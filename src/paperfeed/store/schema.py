@@ -236,3 +236,66 @@ worker_jobs = Table(
     PrimaryKeyConstraint("job", "run_key"),
     Index("ix_worker_jobs_started", "started_at"),
 )
+
+# Email digests (issue #5): double opt-in subscriptions, an outbox with one row per
+# (subscription, period) and the papers each subscriber was sent, unique per paper.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", Text, nullable=False, unique=True),  # lower-cased
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("status", Text, nullable=False),  # pending | active | paused | unsubscribed
+    Column("trending", Integer, nullable=False, server_default="0"),
+    Column("topics", Text, nullable=False, server_default="[]"),  # JSON lists
+    Column("categories", Text, nullable=False, server_default="[]"),
+    Column("authors", Text, nullable=False, server_default="[]"),
+    Column("frequency", Text, nullable=False, server_default="daily"),  # daily | weekly
+    Column("max_papers", Integer, nullable=False, server_default="20"),
+    Column("send_empty", Integer, nullable=False, server_default="0"),
+    Column("nonce", Text, nullable=False),  # in every link's MAC: a new one revokes them
+    Column("seq_mark", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", Text, nullable=False),
+    Column("confirmed_at", Text),
+    Column("updated_at", Text, nullable=False),
+)
+
+digest_outbox = Table(
+    "digest_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("kind", Text, nullable=False),  # digest | confirm | notice
+    Column("period", Text, nullable=False),  # daily:2026-11-23, weekly:2026-W48, confirm:...
+    Column("status", Text, nullable=False),  # pending|sending|sent|failed|review|empty|cancelled
+    Column("recipient", Text, nullable=False),
+    Column("message_id", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("message", Text, nullable=False),  # the whole RFC 5322 message, as sent
+    Column("n_papers", Integer, nullable=False, server_default="0"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Text, nullable=False),
+    Column("lease_owner", Text),
+    Column("lease_until", Text),
+    Column("data_sent_at", Text),  # set (committed) just before the final "." of DATA
+    Column("last_error", Text),
+    Column("created_at", Text, nullable=False),
+    Column("sent_at", Text),
+    Index("uq_digest_outbox_sub_period", "subscription_id", "period", unique=True),
+    Index("ix_digest_outbox_status_next", "status", "next_attempt_at"),
+)
+
+digest_items = Table(
+    "digest_items",
+    metadata,
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("paper_id", Text, nullable=False),  # versionless id: never the same paper twice
+    Column("digest_id", Integer, ForeignKey("digest_outbox.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("reason", Text),
+    PrimaryKeyConstraint("subscription_id", "paper_id"),
+    Index("ix_digest_items_digest", "digest_id", "position"),
+)
