@@ -3,8 +3,11 @@
 The corpus is arxiv-102k replicated to 1M with new ids (replica r of paper i keeps i's title
 and takes the abstract and authors of another paper, so documents differ); it is imported with
 `import_file` into SQLite and indexed with `catch_up_lexical`, exactly as `paperfeed import`
-does. Dense vectors are synthetic (clustered, 384-dim, unit length) in a faiss HNSW index
-(M=32, efSearch=64): latency only, not quality. Queries are the 80 dev queries plus 200
+does. Dense vectors are synthetic (clustered, 384-dim, unit length), stored float16 in
+`paper_vectors` like real ones and served by paperfeed's own usearch index (built from the
+database, persisted, reopened by the measuring process): latency and memory, not quality.
+`--db PATH` measures an existing database with its real vectors instead (e.g. arxiv-102k after
+`paperfeed index update`). Queries are the 80 dev queries plus 200
 2-4 word title fragments; each is timed through `Searcher.search` (k=10, snippets and rows
 from the database included). The query embedder is paperfeed's "minilm" when installed (its
 time is included in dense/hybrid); otherwise the hash embedder, and the bench says so.
@@ -12,7 +15,7 @@ time is included in dense/hybrid); otherwise the hash embedder, and the bench sa
 Measurement runs in a fresh child process pinned to 2 threads, which reports its own peak
 RSS and open time. The built corpus is kept in bench/out/latency-1m/ for re-runs.
 
-    .venv/bin/python bench/search_latency.py [--papers 1000000] [--rebuild]
+    .venv/bin/python bench/search_latency.py [--papers 1000000] [--rebuild] [--db PATH]
 """
 
 from __future__ import annotations
@@ -75,52 +78,57 @@ def build(n: int, rebuild: bool) -> None:
     catch_up_lexical(engine)
     t_lex = time.perf_counter() - t1
     st = lexical_status(engine)
-    # synthetic vectors: 2,000 clusters, unit length, in the same order as the ids
-    import faiss
-
-    with engine.connect() as conn:
-        from sqlalchemy import text
-
-        ids = [r[0] for r in conn.execute(text("SELECT id FROM papers ORDER BY seq"))]
-    rng = np.random.default_rng(7)
-    centers = rng.standard_normal((2000, DIM)).astype(np.float32)
+    # synthetic vectors (2,000 clusters, unit length) stored in paper_vectors as `index update`
+    # stores real ones (float16, the query model's id), then the real usearch index is built
+    # from the database exactly as a fresh web process would build it.
+    model_id = query_embedder()[0].model_id
     t1 = time.perf_counter()
-    index = faiss.IndexHNSWFlat(DIM, 32, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = 40
-    for s in range(0, len(ids), 100_000):
-        m = min(100_000, len(ids) - s)
-        x = centers[rng.integers(0, 2000, m)] + 0.6 * rng.standard_normal((m, DIM)).astype(
-            np.float32)
-        x /= np.linalg.norm(x, axis=1, keepdims=True)
-        index.add(x)
+    insert_synthetic_vectors(engine, model_id)
+    t_vec = time.perf_counter() - t1
+    from paperfeed.index.vectors import VectorIndex
+
+    t1 = time.perf_counter()
+    VectorIndex.open(engine, model_id)
     t_hnsw = time.perf_counter() - t1
-    faiss.write_index(index, str(OUT / "vectors.hnsw"))
-    (OUT / "vector_ids.txt").write_text("\n".join(ids))
     info = {"papers": n, "write_jsonl_s": round(t1 - t0, 1), "import_s": round(t_import, 1),
             "lexical_build_s": round(t_lex, 1), "lexical_bytes": st["bytes"],
-            "hnsw_build_s": round(t_hnsw, 1), "db_bytes": db.stat().st_size}
+            "vectors_insert_s": round(t_vec, 1), "hnsw_build_s": round(t_hnsw, 1),
+            "db_bytes": db.stat().st_size}
     done.write_bytes(orjson.dumps(info))
 
 
-class HnswVectors:
-    """faiss HNSW behind the VectorIndex interface (search / vector / len)."""
+def insert_synthetic_vectors(engine: Any, model_id: str, chunk: int = 50_000) -> None:
+    from sqlalchemy import text
 
-    def __init__(self, path: Path, ids_path: Path) -> None:
-        import faiss
+    from paperfeed.store.db import write_tx
 
-        self.index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
-        self.index.hnsw.efSearch = 64
-        self.ids = ids_path.read_text().split("\n")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, seq FROM papers ORDER BY seq")).all()
+    rng = np.random.default_rng(7)
+    centers = rng.standard_normal((2000, DIM)).astype(np.float32)
+    for s in range(0, len(rows), chunk):
+        part = rows[s:s + chunk]
+        x = centers[rng.integers(0, 2000, len(part))] + 0.6 * rng.standard_normal(
+            (len(part), DIM)).astype(np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        x16 = x.astype("<f2")
+        with write_tx(engine) as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO paper_vectors (paper_id, model_id, dim, vec, text_hash, seq, "
+                "embedded_at) VALUES (?, ?, ?, ?, 'synthetic', ?, '2026-11-23')",
+                [(r.id, model_id, DIM, x16[i].tobytes(), r.seq) for i, r in enumerate(part)])
 
-    def __len__(self) -> int:
-        return len(self.ids)
 
-    def search(self, qvec: np.ndarray, k: int, ids_filter: Any = None) -> list[tuple[str, float]]:
-        d, i = self.index.search(qvec.reshape(1, -1).astype(np.float32), k)
-        return [(self.ids[j], float(s)) for s, j in zip(d[0], i[0], strict=True) if j >= 0]
+def query_embedder() -> tuple[Any, str]:
+    """paperfeed's "minilm" when it loads, else the hash embedder (and the bench says so)."""
+    from paperfeed.index.embed import HashEmbedder, get_embedder
 
-    def vector(self, pid: str) -> np.ndarray | None:
-        return None
+    try:
+        import paperfeed.index.minilm  # noqa: F401
+
+        return get_embedder("minilm"), "minilm"
+    except (ImportError, ValueError, OSError, RuntimeError):
+        return HashEmbedder(DIM), "hash (minilm not installed: embedding excluded)"
 
 
 def queries(n_fragments: int = 200) -> list[str]:
@@ -139,38 +147,29 @@ def queries(n_fragments: int = 200) -> list[str]:
     return qs
 
 
-def measure() -> None:
+def measure(db: Path, index: Path) -> None:
     """Runs in the child: open everything, time each mode, print one JSON line."""
-    os.environ["PAPERFEED_INDEX_DIR"] = str(OUT / "index")
-    import faiss
-
-    faiss.omp_set_num_threads(2)
+    os.environ["PAPERFEED_INDEX_DIR"] = str(index)
     t0 = time.perf_counter()
-    from paperfeed.index.embed import HashEmbedder, get_embedder
     from paperfeed.search.hybrid import Searcher
     from paperfeed.store.db import connect
 
-    embedder: Any
-    try:
-        import paperfeed.index.minilm  # noqa: F401
-
-        embedder, which = get_embedder("minilm"), "minilm"
-    except (ImportError, ValueError, OSError, RuntimeError):
-        embedder, which = HashEmbedder(DIM), "hash (minilm not installed: embedding excluded)"
-    engine = connect(str(OUT / "papers.sqlite"))
+    embedder, which = query_embedder()
+    engine = connect(str(db))
     embedder.embed(["warm up"], kind="query")
     t_model = time.perf_counter() - t0
-    lexical_only = Searcher(engine, embedder=embedder, catch_up=False)
-    lexical_only.search("warm up query", k=10, mode="lexical")
+    searcher = Searcher(engine, embedder=embedder, catch_up=False)
+    searcher.search("warm up query", k=10, mode="lexical")
     rss_no_vectors = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t_lex = time.perf_counter() - t0 - t_model
-    vectors = HnswVectors(OUT / "vectors.hnsw", OUT / "vector_ids.txt")
-    searcher = Searcher(engine, embedder=embedder, vectors=vectors, catch_up=False)
-    searcher.search("warm up query", k=10, mode="lexical")
+    if not searcher.semantic_ready():  # loads the persisted usearch index
+        raise SystemExit(f"no vectors: {searcher._semantic_note}")
     t_open = time.perf_counter() - t0
+    n_vectors = len(searcher._vectors)
     qs = queries()
     out: dict[str, Any] = {"open_s": round(t_open, 2), "model_s": round(t_model, 2),
                            "lexical_open_s": round(t_lex, 2), "embedder": which,
+                           "vectors": n_vectors,
                            "queries": len(qs), "rss_without_vectors_mb": round(rss_no_vectors)}
     t = time.perf_counter()
     for q in qs:
@@ -199,32 +198,40 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--papers", type=int, default=1_000_000)
     ap.add_argument("--rebuild", action="store_true", help="Build the corpus again.")
-    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--db", type=Path, help="Measure this SQLite database (its own vectors).")
+    ap.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        measure()
+        measure(*args.child)
         return
     if not DATA.is_dir():
         sys.exit(f"{DATA} is missing: the shared data sets sit beside the repository")
-    t0 = time.perf_counter()
-    build(args.papers, args.rebuild)
-    info = orjson.loads((OUT / "built.json").read_bytes())
-    print(f"corpus: {info['papers']:,} papers (built/reused in {time.perf_counter() - t0:.0f} s)")
-    print(f"  import {info['import_s']} s, lexical index {info['lexical_build_s']} s "
-          f"({info['lexical_bytes'] / 1e6:,.0f} MB), synthetic HNSW {info['hnsw_build_s']} s, "
-          f"database {info['db_bytes'] / 1e6:,.0f} MB")
+    if args.db:
+        db, index = args.db, Path(os.environ.get("PAPERFEED_INDEX_DIR") or f"{args.db}.index")
+        print(f"corpus: {db} (real vectors)")
+    else:
+        t0 = time.perf_counter()
+        build(args.papers, args.rebuild)
+        db, index = OUT / "papers.sqlite", OUT / "index"
+        info = orjson.loads((OUT / "built.json").read_bytes())
+        print(f"corpus: {info['papers']:,} papers (built/reused in "
+              f"{time.perf_counter() - t0:.0f} s)")
+        print(f"  import {info['import_s']} s, lexical index {info['lexical_build_s']} s "
+              f"({info['lexical_bytes'] / 1e6:,.0f} MB), synthetic vectors into the database "
+              f"{info['vectors_insert_s']} s, usearch HNSW build {info['hnsw_build_s']} s, "
+              f"database {info['db_bytes'] / 1e6:,.0f} MB")
     env = {**os.environ, "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2",
            "OPENBLAS_NUM_THREADS": "2"}
-    r = subprocess.run([sys.executable, __file__, "--child"], env=env, capture_output=True,
-                       text=True, check=False)
+    r = subprocess.run([sys.executable, __file__, "--child", str(db), str(index)], env=env,
+                       capture_output=True, text=True, check=False)
     if r.returncode != 0:
         sys.exit(f"measurement failed:\n{r.stderr[-3000:]}")
     res = orjson.loads(r.stdout.strip().splitlines()[-1])
     print(f"query embedder: {res['embedder']} ({res['embed_query_ms']} ms per query)")
     print(f"open: {res['open_s']} s in all (model {res['model_s']} s, lexical index + database "
-          f"{res['lexical_open_s']} s, the rest the stand-in vector index)")
-    print(f"peak RSS {res['peak_rss_mb']:,} MB; before loading the stand-in vector index "
-          f"(faiss HNSW, fp32) {res['rss_without_vectors_mb']:,} MB")
+          f"{res['lexical_open_s']} s, the rest the usearch index of {res['vectors']:,} vectors)")
+    print(f"peak RSS {res['peak_rss_mb']:,} MB; before loading the vector index "
+          f"{res['rss_without_vectors_mb']:,} MB")
     print(f"{res['queries']} queries, k=10, rows + snippets included; tantivy alone (no rows, "
           f"no snippets) {res['tantivy_only_ms_mean']} ms mean")
     print(f"  {'':10}{'p50 ms':>10}{'p99 ms':>10}")

@@ -11,7 +11,8 @@ searched exactly (numpy). Vectors are
 cached in bench/out/. --tune prints a small grid over the fusion settings.
 
     .venv/bin/python bench/search_quality.py [--model minilm] [--tune] [--skip-dense]
-                                             [--doc-text title|title+sentence|full]
+                                             [--doc-text title|title+sentence|full|index]
+                                             [--arxiv-db DB]
 """
 
 from __future__ import annotations
@@ -205,7 +206,17 @@ def arxiv(work: Path, embedder: Any, doc_text: str, tune: bool, db: Path | None
     topics = read_jsonl(DATA / "topics_dev.jsonl")
     vectors = None
     modes = ["lexical"]
-    if embedder is not None:
+    if embedder is not None and doc_text == "index":
+        # the database's own vectors (`paperfeed index update`) through the usearch index,
+        # exactly as `paperfeed search` uses them
+        from paperfeed.index.vectors import VectorIndex
+
+        vectors = VectorIndex.open(engine, embedder.model_id)
+        if len(vectors) < 100_000:
+            sys.exit(f"--doc-text index: only {len(vectors):,} vectors of {embedder.model_id} "
+                     "in the database; run `paperfeed --db DB index update` first")
+        modes = ["lexical", "semantic", "hybrid"]
+    elif embedder is not None:
         papers = read_jsonl(src)
         make: Callable[[dict[str, Any]], str] = {
             "title": lambda p: p["title"],
@@ -286,8 +297,10 @@ def main() -> None:
                     help='An embedder name; "st" = MiniLM through sentence-transformers.')
     ap.add_argument("--skip-dense", action="store_true", help="BM25 only (no model needed).")
     ap.add_argument("--doc-text", default="title",
-                    choices=["title", "title+sentence", "full"],
-                    help="What of each arxiv-102k paper is embedded for the dense side.")
+                    choices=["title", "title+sentence", "full", "index"],
+                    help="What of each arxiv-102k paper is embedded for the dense side; "
+                         "index: the vectors\nalready in --arxiv-db (title + abstract, "
+                         "from `paperfeed index update`) via its usearch index.")
     ap.add_argument("--tune", action="store_true", help="Print a grid over fusion settings.")
     ap.add_argument("--arxiv-db", type=Path, help="Reuse an arxiv-102k SQLite database.")
     ap.add_argument("--only", choices=["scifact", "arxiv"], help="Run one part.")
