@@ -23,7 +23,6 @@ from paperfeed.cli import app as cli_app
 from paperfeed.digest.jobs import run_digests
 from paperfeed.digest.outbox import outbox_status
 from paperfeed.digest.subscriptions import Choices
-from paperfeed.store import open_store
 
 NOW = "2026-01-05T23:00:00Z"
 
@@ -62,15 +61,9 @@ def test_kill_9_after_the_end_of_data_then_run_again(
 
 
 def test_kill_9_before_data_then_run_again(
-        tmp_path: Path, server: tuple[Recorder, dict[str, str]],
+        engine: Engine, db_url: str, tmp_path: Path, server: tuple[Recorder, dict[str, str]],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # the same on SQLite only (the claim path it adds is the one the test above also takes)
-    db_url = str(tmp_path / "kill.sqlite")
-    engine = open_store(db_url)
-    try:
-        kill_mid_run(engine, db_url, tmp_path, server, monkeypatch, "rcpt")
-    finally:
-        engine.dispose()
+    kill_mid_run(engine, db_url, tmp_path, server, monkeypatch, "rcpt")
 
 
 def kill_mid_run(engine: Engine, db_url: str, tmp_path: Path,
