@@ -268,7 +268,7 @@ class VectorIndex:
             return False
         self.index, self.dim, self.watermark = index, int(meta["dim"]), int(meta["watermark"])
         self._key_sorted = keys.astype(np.uint64)
-        self._id_sorted = ids.astype(str)
+        self._id_sorted = ids.astype(str, copy=False)
         self._new_ids = {}
         return True
 
