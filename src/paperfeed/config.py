@@ -40,6 +40,9 @@ SETTINGS: dict[str, Setting] = {s.env: s for s in (
     Setting("PAPERFEED_EMBED_RUNTIME", "onnx",
             "runtime of the default model: onnx (int8, fast) or torch (sentence-transformers)"),
     Setting("PAPERFEED_EMBED_THREADS", None, "threads for embedding (default: all cores)"),
+    Setting("PAPERFEED_EMBED_DEVICE", "cpu",
+            "device of the torch runtime and st: models: cpu, or cuda for a GPU (needs a CUDA "
+            "build of torch)"),
     Setting("PAPERFEED_SECRET_KEY", None,
             "signs sessions and links; unset: a random key kept in the user data dir",
             secret=True),

