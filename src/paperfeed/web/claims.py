@@ -23,7 +23,7 @@ from paperfeed.rank.claims import (
 )
 from paperfeed.web import search_adapter
 from paperfeed.web.charts import scatter
-from paperfeed.web.pages import OptDate, _categories, engine_of
+from paperfeed.web.pages import OptDate, common_categories, engine_of
 from paperfeed.web.render import paper_url, render
 
 router = APIRouter()
@@ -145,7 +145,7 @@ def claims_page(
         "per_page": PER_PAGE, "total": total, "rows": rows, "chart": chart,
         "all_points": all_points,
         "points": points, "note": note, "kinds": KINDS, "units": _units(request),
-        "categories": _categories(request), "sorts": SORT_LABELS, "params": params,
+        "categories": common_categories(request), "sorts": SORT_LABELS, "params": params,
         "data_params": data_params, "nav": "claims"})
 
 

@@ -77,7 +77,7 @@ def trending_page(request: Request, window: Window = "week") -> Response:
                                              "nav": "trending"})
 
 
-def _categories(request: Request) -> list[str]:
+def common_categories(request: Request) -> list[str]:
     cached = getattr(request.app.state, "top_categories", None)
     if cached is None or time.monotonic() - cached[0] > CATEGORY_CACHE_S:
         with engine_of(request).connect() as conn:
@@ -104,7 +104,7 @@ def search_page(
                                "until": until.isoformat() if until else None,
                                "author": author or None}
     ctx: dict[str, Any] = {"q": q, "sort": sort, "page": page, "filters": filters,
-                           "categories": _categories(request), "nav": "search",
+                           "categories": common_categories(request), "nav": "search",
                            "params": {"q": q, "sort": sort if sort != "relevance" else None,
                                       **filters}}
     if q.strip() or any(filters.values()):
