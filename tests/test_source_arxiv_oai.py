@@ -371,7 +371,7 @@ def test_rate_limit_and_one_connection(client: PoliteClient) -> None:
     gaps = [b.at - a.at for a, b in zip(srv.requests, srv.requests[1:], strict=False)]
     # min_interval=0.05: arrival times at the server jitter by a few ms on a loaded machine, so
     # check the span (which jitter cannot shrink much) and that no two requests came together.
-    assert srv.requests[-1].at - srv.requests[0].at >= 3 * 0.05 - 0.005, gaps
+    assert srv.requests[-1].at - srv.requests[0].at >= 3 * 0.05 - 0.03, gaps
     assert min(gaps) >= 0.025, gaps
     assert srv.max_active == 1
 

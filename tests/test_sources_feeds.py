@@ -204,7 +204,9 @@ def test_spacing_and_one_connection_across_sources(tmp_path: Path) -> None:
         for _ in range(4):
             api.lookup(["astro-ph/0601001"])
     stamps = [r.at for r in srv.requests]
-    assert stamps[-1] - stamps[0] >= 3 * 0.05 - 0.005
+    # the gate spaces the client's sends by 0.05 s; arrival times at the server jitter on a
+    # loaded machine (CI saw 0.144 s for the 0.15 s span), an ungated client takes ~0.005 s
+    assert stamps[-1] - stamps[0] >= 3 * 0.05 - 0.03
     assert srv.max_active == 1
 
 
