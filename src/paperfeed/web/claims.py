@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -23,7 +22,7 @@ from paperfeed.rank.claims import (
 )
 from paperfeed.web import search_adapter
 from paperfeed.web.charts import scatter
-from paperfeed.web.pages import OptDate, common_categories, engine_of
+from paperfeed.web.pages import OptDate, app_cached, common_categories, engine_of
 from paperfeed.web.render import paper_url, render
 
 router = APIRouter()
@@ -105,12 +104,7 @@ def claim_query(engine: Engine, q: str, kind: str | None, unit: str | None,
 
 
 def _units(request: Request) -> list[str]:
-    cached = getattr(request.app.state, "claim_units", None)
-    if cached is None or time.monotonic() - cached[0] > UNITS_CACHE_S:
-        with engine_of(request).connect() as conn:
-            cached = request.app.state.claim_units = (time.monotonic(), claim_units(conn))
-    units: list[str] = cached[1]
-    return units
+    return app_cached(request, "claim_units", UNITS_CACHE_S, claim_units)
 
 
 @router.get("/claims", response_class=HTMLResponse, include_in_schema=False)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BeforeValidator
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from paperfeed.export import bibtex_entry
 from paperfeed.ids import InvalidId, normalize_paper_id
@@ -23,6 +24,8 @@ from paperfeed.web import search_adapter
 from paperfeed.web.auth import get_viewer
 from paperfeed.web.charts import HEIGHT, WIDTH, month_bars
 from paperfeed.web.render import paper_url, render
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 30
@@ -77,13 +80,19 @@ def trending_page(request: Request, window: Window = "week") -> Response:
                                              "nav": "trending"})
 
 
-def common_categories(request: Request) -> list[str]:
-    cached = getattr(request.app.state, "top_categories", None)
-    if cached is None or time.monotonic() - cached[0] > CATEGORY_CACHE_S:
+def app_cached(request: Request, key: str, ttl: float, load: Callable[[Connection], T]) -> T:
+    """`load(conn)`, kept on the app for `ttl` seconds (small lists every page shows)."""
+    cached = getattr(request.app.state, key, None)
+    if cached is None or time.monotonic() - cached[0] > ttl:
         with engine_of(request).connect() as conn:
-            cached = request.app.state.top_categories = (time.monotonic(), top_categories(conn))
-    cats: list[str] = cached[1]
-    return cats
+            cached = (time.monotonic(), load(conn))
+        setattr(request.app.state, key, cached)
+    value: T = cached[1]
+    return value
+
+
+def common_categories(request: Request) -> list[str]:
+    return app_cached(request, "top_categories", CATEGORY_CACHE_S, top_categories)
 
 
 @router.get("/search", response_class=HTMLResponse)
