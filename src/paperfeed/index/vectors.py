@@ -39,6 +39,7 @@ CONNECTIVITY = 16
 EXPANSION_ADD = 96
 EXPANSION_SEARCH = 96
 EXACT_FILTER_MAX = 20_000  # ids_filter up to this size: exact scan of those vectors
+EXACT_SMALL = 2_000  # an index this small is scanned exactly: cheaper than HNSW, and exact
 READ_CHUNK = 20_000
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -417,6 +418,9 @@ class VectorIndex:
                 if len(hits) >= k or fetch >= len(self.index):
                     return hits[:k]
                 fetch = min(len(self.index), fetch * 4)
+        if len(self.index) <= EXACT_SMALL:
+            every = {str(i) for i in self._id_sorted} | set(self._new_ids.values())
+            return self._exact(q, k, every)
         return self._ann(q, k)
 
     def _ann(self, q: np.ndarray, k: int) -> list[tuple[str, float]]:
