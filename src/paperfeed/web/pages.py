@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BeforeValidator
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from paperfeed.export import bibtex_entry
 from paperfeed.ids import InvalidId, normalize_paper_id
@@ -23,9 +22,7 @@ from paperfeed.store.read import stats
 from paperfeed.web import search_adapter
 from paperfeed.web.auth import get_viewer
 from paperfeed.web.charts import HEIGHT, WIDTH, month_bars
-from paperfeed.web.render import paper_url, render
-
-T = TypeVar("T")
+from paperfeed.web.render import app_cached, paper_url, render
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 30
@@ -78,17 +75,6 @@ def trending_page(request: Request, window: Window = "week") -> Response:
     return render(request, "trending.html", {"papers": papers, "window": window,
                                              "windows": WINDOWS, "formula": FORMULA,
                                              "nav": "trending"})
-
-
-def app_cached(request: Request, key: str, ttl: float, load: Callable[[Connection], T]) -> T:
-    """`load(conn)`, kept on the app for `ttl` seconds (small lists every page shows)."""
-    cached = getattr(request.app.state, key, None)
-    if cached is None or time.monotonic() - cached[0] > ttl:
-        with engine_of(request).connect() as conn:
-            cached = (time.monotonic(), load(conn))
-        setattr(request.app.state, key, cached)
-    value: T = cached[1]
-    return value
 
 
 def common_categories(request: Request) -> list[str]:

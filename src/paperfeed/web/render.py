@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Connection
 
+from paperfeed.rank.daily import latest_day
 from paperfeed.web.auth import ANON_COOKIE, Viewer, get_viewer
 
 TEMPLATES = Path(__file__).with_name("templates")
 EXCERPT = 300
+FRESH_DAYS = 3  # newest announcement older than this: every page says how old the data is
+FRESHNESS_CACHE_S = 60.0
+T = TypeVar("T")
 
 
 def paper_url(paper_id: str) -> str:
@@ -78,6 +85,26 @@ def _env() -> Environment:
 ENV = _env()
 
 
+def app_cached(request: Request, key: str, ttl: float, load: Callable[[Connection], T]) -> T:
+    """`load(conn)`, kept on the app for `ttl` seconds (small lists every page shows)."""
+    cached = getattr(request.app.state, key, None)
+    if cached is None or time.monotonic() - cached[0] > ttl:
+        with request.app.state.engine.connect() as conn:
+            cached = (time.monotonic(), load(conn))
+        setattr(request.app.state, key, cached)
+    value: T = cached[1]
+    return value
+
+
+def staleness(request: Request) -> dict[str, Any] | None:
+    """How old the newest announcement is, when older than FRESH_DAYS (None: fresh or empty)."""
+    latest = app_cached(request, "latest_day", FRESHNESS_CACHE_S, latest_day)
+    if latest is None:
+        return None
+    days = (dt.datetime.now(dt.UTC).date() - latest).days
+    return {"day": latest.isoformat(), "days": days} if days > FRESH_DAYS else None
+
+
 def render(request: Request, template: str, ctx: dict[str, Any], status: int = 200
            ) -> HTMLResponse:
     """Render a page with the viewer, CSRF token and settings in its context."""
@@ -88,7 +115,7 @@ def render(request: Request, template: str, ctx: dict[str, Any], status: int = 2
     settings = request.app.state.settings
     html = ENV.get_template(template).render(
         request=request, viewer=viewer, user=viewer.user, csrf=viewer.csrf,
-        path=request.url.path, base_url=settings.base_url, **ctx)
+        path=request.url.path, base_url=settings.base_url, stale=staleness(request), **ctx)
     resp = HTMLResponse(html, status_code=status)
     if viewer.new_anon_cookie:
         resp.set_cookie(ANON_COOKIE, viewer.new_anon_cookie, httponly=True, samesite="lax",
