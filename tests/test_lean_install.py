@@ -115,11 +115,19 @@ def test_demo_ships_the_shipped_models_vectors(engine: Engine, tmp_path: Path) -
     assert n == papers == len(rows) > 3000
     assert {r.model_id for r in rows} == {minilm.ONNX_MODEL_ID} and all(r.current for r in rows)
     assert load_vectors(engine, vectors) == 0  # idempotent
-    # the vectors are the model's: re-embed a spread of papers and compare
-    sample = rows[:: len(rows) // 12][:12]
-    fresh = minilm.OnnxEmbedder().embed([embed_text(r.title, r.abstract) for r in sample])
-    cos = np.sum(fresh * np.stack([from_blob(r.vec) for r in sample]), axis=1)
-    assert cos.min() >= 0.999, cos
+    # The vectors are the model's. int8 dynamic quantization scales activations per batch, so
+    # a text's vector depends slightly on its batch-mates (cosine ~0.995 across batchings):
+    # the first batch `paperfeed index update` embeds (32 papers in seq order) is reproduced
+    # exactly, and a spread of papers embedded in another batch stays within that noise.
+    with engine.connect() as conn:
+        first = conn.execute(text(
+            "SELECT p.title, p.abstract, v.vec FROM papers p JOIN paper_vectors v "
+            "ON v.paper_id = p.id ORDER BY p.seq LIMIT 32")).all()
+    model = minilm.OnnxEmbedder()
+    for batch, least in ((first, 0.9999), (rows[:: len(rows) // 12][:12], 0.99)):
+        fresh = model.embed([embed_text(r.title, r.abstract) for r in batch])
+        cos = np.sum(fresh * np.stack([from_blob(r.vec) for r in batch]), axis=1)
+        assert cos.min() >= least, cos
     # and a round trip through save_vectors gives the same file content
     again = tmp_path / "again.npz"
     assert save_vectors(engine, minilm.ONNX_MODEL_ID, again) == n
