@@ -1,6 +1,8 @@
-"""`paperfeed serve`: the web app and JSON API (uvicorn)."""
+"""`paperfeed serve`: the web app and JSON API (uvicorn), in one or several processes."""
 
 from __future__ import annotations
+
+import os
 
 import typer
 
@@ -14,6 +16,11 @@ KEEP_ALIVE_S = 30
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: all)."),
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
+    workers: int = typer.Option(
+        0, "--workers", "-w", min=0, max=64,
+        help="Processes serving requests, each a read-only reader of the database and the "
+             "indexes (0: one per CPU core). More workers answer more requests at once; each "
+             "holds its own page cache and memory-maps the shared indexes."),
 ) -> None:
     """Serve the web pages, the JSON API (/api) and its documentation (/docs)."""
     import uvicorn
@@ -21,13 +28,23 @@ def serve_command(
     from paperfeed.web.settings import SettingsError, load_settings
 
     try:
-        settings = load_settings()
+        load_settings()
     except SettingsError as e:
         fail(str(e))
         return
-    engine = state.engine()
-    from paperfeed.web.app import create_app
+    engine = state.engine()  # opens and migrates once, before any worker starts
+    n = workers or os.cpu_count() or 1
+    typer.echo(f"paperfeed on http://{host}:{port}/  ({n} worker{'s' if n != 1 else ''}; "
+               "API docs: /docs; Ctrl+C to stop)")
+    common = {"host": host, "port": port, "log_level": "warning", "access_log": False,
+              "proxy_headers": True, "timeout_keep_alive": KEEP_ALIVE_S}
+    if n == 1:
+        from paperfeed.web.app import create_app
 
-    typer.echo(f"paperfeed on http://{host}:{port}/  (API docs: /docs; Ctrl+C to stop)")
-    uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="warning",
-                access_log=False, proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_S)
+        uvicorn.run(create_app(engine), **common)  # type: ignore[arg-type]
+        return
+    # every worker process builds its own app over the same database (uvicorn's factory)
+    os.environ["PAPERFEED_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    uvicorn.run("paperfeed.web.app:app_from_environment", factory=True, workers=n,
+                **common)  # type: ignore[arg-type]

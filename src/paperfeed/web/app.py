@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from paperfeed import __version__
 from paperfeed.web import account, actions, api, claims, errors, feeds, pages
 from paperfeed.web import subscribe as subscribe_pages
 from paperfeed.web.headers import SecurityHeaders
+from paperfeed.web.pagecache import PageCache
 from paperfeed.web.settings import WebSettings, load_settings
+from paperfeed.web.static_files import STATIC, CachedStatic
 
-STATIC = Path(__file__).with_name("static")
 WORKER_THREADS = 8
 DESCRIPTION = """Research papers from arXiv (metadata, CC0) and Hugging Face Daily Papers.
 
@@ -52,7 +52,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(claims.router)
     app.include_router(subscribe_pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", CachedStatic(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -62,5 +62,17 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
                                    swagger_css_url="/static/swagger/swagger-ui.css",
                                    swagger_favicon_url="/static/favicon.svg")
 
+    # outermost last: security headers on everything, then cached anonymous pages (gzipped
+    # once), then gzip for the rest
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
+    app.add_middleware(PageCache, engine=engine)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over $PAPERFEED_DATABASE_URL: what each `paperfeed serve --workers N` process
+    builds for itself (uvicorn's factory)."""
+    from paperfeed.store import open_store
+
+    return create_app(open_store(None))

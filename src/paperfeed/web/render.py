@@ -16,6 +16,8 @@ from sqlalchemy import Connection
 
 from paperfeed.rank.daily import latest_day
 from paperfeed.web.auth import ANON_COOKIE, Viewer, get_viewer
+from paperfeed.web.pagecache import SHARED_FLAG
+from paperfeed.web.static_files import static_url
 
 TEMPLATES = Path(__file__).with_name("templates")
 EXCERPT = 300
@@ -78,7 +80,7 @@ def _env() -> Environment:
         lstrip_blocks=True, auto_reload=False)
     env.filters.update(paper_url=paper_url, author_url=author_url, category_url=category_url,
                        excerpt=excerpt, long_date=long_date, month_name=month_name)
-    env.globals.update(query_url=query_url)
+    env.globals.update(query_url=query_url, static_url=static_url)
     return env
 
 
@@ -113,11 +115,14 @@ def render(request: Request, template: str, ctx: dict[str, Any], status: int = 2
     except HTTPException:  # a bad API token on an HTML page: show the page, signed out
         viewer = Viewer(None, "anonymous", "")
     settings = request.app.state.settings
+    # A page the page cache keeps for every anonymous visitor carries no per-visitor token
+    # (its buttons lead anonymous visitors to the login page, which sets one).
+    shared = viewer.user is None and getattr(request.state, SHARED_FLAG, False)
     html = ENV.get_template(template).render(
-        request=request, viewer=viewer, user=viewer.user, csrf=viewer.csrf,
+        request=request, viewer=viewer, user=viewer.user, csrf="" if shared else viewer.csrf,
         path=request.url.path, base_url=settings.base_url, stale=staleness(request), **ctx)
     resp = HTMLResponse(html, status_code=status)
-    if viewer.new_anon_cookie:
+    if viewer.new_anon_cookie and not shared:
         resp.set_cookie(ANON_COOKIE, viewer.new_anon_cookie, httponly=True, samesite="lax",
                         secure=settings.https, max_age=60 * 60 * 24 * 30)
     return resp
