@@ -4,7 +4,8 @@ Builds (once) a SQLite database of the first N papers of arxiv-102k, then measur
 `wrk -t1 -c50 -d<seconds>s --latency` on loopback, in one run:
 
 - floor: a 5 KB constant response from a bare ASGI app (uvicorn, one process);
-- daily, paper (random ids), search (random queries), static: `paperfeed serve --workers W`;
+- daily, paper (300 random ids), search (14 queries), static: `paperfeed serve --workers W`,
+  each twice: "cold" (the page cache fills as it goes) then warm;
 - the same three while 10 of the 50 clients vote (POST/DELETE /api/votes/ID with a token);
 - the daily page during a concurrent import of N more papers.
 
@@ -200,6 +201,8 @@ def main() -> None:
                  "search": lua_list(["/search?q=" + q.replace(" ", "+") for q in QUERIES])}
         gz = '["Accept-Encoding"] = "gzip"'
         for name, paths in pages.items():
+            # cold: every worker renders each of the 300 papers once; warm: a second pass
+            results[f"{name} (cold)"] = wrk(base, s, script=PATHS_LUA % (paths, gz))
             results[name] = wrk(base, s, script=PATHS_LUA % (paths, gz))
         results["static"] = wrk(base + "/static/style.css", s)
         for name, paths in pages.items():  # 40 readers while 10 clients vote

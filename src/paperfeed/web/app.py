@@ -18,7 +18,7 @@ from paperfeed.web import subscribe as subscribe_pages
 from paperfeed.web.headers import SecurityHeaders
 from paperfeed.web.pagecache import PageCache
 from paperfeed.web.settings import WebSettings, load_settings
-from paperfeed.web.static_files import STATIC, CachedStatic
+from paperfeed.web.static_files import StaticFiles
 
 WORKER_THREADS = 8
 DESCRIPTION = """Research papers from arXiv (metadata, CC0) and Hugging Face Daily Papers.
@@ -52,7 +52,6 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(claims.router)
     app.include_router(subscribe_pages.router)
-    app.mount("/static", CachedStatic(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -62,10 +61,11 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
                                    swagger_css_url="/static/swagger/swagger-ui.css",
                                    swagger_favicon_url="/static/favicon.svg")
 
-    # outermost last: security headers on everything, then cached anonymous pages (gzipped
-    # once), then gzip for the rest
+    # outermost last: security headers on everything, then static files and cached anonymous
+    # pages from memory (gzipped once), then gzip for the rest
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(PageCache, engine=engine)
+    app.add_middleware(StaticFiles)
     app.add_middleware(SecurityHeaders)
     return app
 

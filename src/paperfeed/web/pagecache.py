@@ -13,6 +13,7 @@ login page, and web/actions asks for a login before it checks a form's token.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import time
@@ -73,6 +74,7 @@ class PageCache:
         self.engine = engine
         self.entries: OrderedDict[bytes, Entry] = OrderedDict()
         self.bytes = 0
+        self.inflight: dict[bytes, asyncio.Future[Entry | None]] = {}
         self.version: tuple[Any, ...] = ()
         self.checked = 0.0
 
@@ -95,13 +97,35 @@ class PageCache:
         key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
         version = await self.current_version()
         entry = self.entries.get(key)
-        if entry is None or entry.version != version or time.monotonic() - entry.born > MAX_AGE_S:
-            entry = await self._render(scope, receive, send, key, version)
+        if entry is not None and (entry.version != version
+                                  or time.monotonic() - entry.born > MAX_AGE_S):
+            entry = None
+        if entry is None and key in self.inflight:  # someone renders it now: wait for theirs
+            entry = await asyncio.shield(self.inflight[key])
+            if entry is not None and entry.version != version:
+                entry = None
+        if entry is None:
+            entry = await self._render_once(scope, receive, send, key, version)
             if entry is None:
                 return  # not storable: already answered as the app did
         else:
             self.entries.move_to_end(key)
         await self._answer(scope, send, entry)
+
+    async def _render_once(self, scope: Scope, receive: Receive, send: Send, key: bytes,
+                           version: tuple[Any, ...]) -> Entry | None:
+        """Render, letting requests for the same page that arrive meanwhile share the result
+        (after a vote, fifty clients of the daily page cost one rendering, not fifty)."""
+        fut: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self.inflight[key] = fut
+        entry = None
+        try:
+            entry = await self._render(scope, receive, send, key, version)
+        finally:
+            fut.set_result(entry)
+            if self.inflight.get(key) is fut:
+                del self.inflight[key]
+        return entry
 
     async def _render(self, scope: Scope, receive: Receive, send: Send, key: bytes,
                       version: tuple[Any, ...]) -> Entry | None:
