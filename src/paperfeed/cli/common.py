@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -22,6 +23,11 @@ from rich.progress import (
 )
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+
+from paperfeed.progress import Reporter
+
+if TYPE_CHECKING:
+    from paperfeed.index.refresh import RefreshReport
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -92,24 +98,27 @@ def echo_json(data: object) -> None:
     sys.stdout.write(orjson.dumps(data).decode() + "\n")
 
 
-def refresh_lookups(engine: Engine) -> None:
-    """Catch the derived indexes up with the papers just written: lookups, lexical, claims.
+def reporter() -> Reporter:
+    """Progress for a command: a redrawn line at a terminal, plain periodic lines in a log."""
+    return Reporter(stream=sys.stderr)
 
-    The semantic index is left to `paperfeed index update` (embedding is slow); search keeps
-    working meanwhile, lexically for what is not embedded yet.
+
+def refresh_indexes(engine: Engine, *, slow: bool = False, rebuild: bool = False,
+                    only: list[str] | None = None, model: str | None = None,
+                    embedder: object = None) -> RefreshReport:
+    """Bring the derived indexes up to the papers (index/refresh.py), showing each step.
+
+    After a fetch or import, `slow=False`: the embeddings are left to `paperfeed index update`
+    (embedding is slow) and search keeps working meanwhile, lexically for what is not embedded.
     """
-    from paperfeed.index.claims import catch_up_claims, pending_claims
-    from paperfeed.index.lexical import catch_up_after_import
-    from paperfeed.index.lookups import catch_up_lookups
+    from paperfeed.index.refresh import RefreshFailed, refresh
 
-    with err.status("updating author and category lookups..."):
-        catch_up_lookups(engine)
-    with err.status("updating the lexical search index..."):
-        catch_up_after_import(engine)
-    todo = pending_claims(engine)
-    if todo > 1000:
-        with count_progress() as bar:
-            task = bar.add_task("extract claims", total=todo, rate="")
-            catch_up_claims(engine, progress=lambda n: bar.update(task, completed=n))
-    else:
-        catch_up_claims(engine)
+    try:
+        return refresh(engine, slow=slow, rebuild=rebuild, only=only, model=model,
+                       embedder=embedder, progress=reporter())
+    except RefreshFailed as e:
+        fail(f"updating the {e.step} index failed: {type(e.error).__name__}: {e.error}")
+        raise
+
+
+refresh_lookups = refresh_indexes  # the older name (callers on other branches)

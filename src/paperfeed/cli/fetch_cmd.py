@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy import Engine
 
-from paperfeed.cli.common import console, count_progress, err, fail, refresh_lookups, state
+from paperfeed.cli.common import console, count_progress, err, fail, refresh_indexes, state
 from paperfeed.config import float_setting, setting
 from paperfeed.ingest.gate import DatabaseGate
 from paperfeed.ingest.records import FetchReport, harvest_oai, store_records
@@ -64,7 +64,7 @@ def harvest_arxiv(
         except (SourceError, ValueError) as e:
             fail(str(e))
             return
-    refresh_lookups(engine)
+    refresh_indexes(engine)
     _summary("harvest" + (" (resumed)" if report.resumed else ""), report)
     console.print(f"watermark: {report.watermark or '-'}", style="dim", highlight=False)
 
@@ -85,7 +85,7 @@ def fetch_rss(
             fail(str(e))
             return
     report = store_records(engine, records, FetchReport(bad=bad))
-    refresh_lookups(engine)
+    refresh_indexes(engine)
     _summary(f"rss {' '.join(categories)}", report)
 
 
@@ -113,7 +113,7 @@ def fetch_hf(
             fail(str(e))
             return
     report = store_records(engine, records, FetchReport(bad=bad))
-    refresh_lookups(engine)
+    refresh_indexes(engine)
     _summary("hugging face daily papers", report)
 
 
@@ -133,5 +133,5 @@ def fetch_arxiv(
             fail(str(e))
             return
     report = store_records(engine, records)
-    refresh_lookups(engine)
+    refresh_indexes(engine)
     _summary("arxiv api", report)

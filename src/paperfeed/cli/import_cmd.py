@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import TaskID
 
-from paperfeed.cli.common import byte_progress, console, err, fail, refresh_lookups, state
+from paperfeed.cli.common import byte_progress, console, err, fail, refresh_indexes, state
 from paperfeed.ingest.files import ImportReport, StrictError, import_file
 
 
@@ -46,7 +46,7 @@ def import_command(
             except OSError as e:
                 fail(f"{path}: cannot read ({e.strerror or e}); check the file is complete")
         _print_report(report)
-    refresh_lookups(engine)
+    refresh_indexes(engine)
 
 
 def _print_report(r: ImportReport) -> None:

@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from paperfeed.config import float_setting, setting
+from paperfeed.index.refresh import RefreshFailed, RefreshReport, refresh
 from paperfeed.ingest.gate import DatabaseGate
 from paperfeed.ingest.records import FetchReport, harvest_oai, store_records
+from paperfeed.progress import Reporter
 from paperfeed.sources.http import PoliteClient
 from paperfeed.worker.schedule import Source
 
@@ -44,45 +46,33 @@ Job = Callable[[JobContext], Result]
 
 # --- derived indexes -----------------------------------------------------------------------
 
-def refresh_derived(engine: Engine) -> dict[str, int]:
-    """Catch the cheap derived data up with the papers: lookups, lexical index, claims.
-
-    What `paperfeed fetch` does after storing (cli/common.refresh_lookups), without the
-    progress bars; the vectors are the index job's (embedding is slow).
-    """
-    from paperfeed.index.claims import catch_up_claims
-    from paperfeed.index.lexical import catch_up_lexical
-    from paperfeed.index.lookups import catch_up_lookups
-
-    return {"lookups": catch_up_lookups(engine), "lexical": catch_up_lexical(engine),
-            "claims": catch_up_claims(engine)}
+def _log_reporter() -> Reporter:
+    """Index progress as plain log lines (every 10 s or 10 %), and each step's result."""
+    return Reporter(write=lambda line: log.info("%s", line), every_s=10.0)
 
 
-def update_vectors(engine: Engine, model: str | None = None) -> dict[str, Any]:
-    """Embed papers without a current vector and catch the vector index up (as `index update`)."""
-    from paperfeed.index.embed import get_embedder
-    from paperfeed.index.vectors import VectorIndex, embed_missing
-    from paperfeed.search.hybrid import default_model
+def _derived_summary(report: RefreshReport, slow: bool) -> str:
+    parts = [f"{name} +{report.done(name)}" for name in ("lookups", "lexical", "claims")]
+    if slow:
+        parts.append(f"vectors +{report.done('embeddings')} ({report.info.get('model_id')}, "
+                     f"{report.info.get('vectors_in_index', 0)} in the vector index)")
+    return ", ".join(parts)
 
-    embedder = get_embedder(model or default_model())  # loads a built-in model on first use
-    embedded = embed_missing(engine, embedder)
-    vi = VectorIndex.open(engine, embedder.model_id)  # loads (or builds) and catches up
-    return {"model": embedder.model_id, "embedded": embedded, "in_index": len(vi)}
+
+def run_refresh(engine: Engine, slow: bool) -> Result:
+    """index/refresh.refresh with log progress; a failed step raises JobFailed with the rest."""
+    try:
+        report = refresh(engine, slow=slow, progress=_log_reporter())
+    except RefreshFailed as e:
+        result: Result = {**e.report.to_json(),
+                          "summary": _derived_summary(e.report, False) + f"; {e.step} failed"}
+        raise JobFailed(str(e), result) from e
+    return {**report.to_json(), "summary": _derived_summary(report, slow)}
 
 
 def index_job(ctx: JobContext) -> Result:
-    """Lookups, lexical index, claims, then vectors: what `paperfeed index update` does."""
-    result: Result = dict(refresh_derived(ctx.engine))
-    done = (f"lookups +{result['lookups']}, lexical +{result['lexical']}, "
-            f"claims +{result['claims']}")
-    try:
-        result["vectors"] = v = update_vectors(ctx.engine)
-    except Exception as e:
-        result["summary"] = f"{done}; vectors failed"
-        raise JobFailed(f"vectors: {type(e).__name__}: {e}", result) from e
-    result["summary"] = (f"{done}, vectors +{v['embedded']} ({v['model']}, "
-                         f"{v['in_index']} in the vector index)")
-    return result
+    """Every derived index, embeddings included: what `paperfeed index update` does."""
+    return run_refresh(ctx.engine, slow=True)
 
 
 # --- fetch ---------------------------------------------------------------------------------
@@ -148,11 +138,11 @@ def fetch_job(ctx: JobContext) -> Result:
         sources[str(src)] = _report(report)
         for msg in report.bad[:5]:
             log.info("fetch %s: bad record: %s", src, msg)
-    derived = refresh_derived(ctx.engine)
+    derived = run_refresh(ctx.engine, slow=False)
     parts = [_line(name, r) if "error" not in r else f"{name}: FAILED" for name, r in
              sources.items()]
     result: Result = {"sources": sources, "derived": derived,
-                      "summary": "; ".join(parts) + f"; lexical +{derived['lexical']}"}
+                      "summary": "; ".join(parts) + f"; {derived['summary']}"}
     if errors:
         raise JobFailed("; ".join(errors), result)
     return result
