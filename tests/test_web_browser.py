@@ -15,8 +15,7 @@ import orjson
 import pytest
 from support.paths import FIXTURES
 
-from paperfeed.index.lexical import catch_up_after_import
-from paperfeed.index.lookups import catch_up_lookups
+from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.store import open_store
 
@@ -67,8 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         evil = tmp / "evil.jsonl"
         evil.write_bytes(orjson.dumps(EVIL) + b"\n")
         import_file(engine, evil, parallel=False)
-        catch_up_lookups(engine)
-        catch_up_after_import(engine)
+        refresh(engine, slow=False)
         engine.dispose()
     finally:
         del os.environ["PAPERFEED_INDEX_DIR"]

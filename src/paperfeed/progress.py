@@ -5,7 +5,7 @@ without one (a log, a pipe, the worker) it writes a plain line every `every_s` s
 10 % of the way, whichever comes first. Every step ends with one line saying what it did and
 how long it took, or that there was nothing to do:
 
-    lexical index: 1,204 of 5,000 papers (24%), 3,100 papers/s, about 1 s left
+    lexical index: 24% (1,204 of 5,000 papers), 3,100 papers/s, about 1 s left
     lexical index: 5,000 papers indexed in 1.6 s
     claims: up to date
 """
@@ -31,12 +31,21 @@ def seconds(s: float) -> str:
     return f"{int(s // 3600)} h {int(s % 3600 // 60)} min"
 
 
+def size(n: float) -> str:
+    """Bytes for people: 512 B, 3.4 MB, 1.2 GB."""
+    for unit, div in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= div:
+            return f"{n / div:,.1f} {unit}"
+    return f"{n:,.0f} B"
+
+
 class Step:
     """One step of a Reporter: `update(done)` as it goes, then `finish(...)` or `skip(...)`."""
 
     def __init__(self, reporter: Reporter, label: str, total: int | None, unit: str) -> None:
         self.reporter, self.label, self.total, self.unit = reporter, label, total, unit
         self.done = 0
+        self.note = ""
         self.t0 = time.monotonic()
         self._last_line = self.t0
         self._last_frac = 0.0
@@ -45,20 +54,28 @@ class Step:
     def elapsed(self) -> float:
         return time.monotonic() - self.t0
 
+    def _amount(self, n: float) -> str:
+        return size(n) if self.unit == "bytes" else f"{n:,.0f} {self.unit}"
+
     def _line(self) -> str:
         rate = self.done / max(self.elapsed(), 1e-6)
+        note = f", {self.note}" if self.note else ""
         if self.total:
             pct = min(100, int(100 * self.done / self.total))
             left = (self.total - self.done) / rate if rate > 0 else None
             eta = f", about {seconds(left)} left" if left is not None and self.done else ""
-            return (f"{self.label}: {self.done:,} of {self.total:,} {self.unit} ({pct}%), "
-                    f"{rate:,.0f} {self.unit}/s{eta}")
-        return f"{self.label}: {self.done:,} {self.unit} so far, {rate:,.0f} {self.unit}/s"
+            of = (f"{size(self.done)} of {size(self.total)}" if self.unit == "bytes"
+                  else f"{self.done:,} of {self.total:,} {self.unit}")
+            return f"{self.label}: {pct}% ({of}){note}, {self._amount(rate)}/s{eta}"
+        return f"{self.label}: {self._amount(self.done)} so far{note}, {self._amount(rate)}/s"
 
-    def update(self, done: int, total: int | None = None) -> None:
+    def update(self, done: int, total: int | None = None, note: str | None = None) -> None:
+        """`done` of `total` so far; `note`: a few words more ("12,345 papers")."""
         self.done = done
         if total is not None:
             self.total = total
+        if note is not None:
+            self.note = note
         r, now = self.reporter, time.monotonic()
         if r.tty:
             if now - self._drawn >= 0.1:
@@ -66,6 +83,8 @@ class Step:
                 r.draw(self._line())
             return
         frac = done / self.total if self.total else 0.0
+        if frac >= 1.0 or now - self._last_line < 1.0:
+            return  # the final line says the rest; at most a line a second
         if now - self._last_line >= r.every_s or frac - self._last_frac >= 0.1:
             self._last_line, self._last_frac = now, frac
             r.line(self._line())

@@ -12,14 +12,11 @@ import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     MofNCompleteColumn,
     Progress,
-    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -62,15 +59,6 @@ def fail(message: str, code: int = 1) -> None:
     """Print an error for a person (no traceback) and exit."""
     err.print(f"[bold red]error:[/bold red] {message}", highlight=False)
     raise typer.Exit(code)
-
-
-def byte_progress() -> Progress:
-    """A progress bar over bytes of input, with rate and ETA."""
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
-        DownloadColumn(), TransferSpeedColumn(), TextColumn("{task.fields[papers]} papers"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err,
-    )
 
 
 def count_progress() -> Progress:
