@@ -1,4 +1,4 @@
-"""What every command shares: the database option, consoles, progress bars, errors for people."""
+"""What every command shares: the database option, consoles, progress, errors for people."""
 
 from __future__ import annotations
 
@@ -10,14 +10,6 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -59,15 +51,6 @@ def fail(message: str, code: int = 1) -> None:
     """Print an error for a person (no traceback) and exit."""
     err.print(f"[bold red]error:[/bold red] {message}", highlight=False)
     raise typer.Exit(code)
-
-
-def count_progress() -> Progress:
-    """A progress bar over a count of items, with rate and ETA."""
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=err,
-    )
 
 
 @contextmanager

@@ -14,12 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from paperfeed.config import float_setting, setting
 from paperfeed.index.refresh import RefreshFailed, RefreshReport, refresh
-from paperfeed.ingest.gate import DatabaseGate
-from paperfeed.ingest.records import FetchReport, harvest_oai, store_records
+from paperfeed.ingest.fetch import fetch_source as ingest_fetch
+from paperfeed.ingest.records import FetchReport
 from paperfeed.progress import Reporter
-from paperfeed.sources.http import PoliteClient
 from paperfeed.worker.schedule import Source
 
 log = logging.getLogger("paperfeed.worker")
@@ -77,34 +75,9 @@ def index_job(ctx: JobContext) -> Result:
 
 # --- fetch ---------------------------------------------------------------------------------
 
-def _arxiv_client(engine: Engine) -> PoliteClient:
-    """arXiv's pace for the whole deployment: the request gate lives in the database."""
-    interval = float_setting("PAPERFEED_ARXIV_MIN_INTERVAL")
-    return PoliteClient(interval, gate=DatabaseGate(engine, "arxiv", interval))
-
-
 def fetch_source(engine: Engine, source: Source) -> FetchReport:
-    """Read one source and store what it says (the same calls as `paperfeed fetch|harvest`)."""
-    if source.kind == "rss":
-        from paperfeed.sources.arxiv_rss import fetch_announcements
-
-        with _arxiv_client(engine) as client:
-            records, bad = fetch_announcements(client, list(source.arg),
-                                               setting("PAPERFEED_ARXIV_RSS_URL") or "")
-        return store_records(engine, records, FetchReport(bad=bad))
-    if source.kind == "hf":
-        from paperfeed.sources.hf_daily import HFDailyPapers
-
-        with PoliteClient(float_setting("PAPERFEED_HF_MIN_INTERVAL")) as client:
-            records, bad = HFDailyPapers(client, setting("PAPERFEED_HF_URL") or "").fetch()
-        return store_records(engine, records, FetchReport(bad=bad))
-    if source.kind == "oai":
-        from paperfeed.sources.arxiv_oai import OAIHarvester
-
-        with _arxiv_client(engine) as client:
-            harvester = OAIHarvester(client, setting("PAPERFEED_ARXIV_OAI_URL") or "")
-            return harvest_oai(engine, harvester, set_=source.arg[0] if source.arg else None)
-    raise ValueError(f"unknown source kind {source.kind!r}")
+    """Read one source and store what it says (the same call as `paperfeed fetch|harvest`)."""
+    return ingest_fetch(engine, source.kind, source.arg)
 
 
 def _report(r: FetchReport) -> Result:
