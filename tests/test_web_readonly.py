@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, inspect, text
 from support.paths import FIXTURES
+from support.server import free_port, serving
 
 from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
@@ -134,12 +134,6 @@ def test_every_get_leaves_database_and_index_files_unchanged(
 # --- a server started before the papers --------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _cli(db: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "paperfeed", "--db", db, *args], env=env,
                           capture_output=True, text=True, timeout=300)
@@ -154,27 +148,10 @@ def server_env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def server(db_url: str, server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     """`paperfeed serve` over a new, empty database (no index of any kind yet)."""
-    port = _free_port()
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "paperfeed", "--db", db_url, "serve",
-                             "--host", "127.0.0.1", "--port", str(port)], env=server_env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/about", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
-            time.sleep(0.1)
+    argv = [sys.executable, "-m", "paperfeed", "--db", db_url, "serve", "--host", "127.0.0.1",
+            "--port", str(free_port())]
+    with serving(argv, server_env, tmp_path / "server.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 @pytest.mark.slow

@@ -15,7 +15,6 @@ import math
 import os
 import re
 import shutil
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +27,7 @@ import tantivy
 from sqlalchemy import Engine, text
 
 from paperfeed.index.location import index_dir
-from paperfeed.index.protocol import Derived
+from paperfeed.index.protocol import Derived, Watch
 from paperfeed.store.db import write_tx
 from paperfeed.store.index_state import max_paper_seq, papers_after, read_state, set_state
 
@@ -44,7 +43,6 @@ WRITE_LOCK = "lexical.lock"
 BUILD = "build.json"  # {"format", "build"}: which build this folder holds
 LEGACY_STATE = "state.json"  # the sidecar of older releases (adopted, then removed)
 NAME = "lexical"  # its index_state row
-REFRESH_EVERY = 0.5  # seconds between a reader's looks at the row
 
 Progress = Callable[[int], None]
 
@@ -390,8 +388,6 @@ class LexicalResult:
 class LexicalIndex:
     """An opened lexical index for searching (read-only); reloads when a writer commits."""
 
-    RELOAD_EVERY = REFRESH_EVERY
-
     def __init__(self, path: Path, engine: Engine | None = None) -> None:
         self.path = path
         self.engine = engine
@@ -400,8 +396,7 @@ class LexicalIndex:
             raise LexicalIndexMissing(
                 f"no lexical index at {path}: run `paperfeed index update`")
         self.weights = {"title": W_TITLE, "abstract": W_ABSTRACT, "authors": W_AUTHORS}
-        self._stamp = self._current_stamp()
-        self._checked = time.monotonic()
+        self._watch = Watch(self._current_stamp)
         self._reopen()
 
     @classmethod
@@ -429,16 +424,10 @@ class LexicalIndex:
     def refresh(self, force: bool = False) -> bool:
         """Pick up commits made by any writer since the last look (cheap; throttled).
 
-        True when it reloaded. Reads only: one primary-key query at most every RELOAD_EVERY s.
+        True when it reloaded. Reads only: one primary-key query at most every REFRESH_EVERY s.
         """
-        now = time.monotonic()
-        if not force and now - self._checked < self.RELOAD_EVERY:
+        if not self._watch.changed(force):
             return False
-        self._checked = now
-        stamp = self._current_stamp()
-        if stamp == self._stamp and not force:
-            return False
-        self._stamp = stamp
         self._reopen()
         return True
 

@@ -16,6 +16,7 @@ To add an index: define `DERIVED = Derived(...)` in its module and add one line 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,3 +53,27 @@ class Derived:
     rebuild: Callable[[Engine, Options, Tick | None], int]
     slow: bool = False  # needs a model (embedding): `refresh(..., slow=False)` skips it
     unit: str = "papers"  # what `done` counts
+
+
+REFRESH_EVERY = 0.5  # seconds between a reader's looks at its index_state row
+
+
+class Watch:
+    """A reader's throttled look at what writers did: `changed()` is True when `stamp()` (e.g.
+    its index_state row) differs from the last one seen, asking at most every `every` s."""
+
+    def __init__(self, stamp: Callable[[], object], every: float = REFRESH_EVERY) -> None:
+        self.stamp, self.every = stamp, every
+        self.seen = stamp()
+        self.checked = time.monotonic()
+
+    def changed(self, force: bool = False) -> bool:
+        now = time.monotonic()
+        if not force and now - self.checked < self.every:
+            return False
+        self.checked = now
+        stamp = self.stamp()
+        if stamp == self.seen and not force:
+            return False
+        self.seen = stamp
+        return True

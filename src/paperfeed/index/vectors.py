@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -30,7 +29,7 @@ from sqlalchemy import Connection, Engine, text
 
 from paperfeed.index.embed import Embedder
 from paperfeed.index.location import index_dir
-from paperfeed.index.protocol import Derived, Options
+from paperfeed.index.protocol import Derived, Options, Watch
 from paperfeed.store.db import write_tx
 from paperfeed.store.index_state import delete_state, get_state, read_state, set_state
 from paperfeed.store.write import utcnow
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 EMBED_PREFIX = "embeddings:"  # + model id: index_state row, the highest papers.seq examined
 INDEX_PREFIX = "vectors:"  # + model id: index_state row of the ANN index
 FORMAT = 1
-REFRESH_EVERY = 0.5  # seconds between a reader's looks at its index_state row
 # HNSW settings (bench/vector_index.py): recall@10 >= 0.95 on real MiniLM vectors at 100k.
 CONNECTIVITY = 16
 EXPANSION_ADD = 96
@@ -227,8 +225,7 @@ class VectorIndex:
         self._id_sorted = np.zeros(0, dtype=str)  # the paper id of each key
         self._new_ids: dict[int, str] = {}  # added since the arrays were last merged
         self._dirty = False
-        self._seen: tuple[int, str] | None = None  # the row a reader last loaded
-        self._checked = 0.0
+        self._watch: Watch | None = None  # a reader's look at its row
         base = index_dir(engine) / f"vectors-{_slug(model_id)}"
         self.path = base.with_suffix(".usearch")
         self.ids_path = base.with_suffix(".ids.npz")
@@ -248,9 +245,8 @@ class VectorIndex:
         self = cls(engine, model_id)
         if readonly:
             self.readonly = True
-            self._seen = self._row()
+            self._watch = Watch(self._row)
             self._load()
-            self._checked = time.monotonic()
             return self
         if not self._load():
             self.rebuild(engine)
@@ -264,15 +260,9 @@ class VectorIndex:
 
     def refresh(self, force: bool = False) -> bool:
         """A reader's cheap look (throttled) at the row: reload when a writer saved. True if so."""
-        now = time.monotonic()
-        if not force and now - self._checked < REFRESH_EVERY:
-            return False
-        self._checked = now
-        row = self._row()
-        if row == self._seen and not force:
-            return False
-        self._seen = row
-        return self._load()
+        if self._watch is None:
+            self._watch = Watch(self._row)
+        return self._watch.changed(force) and self._load()
 
     def _new_index(self, dim: int) -> Any:
         Index = _usearch_index()

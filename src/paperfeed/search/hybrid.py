@@ -7,7 +7,6 @@ lexically and says so in `note`.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -21,6 +20,7 @@ from paperfeed.index.embed import (  # noqa: F401 (re-exported: callers import t
     default_model,
     load_builtin_embedders,
 )
+from paperfeed.index.lexical import NAME as LEXICAL
 from paperfeed.index.lexical import (
     LexicalIndex,
     LexicalIndexMissing,
@@ -28,6 +28,8 @@ from paperfeed.index.lexical import (
     parse_query,
     snippet,
 )
+from paperfeed.index.protocol import Watch
+from paperfeed.store.index_state import read_state
 
 Mode = Literal["hybrid", "lexical", "semantic"]
 Sort = Literal["relevance", "date"]
@@ -43,7 +45,6 @@ DEPTH = 100  # candidates taken from each retriever
 QUERY_CACHE = 1024  # query vectors kept
 FILTER_OVERFETCH = 10  # semantic candidates per wanted hit when filters apply
 FILTER_EXACT_MAX = 5000  # filters passing at most this many papers: exact vector search
-REFRESH_EVERY = 0.5  # seconds between looks for an index that did not exist yet
 
 
 @dataclass
@@ -103,7 +104,8 @@ class Searcher:
 
             refresh(engine, only=["lexical"])
         self.lexical: LexicalIndex | None = self._open_lexical()
-        self._checked = time.monotonic()
+        # before the first build: watch for the lexical index's row to appear
+        self._appeared = Watch(lambda: read_state(engine, LEXICAL))
 
     def _open_lexical(self) -> LexicalIndex | None:
         try:
@@ -114,9 +116,7 @@ class Searcher:
     def refresh(self, force: bool = False) -> None:
         """Pick up what writers added since the last look: cheap, throttled, reads only."""
         if self.lexical is None:
-            now = time.monotonic()
-            if force or now - self._checked >= REFRESH_EVERY:
-                self._checked = now
+            if self._appeared.changed(force):
                 self.lexical = self._open_lexical()
         else:
             self.lexical.refresh(force)
