@@ -23,7 +23,7 @@ from paperfeed.digest.jobs import run_digests
 from paperfeed.digest.outbox import backoff, outbox_status
 from paperfeed.digest.schedule import period_of
 from paperfeed.digest.subscriptions import Choices
-from paperfeed.index.lookups import catch_up_lookups
+from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.records import HFInfo, PaperRecord, validate
 from paperfeed.store.db import write_tx
@@ -57,7 +57,7 @@ def load(engine: Engine, tmp_path: Path, records: list[dict[str, object]], name:
     path = tmp_path / f"{name}.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
     import_file(engine, path, parallel=False)
-    catch_up_lookups(engine)
+    refresh(engine, slow=False)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from paperfeed.index.vectors import (
 )
 from paperfeed.records import PaperRecord, validate
 from paperfeed.store import write_tx
+from paperfeed.store.index_state import get_state
 from paperfeed.store.write import write_records
 
 WORDS = [
@@ -208,8 +209,10 @@ def test_index_reopens_after_restart_without_the_database(engine: Engine) -> Non
     before = results(ix, emb)
     meta = orjson.loads(ix.meta_path.read_bytes())
     assert meta["model_id"] == emb.model_id and meta["count"] == 30
-    with engine.connect() as c:
-        assert meta["watermark"] == c.execute(text("SELECT MAX(seq) FROM paper_vectors")).scalar()
+    with engine.connect() as c:  # the watermark lives in index_state, with the files' build id
+        st = get_state(c, ix.name)
+        assert st is not None and st.build == meta["build"] and "watermark" not in meta
+        assert st.seq == c.execute(text("SELECT MAX(seq) FROM paper_vectors")).scalar()
     again = VectorIndex(engine, emb.model_id)
     assert again._load()  # from the files alone
     assert len(again) == 30 and results(again, emb) == before

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from paperfeed.index.lookups import catch_up_lookups
+from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.rank.daily import period
 from paperfeed.rank.trending import trending_scores
@@ -45,11 +45,11 @@ PAPERS = [
 
 
 def load(engine: Engine, tmp_path: Path, records: list[dict[str, object]]) -> None:
-    """Import records (a JSONL file) and catch up the author/category lookups."""
+    """Import records (a JSONL file) and catch the derived indexes up, as `paperfeed import`."""
     path = tmp_path / "papers.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
     import_file(engine, path, parallel=False)
-    catch_up_lookups(engine)
+    refresh(engine, slow=False)  # what `paperfeed import` does after storing
 
 
 @pytest.fixture

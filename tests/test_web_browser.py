@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import orjson
 import pytest
 from support.paths import FIXTURES
+from support.server import free_port, serving
 
-from paperfeed.index.lexical import catch_up_after_import
-from paperfeed.index.lookups import catch_up_lookups
+from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.store import open_store
 
@@ -29,12 +25,6 @@ EVIL = {"id": EVIL_ID, "title": "<script>window.pwned=1</script><b>Bold</b> clai
         "abstract": "An abstract with <img src=x onerror=\"window.pwned=2\"> and $x^2$ math.",
         "authors": ["Eve <i>Hacker</i>"], "categories": ["cs.CR"], "date": "2026-07-02"}
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve_argv(db: Path, port: int) -> list[str]:
@@ -67,30 +57,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         evil = tmp / "evil.jsonl"
         evil.write_bytes(orjson.dumps(EVIL) + b"\n")
         import_file(engine, evil, parallel=False)
-        catch_up_lookups(engine)
-        catch_up_after_import(engine)
+        refresh(engine, slow=False)
         engine.dispose()
     finally:
         del os.environ["PAPERFEED_INDEX_DIR"]
-    port = _free_port()
-    log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(_serve_argv(db, port), env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/about", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {(tmp / 'server.log').read_text()}")
-            time.sleep(0.1)
+    with serving(_serve_argv(db, free_port()), env, tmp / "server.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from importlib.resources import as_file, files
 
+<<<<<<< HEAD
 from sqlalchemy import Engine
 
 from paperfeed.cli.common import console, refresh_lookups, state
+=======
+from paperfeed.cli.common import console, refresh_indexes, state
+>>>>>>> issue-10
 from paperfeed.cli.show_cmd import list_command, stats_command
 from paperfeed.ingest.files import import_file
 
@@ -25,7 +29,7 @@ def demo_command() -> None:
     engine = state.engine()
     with as_file(files("paperfeed.demo") / DEMO) as path:
         report = import_file(engine, path, parallel=False)
-    refresh_lookups(engine)
+    refresh_indexes(engine)
     w = report.written
     console.print(f"demo corpus: {w.inserted:,} new, {w.updated:,} updated, "
                   f"{w.unchanged:,} already there", highlight=False)

@@ -7,6 +7,7 @@ import datetime as dt
 import typer
 from sqlalchemy import Engine
 
+from paperfeed import clock
 from paperfeed.cli.common import console, echo_json, fail, state
 
 digest_app = typer.Typer(
@@ -21,11 +22,10 @@ def _now(raw: str | None) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        t = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        fail(f"--now {raw!r} is not an ISO date and time")
+        return clock.require_instant(raw, "--now")
+    except ValueError as e:
+        fail(str(e))
         raise
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 @digest_app.command("send")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, text
 
+from paperfeed import clock
 from paperfeed.rank.cards import VOTES_EXPR, hidden_clause, load_cards
 
 Span = Literal["day", "week", "month"]
@@ -30,16 +31,7 @@ class DailyPage:
                 ("day", "span", "start", "end", "prev", "next", "total", "papers")}
 
 
-def period(day: dt.date, span: Span) -> tuple[dt.date, dt.date]:
-    """The first and last day of the day itself, its ISO week (Monday first) or its month."""
-    if span == "week":
-        start = day - dt.timedelta(days=day.weekday())
-        return start, start + dt.timedelta(days=6)
-    if span == "month":
-        start = day.replace(day=1)
-        nxt = (start + dt.timedelta(days=32)).replace(day=1)
-        return start, nxt - dt.timedelta(days=1)
-    return day, day
+period = clock.period  # first and last day of a day, its ISO week or its month
 
 
 def latest_day(conn: Connection) -> dt.date | None:
@@ -59,7 +51,7 @@ def _neighbours(conn: Connection, start: str, end: str) -> tuple[str | None, str
 def daily_papers(conn: Connection, day: dt.date | None = None, span: Span = "day",
                  user_id: int | None = None, limit: int = 30, offset: int = 0) -> DailyPage:
     """Papers announced in the period around `day` (default: the latest day with papers)."""
-    day = day or latest_day(conn) or dt.datetime.now(dt.UTC).date()
+    day = day or latest_day(conn) or clock.now().date()
     first, last = period(day, span)
     start, end = first.isoformat(), last.isoformat()
     # announced is an ISO date (maybe with a time): compare on the date prefix's range

@@ -299,3 +299,14 @@ digest_items = Table(
     PrimaryKeyConstraint("subscription_id", "paper_id"),
     Index("ix_digest_items_digest", "digest_id", "position"),
 )
+
+# issue #10: every derived index's watermark, in one place (store/index_state.py).
+index_state = Table(
+    "index_state",
+    metadata,
+    Column("name", Text, primary_key=True),  # lookups, lexical, claims, vectors:<model>, ...
+    Column("seq", BigInteger, nullable=False),  # the highest papers.seq the index holds
+    Column("version", Text, nullable=False, server_default=""),  # format / rules it was built by
+    Column("build", Text, nullable=False, server_default=""),  # id of a file index's build
+    Column("updated_at", Text, nullable=False),
+)

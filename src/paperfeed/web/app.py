@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 
 from paperfeed import __version__
-from paperfeed.web import account, actions, api, claims, errors, feeds, pages
+from paperfeed.web import account, actions, api, claims, errors, feeds, pages, search_adapter
 from paperfeed.web import subscribe as subscribe_pages
 from paperfeed.web.headers import SecurityHeaders
 from paperfeed.web.pagecache import PageCache
@@ -34,6 +35,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Page handlers are sync and CPU-bound under one GIL: a few threads serve more requests
     # per second, with far shorter tails, than anyio's default 40 fighting over it.
     anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+    if note := search_adapter.missing_indexes(app.state.engine):
+        logging.getLogger("paperfeed.web").warning("%s", note)
     yield
 
 

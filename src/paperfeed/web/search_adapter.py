@@ -24,6 +24,20 @@ def search(engine: Engine, query: str, k: int = 10, offset: int = 0,
                          mode=mode, count=count)  # type: ignore[arg-type]
 
 
+def missing_indexes(engine: Engine) -> str | None:
+    """What a web process starting now cannot serve yet (logged at startup), or None."""
+    from paperfeed.store.index_state import all_states
+
+    states = all_states(engine)
+    if "lexical" not in states:
+        return ("no search index yet: search shows nothing until `paperfeed import` (or "
+                "`paperfeed index update`) has run; this server picks the index up by itself")
+    if not any(n.startswith("vectors:") for n in states):
+        return ("no vector index yet: search is by words only until `paperfeed index update` "
+                "has run; this server picks it up by itself")
+    return None
+
+
 def months(engine: Engine, query: str, filters: dict[str, Any]) -> list[tuple[str, int]]:
     """[(YYYY-MM, papers)] matching the query, oldest first (for the chart)."""
     return histogram.counts_by_month(engine, query, filters)
