@@ -5,13 +5,9 @@ from __future__ import annotations
 import os
 from importlib.resources import as_file, files
 
-<<<<<<< HEAD
 from sqlalchemy import Engine
 
-from paperfeed.cli.common import console, refresh_lookups, state
-=======
 from paperfeed.cli.common import console, refresh_indexes, state
->>>>>>> issue-10
 from paperfeed.cli.show_cmd import list_command, stats_command
 from paperfeed.ingest.files import import_file
 
@@ -29,11 +25,11 @@ def demo_command() -> None:
     engine = state.engine()
     with as_file(files("paperfeed.demo") / DEMO) as path:
         report = import_file(engine, path, parallel=False)
-    refresh_indexes(engine)
     w = report.written
     console.print(f"demo corpus: {w.inserted:,} new, {w.updated:,} updated, "
                   f"{w.unchanged:,} already there", highlight=False)
     console.print(f"demo vectors: {_load_vectors(engine)}", highlight=False)
+    refresh_indexes(engine)
     stats_command(as_json=False)
     list_command(limit=10, category=None, as_json=False)
 
