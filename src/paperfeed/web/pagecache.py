@@ -35,7 +35,7 @@ VERSION_SQL = text(
     "SELECT (SELECT MAX(seq) FROM papers) AS seq, (SELECT COUNT(*) FROM votes) AS votes, "
     "(SELECT MAX(created_at) FROM votes) AS last_vote, "
     "(SELECT SUM(upvotes) FROM hf_papers) AS hf, "
-    "(SELECT MAX(updated_at) FROM checkpoints) AS derived")
+    "(SELECT MAX(updated_at) FROM index_state) AS derived")
 
 
 @dataclass
