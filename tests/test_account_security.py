@@ -128,7 +128,7 @@ def test_forwarded_for_is_believed_only_from_configured_proxies(engine: Engine) 
     plain = create_app(engine, WebSettings(SECRET))
     with client_at(plain, ("127.0.0.1", 1)) as c:
         signup(c, "ada@example.org")
-        for n in range(5):
+        for _ in range(5):
             login(c, "ada@example.org", "guess guess", status=400)
         # a spoofed header does not make a new address: still this pair, still waiting
         token = csrf_of(c.get("/login").text)

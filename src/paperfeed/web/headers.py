@@ -82,8 +82,9 @@ class SecurityHeaders:
                     return
                 headers = [h for h in start.get("headers", []) if h[0].lower() not in
                            (b"content-length", b"content-security-policy")]
-                headers += extra + [(b"content-security-policy", docs_csp(bytes(body)).encode()),
-                                    (b"content-length", str(len(body)).encode())]
+                csp = docs_csp(bytes(body)).encode()
+                headers += [*extra, (b"content-security-policy", csp),
+                            (b"content-length", str(len(body)).encode())]
                 await send({**start, "headers": headers})
                 await send({"type": "http.response.body", "body": bytes(body)})
                 return
