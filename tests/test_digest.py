@@ -95,14 +95,6 @@ def digests(rec: Recorder, addr: str) -> list[str]:
             if m.message["Subject"].startswith(("paperfeed daily digest", "paperfeed weekly"))]
 
 
-def wait_for_mail(rec: Recorder, n: int, timeout: float = 10.0) -> None:
-    """The web app sends from a background thread: wait until `n` messages arrived."""
-    deadline = time.monotonic() + timeout
-    while len(rec.messages) < n and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert len(rec.messages) >= n, f"{len(rec.messages)} of {n} messages arrived"
-
-
 def settle(c: TestClient, timeout: float = 10.0) -> None:
     """Wait until the app's mail thread has tried everything queued."""
     deadline = time.monotonic() + timeout
@@ -156,7 +148,7 @@ def test_confirmation_round_trip_through_the_web_form(engine: Engine, smtp: Reco
         assert c.post("/subscribe", data={**form, "csrf": "forged"}).status_code == 403
         r = c.post("/subscribe", data=form)
         assert r.status_code == 200 and "Check your inbox" in r.text
-        wait_for_mail(smtp, 1)
+        smtp.wait_for(1)
         confirm = smtp.messages[0]
         assert confirm.to == "ada@example.org"
         assert "Confirm" in confirm.message["Subject"]
@@ -197,7 +189,7 @@ def test_confirmation_round_trip_through_the_web_form(engine: Engine, smtp: Reco
         # and mails the owner their manage link
         r3 = c.post("/subscribe", data={**form, "topics": "hijacked", "trending": ""})
         assert r3.text == r.text
-        wait_for_mail(smtp, 3)
+        smtp.wait_for(3)
         with engine.connect() as conn:
             sub = subs.find_by_email(conn, "ada@example.org")
         assert sub is not None and sub.choices.topics == ["sparse attention"]
@@ -465,7 +457,7 @@ def test_signed_in_subscriber_is_linked_to_the_account(engine: Engine, smtp: Rec
         r = c.post("/subscribe", data={"email": "ada@example.org", "trending": "1",
                                        "csrf": csrf})
         assert r.status_code == 200
-        wait_for_mail(smtp, 1)
+        smtp.wait_for(1)
     with engine.connect() as conn:
         sub = subs.find_by_email(conn, "ada@example.org")
         uid = conn.execute(text("SELECT id FROM users WHERE email = 'ada@example.org'")).scalar()

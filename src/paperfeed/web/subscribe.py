@@ -36,9 +36,9 @@ OptStr = Annotated[str | None, Form(max_length=4000)]
 SENT = ("We are sending a message to this address now (or sent one in the last few minutes). "
         "Open its link to confirm: nothing else is sent before you do. If the address already "
         "has a subscription, the message links to its settings instead.")
-NO_MAIL = ("Your request is saved, but this server cannot send email: its mail settings "
-           "(PAPERFEED_SMTP_*) are wrong, and the administrator has been told in the log. "
-           "Please try again later.")
+NO_MAIL = ("Nothing was saved or sent: this server cannot send email right now (its mail "
+           "settings are wrong; the administrator has been told in the log). Please try again "
+           "later.")
 EXPIRED = (f"This confirmation link has expired (they last {CONFIRM_TTL.days} days). "
            "Subscribe again to get a new one.")
 BAD_LINK = ("This link is not valid: it may be mistyped, or the subscription's links were "
