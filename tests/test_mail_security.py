@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+import test_digest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from support.smtp import Recorder
-from test_digest import DAY1, MON, SECRET, active, load, path_of, settle, smtp  # noqa: F401
+from test_digest import DAY1, MON, SECRET, active, load, path_of, settle
 
 from paperfeed.digest import subscriptions as subs
 from paperfeed.digest.jobs import run_digests
@@ -26,6 +27,8 @@ from paperfeed.digest.subscriptions import Choices
 from paperfeed.digest.tokens import CONFIRM_TTL, make_token
 from paperfeed.web.app import create_app
 from paperfeed.web.settings import WebSettings
+
+smtp = test_digest.smtp  # the real SMTP server fixture
 
 LONG_BASE = ("https://papers.research-computing.example-university.ac.uk/"
              "departments/computer-science/tools/paperfeed")
