@@ -290,3 +290,49 @@ def test_account_pages_are_not_stored_and_docs_have_a_csp(app) -> None:  # type:
 def _no_index_dir(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PAPERFEED_INDEX_DIR", str(tmp_path / "index"))
     yield
+
+
+# a real server --------------------------------------------------------------------------
+
+def test_a_real_server_ignores_forwarded_for_unless_told(tmp_path: Path) -> None:
+    """`paperfeed serve` (uvicorn) behind no configured proxy: a client on loopback cannot
+    dodge the login backoff by sending X-Forwarded-For (uvicorn alone would believe it)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PAPERFEED_SECRET_KEY": "x" * 48,
+           "PAPERFEED_INDEX_DIR": str(tmp_path / "index")}
+    env.pop("PAPERFEED_TRUSTED_PROXIES", None)
+    proc = subprocess.Popen([sys.executable, "-m", "paperfeed", "--db",
+                             str(tmp_path / "s.sqlite"), "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=10) as c:
+            for _ in range(300):
+                try:
+                    if c.get("/about").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            token = csrf_of(c.get("/signup").text)
+            assert c.post("/signup", data={"email": "ada@example.org", "password": PASSWORD,
+                                           "csrf": token}).status_code == 303
+            codes = []
+            for n in range(7):
+                r = c.post("/login", data={"email": "ada@example.org", "password": "nope nope",
+                                           "csrf": csrf_of(c.get("/login").text)},
+                           headers={"X-Forwarded-For": f"10.0.0.{n}"})
+                codes.append(r.status_code)
+            assert codes == [400] * 5 + [429] * 2
+    finally:
+        proc.terminate()
+        proc.wait(10)

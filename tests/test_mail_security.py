@@ -140,3 +140,87 @@ def test_wrong_mail_settings_are_said_on_the_page(
     assert r.status_code == 503 and "cannot send email" in r.text
     assert "Check your inbox" not in r.text
     assert any("PAPERFEED_SMTP_SECURITY" in rec.getMessage() for rec in caplog.records)
+
+
+# password reset -------------------------------------------------------------------------
+
+def _signup(c: TestClient, email_addr: str, password: str = "correct horse") -> None:
+    csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/signup").text)
+    assert csrf
+    r = c.post("/signup", data={"email": email_addr, "password": password,
+                                "csrf": csrf.group(1)}, follow_redirects=False)
+    assert r.status_code == 303
+
+
+def _login(c: TestClient, email_addr: str, password: str) -> int:
+    csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text)
+    assert csrf
+    return c.post("/login", data={"email": email_addr, "password": password,
+                                  "csrf": csrf.group(1)}, follow_redirects=False).status_code
+
+
+def _forgot(c: TestClient, email_addr: str, **headers: str):  # type: ignore[no-untyped-def]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/password/forgot").text)
+    assert csrf
+    return c.post("/password/forgot", data={"email": email_addr, "csrf": csrf.group(1)},
+                  headers=headers)
+
+
+def test_password_reset_by_email(engine: Engine, smtp: Recorder) -> None:
+    app = create_app(engine, WebSettings(SECRET, "https://papers.example.org"))
+    https = "https://papers.example.org"  # its cookies are Secure
+    with TestClient(app, base_url=https) as c, \
+            TestClient(app, base_url=https, client=("192.0.2.50", 1)) as elsewhere:
+        _signup(c, "ada@example.org")
+        assert _login(elsewhere, "ada@example.org", "correct horse") == 303
+        # a stranger's Host header does not end up in the link
+        r = _forgot(c, "Ada@Example.org", host="attacker.test")
+        assert r.status_code == 200 and "If an account has this address" in r.text
+        unknown = _forgot(c, "nobody@example.org")
+        assert unknown.text.replace("nobody@example.org", "X") == \
+            r.text.replace("Ada@Example.org", "X")  # the same answer
+        settle(c)
+        (got,) = smtp.messages  # one email: none for the unknown address
+        assert got.to == "ada@example.org" and "Reset" in got.message["Subject"]
+        link = re.search(r"https://papers\.example\.org/password/reset\?token=[\w-]+",
+                         got.part("plain"))
+        assert link and "attacker.test" not in got.data.decode()
+        page = c.get(path_of(link.group(0)))
+        assert page.status_code == 200 and 'name="password"' in page.text
+        assert page.headers["cache-control"] == "no-store"
+        token = link.group(0).split("=", 1)[1]
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        weak = c.post("/password/reset", data={"token": token, "password": "short",
+                                               "csrf": csrf})
+        assert weak.status_code == 422
+        done = c.post("/password/reset", data={"token": token, "password": "a new secret!",
+                                               "csrf": csrf}, follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/login?notice=reset"
+        assert elsewhere.get("/api/me").status_code == 401  # every session ended
+        assert _login(c, "ada@example.org", "correct horse") == 400
+        assert _login(c, "ada@example.org", "a new secret!") == 303
+        # the link is spent
+        fresh = TestClient(app, base_url=https)
+        csrf2 = re.search(r'name="csrf" value="([^"]+)"', fresh.get("/password/forgot").text)
+        again = fresh.post("/password/reset", data={"token": token, "password": "third one!!",
+                                                    "csrf": csrf2.group(1)})  # type: ignore[union-attr]
+        assert again.status_code == 400 and "already used" in again.text
+
+
+def test_reset_links_expire_and_requests_are_throttled(engine: Engine, smtp: Recorder) -> None:
+    from paperfeed.accounts.reset import RESET_TTL, reset_token_for
+
+    app = create_app(engine, WebSettings(SECRET))
+    with TestClient(app) as c:
+        _signup(c, "bob@example.org")
+        with engine.connect() as conn:
+            found = reset_token_for(conn, SECRET, "bob@example.org",
+                                    dt.datetime.now(dt.UTC) - RESET_TTL - dt.timedelta(minutes=2))
+        assert found is not None
+        r = c.get(f"/password/reset?token={found[2]}")
+        assert r.status_code == 400 and "expired" in r.text
+        assert c.get("/password/reset?token=1-2-zz").status_code == 400
+        codes = [_forgot(c, "bob@example.org").status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        settle(c)
+    assert len(smtp.to("bob@example.org")) == 3

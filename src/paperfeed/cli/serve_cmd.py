@@ -29,5 +29,9 @@ def serve_command(
     from paperfeed.web.app import create_app
 
     typer.echo(f"paperfeed on http://{host}:{port}/  (API docs: /docs; Ctrl+C to stop)")
+    # X-Forwarded-For/-Proto only from PAPERFEED_TRUSTED_PROXIES (uvicorn's own default
+    # would believe any local process); with none configured the peer address is the client.
+    proxies = ",".join(settings.trusted_proxies)
     uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="warning",
-                access_log=False, proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_S)
+                access_log=False, proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or None, timeout_keep_alive=KEEP_ALIVE_S)

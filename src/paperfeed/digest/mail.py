@@ -214,6 +214,15 @@ class Connection:
             raise smtplib.SMTPDataError(code, resp)
 
 
+def send_one(cfg: SmtpConfig, recipient: str, message: str) -> None:
+    """Send one message on its own connection (for email that is in no outbox)."""
+    smtp = Connection(cfg)
+    try:
+        smtp.send(recipient, message, lambda: True)
+    finally:
+        smtp.close()
+
+
 def error_code(e: BaseException) -> int | None:
     """The SMTP reply code behind an smtplib error, if the server gave one."""
     if isinstance(e, smtplib.SMTPRecipientsRefused):

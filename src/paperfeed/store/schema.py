@@ -300,18 +300,8 @@ digest_items = Table(
     Index("ix_digest_items_digest", "digest_id", "position"),
 )
 
-# issue #14: API token scopes and expiry (migration 0009), password reset tokens.
+# issue #14: API token scopes and expiry (migration 0009). Password reset links are signed
+# (accounts/reset.py), so they need no table.
 api_tokens.append_column(Column("scopes", Text, nullable=False,
                                 server_default="read vote library"))  # space-separated
 api_tokens.append_column(Column("expires_at", Text))  # NULL: never
-
-password_resets = Table(
-    "password_resets",
-    metadata,
-    Column("token_hash", Text, primary_key=True),  # sha256 of the emailed token
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("created_at", Text, nullable=False),
-    Column("expires_at", Text, nullable=False),
-    Column("used_at", Text),
-    Index("ix_password_resets_user", "user_id"),
-)

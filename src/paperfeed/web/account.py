@@ -45,6 +45,7 @@ from paperfeed.web.auth import (
     require_user,
 )
 from paperfeed.web.pages import PageNo, engine_of
+from paperfeed.web.password import router as password_router
 from paperfeed.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -205,3 +206,7 @@ def library_page(request: Request, tag: Annotated[str | None, Query(max_length=4
         lib = library(conn, user.id, tag, 50, (page - 1) * 50)
     return render(request, "library.html", {"lib": lib, "tag": tag, "nav": "library",
                                             "page": page, "per_page": 50})
+
+
+# the forgotten-password pages ride on this router (no separate wiring in app.py)
+router.include_router(password_router)
