@@ -9,14 +9,12 @@ import io
 from pathlib import Path
 
 import feedparser
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from test_web_api import load
 
 from paperfeed.index.claims import catch_up_claims
-from paperfeed.index.lookups import catch_up_lookups
-from paperfeed.ingest.files import import_file
 from paperfeed.web.app import create_app
 from paperfeed.web.output import csv_cell
 from paperfeed.web.settings import WebSettings
@@ -34,10 +32,7 @@ PAPERS = [{"id": f"2601.2000{n}", "title": t,
 @pytest.fixture
 def loaded(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     monkeypatch.setenv("PAPERFEED_INDEX_DIR", str(tmp_path / "index"))
-    path = tmp_path / "papers.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in PAPERS))
-    import_file(engine, path, parallel=False)
-    catch_up_lookups(engine)
+    load(engine, tmp_path, PAPERS)
     catch_up_claims(engine)
     return engine
 

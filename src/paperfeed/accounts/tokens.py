@@ -54,7 +54,8 @@ class TooManyTokens(ValueError):
 
 
 def create_token(engine: Engine, user_id: int, name: str,
-                 scopes: list[str] | str | None = SCOPES, days: int | None = None) -> str:
+                 scopes: list[str] | tuple[str, ...] | str | None = SCOPES,
+                 days: int | None = None) -> str:
     """A new token for the user, returned once (only its hash is kept); it expires after
     `days` days (None: never)."""
     label = " ".join(name.split())[:60] or "token"

@@ -103,10 +103,10 @@ def login_submit(request: Request, email: Email, password: Password, next: OptSt
         user = authenticate(engine_of(request), email, password, client_ip(request),
                             settings.secret_key)
     except RateLimited as e:
-        resp = render(request, "login.html", {**ctx, "error": str(e).capitalize() + "."},
-                      status=429)
-        resp.headers["Retry-After"] = str(e.retry_after)
-        return resp
+        limited = render(request, "login.html", {**ctx, "error": str(e).capitalize() + "."},
+                         status=429)
+        limited.headers["Retry-After"] = str(e.retry_after)
+        return limited
     if user is None:
         return render(request, "login.html", {**ctx, "error": BAD_LOGIN}, status=400)
     token = create_session(engine_of(request), user.id)
