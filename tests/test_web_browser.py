@@ -183,3 +183,41 @@ def test_unknown_paper_shows_a_404_page(server: str, page) -> None:  # type: ign
     r = page.goto(server + "/papers/2601.99999")
     assert r.status == 404
     playwright_api.expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
+
+
+def test_api_docs_run_under_their_csp(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    """Swagger UI starts from one inline script, allowed by its hash and nothing else."""
+    expect = playwright_api.expect
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    resp = page.goto(server + "/docs")
+    assert "'unsafe-inline'" not in resp.headers["content-security-policy"].split(
+        "script-src")[1].split(";")[0]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("paperfeed")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    assert not blocked, blocked
+
+
+def test_account_page_scoped_token_and_password_forms(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    expect = playwright_api.expect
+    page.goto(server + "/signup")
+    page.get_by_label("Email").fill("tokens@example.org")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_label("Email").fill("tokens@example.org")
+    page.get_by_label("Password", exact=True).fill("a long enough password")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(server + "/account")
+    page.get_by_label("Token name").fill("reader script")
+    page.get_by_label("vote").check()
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#new-token")).to_contain_text("pf_")
+    expect(page.locator("table.tokens")).to_contain_text("read, vote")
+    expect(page.get_by_role("button", name="Log out everywhere else")).to_be_visible()
+    out = Path(os.environ.get("PAPERFEED_SCREENSHOTS", "/tmp"))
+    page.screenshot(path=str(out / "account-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(out / "account-390.png"), full_page=True)
+    page.goto(server + "/password/forgot")
+    expect(page.get_by_role("button", name="Email me a link")).to_be_visible()

@@ -132,6 +132,9 @@ SETTINGS: dict[str, Setting] = {s.env: s for s in (
     Setting("PAPERFEED_DIGEST_ON_UNCERTAIN", "review",
             "an email whose delivery is unknown after a crash: review (hold it) or resend "
             "(same Message-ID)", parse=choice("review", "resend")),
+    Setting("PAPERFEED_TRUSTED_PROXIES", None,
+            "reverse proxies (addresses or networks, e.g. '127.0.0.1 10.0.0.0/8') whose "
+            "X-Forwarded-For names the client; unset: the header is ignored"),
 )}
 
 

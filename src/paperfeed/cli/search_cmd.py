@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 from sqlalchemy import Engine, text
 
 from paperfeed.cli.common import console, echo_json, err, fail, refresh_indexes, state
+from paperfeed.cli.safe_text import safe as escape
 from paperfeed.ids import InvalidId, normalize_paper_id
 from paperfeed.progress import seconds
 
@@ -30,7 +30,8 @@ def _print_hits(result: Any, query: str) -> None:
     if result.note:
         err.print(f"[yellow]note:[/yellow] {escape(result.note)}", highlight=False)
     if not result.hits:
-        console.print(f"no results for {query!r}" if query else "no results", highlight=False)
+        console.print(escape(f"no results for {query!r}" if query else "no results"),
+                      highlight=False)
         return
     total = "" if result.total is None else f" of {result.total:,} matching"
     console.print(f"[dim]{len(result.hits)} results{total} ({result.mode_used})[/dim]")
@@ -38,13 +39,13 @@ def _print_hits(result: Any, query: str) -> None:
         console.print(f"[bold]{n}. {escape(h.title)}[/bold]", highlight=False)
         authors = ", ".join(h.authors[:4]) + (" et al." if len(h.authors) > 4 else "")
         cats = " ".join(h.categories[:3])
-        console.print(f"   [cyan]{h.id}[/cyan]  {h.announced or '?'}  {escape(cats)}  "
+        console.print(f"   [cyan]{escape(h.id)}[/cyan]  {escape(h.announced or '?')}  "
+                      f"{escape(cats)}  "
                       f"[dim]{escape(authors)}  score {h.score:.4g}[/dim]", highlight=False)
         if h.snippet:
             import html
 
-            snip = escape(html.unescape(re.sub(r"</?mark>", "\x00", h.snippet)))
-            parts = snip.split("\x00")
+            parts = [escape(html.unescape(p)) for p in re.split(r"</?mark>", h.snippet)]
             snip = "".join(f"[bold yellow]{p}[/bold yellow]" if i % 2 else p
                            for i, p in enumerate(parts))
             console.print(f"   {snip}", highlight=False)

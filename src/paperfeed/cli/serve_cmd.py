@@ -28,7 +28,7 @@ def serve_command(
     from paperfeed.web.settings import SettingsError, load_settings
 
     try:
-        load_settings()
+        settings = load_settings()
     except SettingsError as e:
         fail(str(e))
         return
@@ -36,12 +36,16 @@ def serve_command(
     n = workers or os.cpu_count() or 1
     typer.echo(f"paperfeed on http://{host}:{port}/  ({n} worker{'s' if n != 1 else ''}; "
                "API docs: /docs; Ctrl+C to stop)")
+    # X-Forwarded-For/-Proto only from PAPERFEED_TRUSTED_PROXIES (uvicorn's own default
+    # would believe any local process); with none configured the peer address is the client.
+    proxies = ",".join(settings.trusted_proxies)
     common = {"host": host, "port": port, "log_level": "warning", "access_log": False,
-              "proxy_headers": True, "timeout_keep_alive": KEEP_ALIVE_S}
+              "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None,
+              "timeout_keep_alive": KEEP_ALIVE_S}
     if n == 1:
         from paperfeed.web.app import create_app
 
-        uvicorn.run(create_app(engine), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(engine, settings), **common)  # type: ignore[arg-type]
         return
     # every worker process builds its own app over the same database (uvicorn's factory)
     os.environ["PAPERFEED_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)

@@ -310,3 +310,8 @@ index_state = Table(
     Column("build", Text, nullable=False, server_default=""),  # id of a file index's build
     Column("updated_at", Text, nullable=False),
 )
+# issue #14: API token scopes and expiry (migration 0009). Password reset links are signed
+# (accounts/reset.py), so they need no table.
+api_tokens.append_column(Column("scopes", Text, nullable=False,
+                                server_default="read vote library"))  # space-separated
+api_tokens.append_column(Column("expires_at", Text))  # NULL: never

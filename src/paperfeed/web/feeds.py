@@ -27,6 +27,7 @@ from paperfeed.rank.daily import Span, daily_papers
 from paperfeed.rank.lists import author_papers, category_papers
 from paperfeed.rank.trending import Window, trending_papers
 from paperfeed.web import search_adapter
+from paperfeed.web.output import link_base, shared_cache
 from paperfeed.web.pages import OptDate, engine_of
 from paperfeed.web.render import author_url, category_url, query_url
 
@@ -58,8 +59,7 @@ def _split(rest: str) -> tuple[str, str]:
 
 def base_url(request: Request) -> str:
     """The public address: $PAPERFEED_BASE_URL, else the one the request came to."""
-    configured: str | None = request.app.state.settings.base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    return link_base(request)
 
 
 def _self_url(request: Request) -> str:
@@ -94,7 +94,7 @@ def respond(request: Request, feed: Feed, fmt: str) -> Response:
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag,
                "Last-Modified": format_datetime(feed.updated.astimezone(dt.UTC), usegmt=True),
-               "Cache-Control": f"public, max-age={MAX_AGE_S}"}
+               "Cache-Control": shared_cache(request, f"public, max-age={MAX_AGE_S}")}
     if _not_modified(request, etag, feed.updated):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=content_type, headers=headers)
