@@ -98,6 +98,7 @@ def refresh_lookups(engine: Engine) -> None:
     The semantic index is left to `paperfeed index update` (embedding is slow); search keeps
     working meanwhile, lexically for what is not embedded yet.
     """
+    from paperfeed.index import codelinks  # issue #17: code and project links
     from paperfeed.index.claims import catch_up_claims, pending_claims
     from paperfeed.index.lexical import catch_up_after_import
     from paperfeed.index.lookups import catch_up_lookups
@@ -113,3 +114,5 @@ def refresh_lookups(engine: Engine) -> None:
             catch_up_claims(engine, progress=lambda n: bar.update(task, completed=n))
     else:
         catch_up_claims(engine)
+    with err.status("finding code and project links..."):
+        codelinks.catch_up(engine)

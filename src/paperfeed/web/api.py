@@ -18,6 +18,7 @@ from paperfeed.rank.paper import paper_view
 from paperfeed.rank.trending import FORMULA, Window, trending_papers
 from paperfeed.web import search_adapter
 from paperfeed.web.auth import Viewer, check_csrf, get_viewer, require_user
+from paperfeed.web.hf_api import hf_paper
 from paperfeed.web.pages import OptDate, canonical_id, engine_of
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -72,9 +73,11 @@ def _paper_or_404(request: Request, pid: str) -> JSON:
 
 @router.get("/papers/{paper_id:path}", summary="One paper")
 def api_paper(request: Request, paper_id: PaperId) -> JSON:
-    """A paper with its sources, Hugging Face data, votes and a BibTeX entry."""
+    """A paper with its sources, Hugging Face data, votes and a BibTeX entry; also the flat
+    Hugging Face paper object (`summary`, `publishedAt`, `upvotes`, `githubRepo`, ..., and
+    `authors` as `[{"name", "hidden"}]`), so `HfApi.paper_info(id)` reads it."""
     paper = _paper_or_404(request, canonical_id(paper_id))
-    return {**paper, "bibtex": bibtex_entry(paper)}
+    return {**paper, "bibtex": bibtex_entry(paper), **hf_paper(paper)}
 
 
 @router.get("/daily", summary="Papers of a day, week or month")

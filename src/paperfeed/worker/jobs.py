@@ -50,12 +50,13 @@ def refresh_derived(engine: Engine) -> dict[str, int]:
     What `paperfeed fetch` does after storing (cli/common.refresh_lookups), without the
     progress bars; the vectors are the index job's (embedding is slow).
     """
+    from paperfeed.index import codelinks
     from paperfeed.index.claims import catch_up_claims
     from paperfeed.index.lexical import catch_up_lexical
     from paperfeed.index.lookups import catch_up_lookups
 
     return {"lookups": catch_up_lookups(engine), "lexical": catch_up_lexical(engine),
-            "claims": catch_up_claims(engine)}
+            "claims": catch_up_claims(engine), "codelinks": codelinks.catch_up(engine)}
 
 
 def update_vectors(engine: Engine, model: str | None = None) -> dict[str, Any]:
