@@ -45,7 +45,7 @@ _NOT_PROJECT = ("doi.org", "arxiv.org", "openreview.net", "youtube.com", "youtu.
                 "huggingface.co", "hf.co", "zenodo.org", "kaggle.com", "drive.google.com",
                 "aclanthology.org", "ieeexplore.ieee.org", "bit.ly", "pypi.org")
 # owners that stand for "not released yet" rather than a real account
-_PLACEHOLDER = re.compile(r"^(anonym\w*|open_upon_acceptance|xxx+|-+|\.+|username|user)$", re.I)
+_PLACEHOLDER = re.compile(r"^(anonym[\w-]*|open_upon_acceptance|xxx+|-+|\.+|username|user)$", re.I)
 _RESERVED = {"topics", "orgs", "features", "about", "login", "search", "marketplace"}
 
 
