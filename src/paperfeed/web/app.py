@@ -14,7 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from paperfeed import __version__
-from paperfeed.web import account, actions, api, claims, errors, feeds, hf_api, pages
+from paperfeed.web import (
+    account,
+    actions,
+    api,
+    claims,
+    collections,
+    errors,
+    feeds,
+    hf_api,
+    pages,
+)
 from paperfeed.web import subscribe as subscribe_pages
 from paperfeed.web.headers import SecurityHeaders
 from paperfeed.web.settings import WebSettings, load_settings
@@ -53,6 +63,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(claims.router)
     app.include_router(subscribe_pages.router)
+    app.include_router(collections.router)  # issue #17: Zotero in/out, public collections
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)
