@@ -79,8 +79,8 @@ def _bib_value(s: str, i: int) -> tuple[str, int]:
 
 def _unbrace(value: str) -> str:
     """LaTeX braces and escapes dropped, white space collapsed: a title as a reader sees it."""
-    value = re.sub(r"\\([&%$#_{}])", r"\1", value)
-    return " ".join(value.replace("{", "").replace("}", "").split())
+    value = re.sub(r"(?<!\\)[{}]", "", value)  # grouping braces, not escaped ones
+    return " ".join(re.sub(r"\\([&%$#_{}])", r"\1", value).split())
 
 
 def parse_bibtex(data: str) -> list[Reference]:
