@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-import uvicorn
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from sqlalchemy import Engine, text
+from support.live_server import live_server
 from support.paths import SHARED
 
 from paperfeed.index import codelinks
@@ -46,12 +43,6 @@ PAPERS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def base(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A uvicorn server over a small corpus: 2611.00002 has 5 Hugging Face upvotes, a
@@ -73,20 +64,8 @@ def base(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     catch_up_lookups(engine)
     catch_up_after_import(engine)
     codelinks.catch_up(engine)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine, WebSettings("k" * 48)),
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with live_server(create_app(engine, WebSettings("k" * 48))) as url:
+        yield url
 
 
 def test_hf_client_lists_a_day_of_papers(base: str) -> None:

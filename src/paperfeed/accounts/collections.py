@@ -47,7 +47,8 @@ def publish(engine: Engine, user_id: int, tag: str, title: str | None = None) ->
         slug = conn.execute(text("SELECT slug FROM public_collections WHERE user_id = :u AND "
                                  "tag = :t"), {"u": user_id, "t": tag}).scalar()
         if slug:
-            conn.execute(text("UPDATE public_collections SET title = :title WHERE slug = :s"),
+            conn.execute(text("UPDATE public_collections SET title = COALESCE(:title, title) "
+                              "WHERE slug = :s"),
                          {"title": title, "s": slug})
             return str(slug)
         slug = _slug(tag)

@@ -157,11 +157,12 @@ def catch_up(engine: Engine, batch: int = BATCH,
                         conn.execute(text("DELETE FROM paper_code_links"))
                     set_checkpoint(conn, KEY, {"seq": 0, "rules": RULES_VERSION})
                 return done
+            ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             if mark == 0:  # a first build or new rules: start from an empty table
                 conn.execute(text("DELETE FROM paper_code_links"))
-            ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            conn.exec_driver_sql(f"DELETE FROM paper_code_links WHERE paper_id = {ph}",
-                                 [(r.id,) for r in rows])
+            else:
+                conn.exec_driver_sql(f"DELETE FROM paper_code_links WHERE paper_id = {ph}",
+                                     [(r.id,) for r in rows])
             out = [(r.id, n, link.kind, link.url, link.source) for r in rows
                    for n, link in enumerate(extract_links(r.abstract, r.comment,
                                                           _stored_links(r)))]
