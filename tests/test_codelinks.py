@@ -7,16 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from support.corpus import load_corpus
 
 from paperfeed.index import codelinks
 from paperfeed.index.codelinks import extract_links
-from paperfeed.index.lexical import catch_up_after_import
-from paperfeed.index.lookups import catch_up_lookups
-from paperfeed.ingest.files import import_file
 from paperfeed.web.app import create_app
 from paperfeed.web.settings import WebSettings
 
@@ -71,12 +68,6 @@ PAPERS = [
 ]
 
 
-def _import(engine: Engine, tmp_path: Path, records: list[dict[str, object]]) -> None:
-    path = tmp_path / f"p{len(list(tmp_path.glob('*.jsonl')))}.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
-    import_file(engine, path, parallel=False)
-
-
 def _table(engine: Engine) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
@@ -84,13 +75,13 @@ def _table(engine: Engine) -> list[tuple[str, str, str]]:
 
 
 def test_catch_up_follows_changes_and_rebuild_agrees(engine: Engine, tmp_path: Path) -> None:
-    _import(engine, tmp_path, PAPERS)
+    load_corpus(engine, tmp_path, PAPERS, indexes=False)
     assert codelinks.catch_up(engine) == 3 and codelinks.catch_up(engine) == 0
     assert _table(engine) == [("2611.00001", "code", "https://github.com/ada/sparse-attn"),
                               ("2611.00002", "project", "https://fold.github.io/x")]
     changed = {**PAPERS[2], "abstract": "Now with code: https://gitlab.com/erdos/bounds",
                "version": 2}
-    _import(engine, tmp_path, [changed])
+    load_corpus(engine, tmp_path, [changed], indexes=False)
     assert codelinks.pending(engine) == 1 and codelinks.catch_up(engine) == 1
     after = _table(engine)
     assert ("2611.00003", "code", "https://gitlab.com/erdos/bounds") in after
@@ -101,10 +92,7 @@ def test_catch_up_follows_changes_and_rebuild_agrees(engine: Engine, tmp_path: P
 def client(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
            ) -> Iterator[TestClient]:
     monkeypatch.setenv("PAPERFEED_INDEX_DIR", str(tmp_path / "index"))
-    _import(engine, tmp_path, PAPERS)
-    catch_up_lookups(engine)
-    catch_up_after_import(engine)
-    codelinks.catch_up(engine)
+    load_corpus(engine, tmp_path, PAPERS)
     with TestClient(create_app(engine, WebSettings("k" * 48))) as c:
         yield c
 

@@ -9,15 +9,14 @@ from pathlib import Path
 
 import bibtexparser
 import feedparser
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from support.corpus import load_corpus
 
 from paperfeed.accounts.collections import NoSuchTag, publish
 from paperfeed.accounts.marks import set_saved
 from paperfeed.accounts.users import signup
-from paperfeed.ingest.files import import_file
 from paperfeed.web.app import create_app
 from paperfeed.web.settings import WebSettings
 
@@ -30,9 +29,7 @@ PAPERS = [
 
 @pytest.fixture
 def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
-    path = tmp_path / "papers.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in PAPERS))
-    import_file(engine, path, parallel=False)
+    load_corpus(engine, tmp_path, PAPERS, indexes=False)
     signup(engine, "ada@example.org", "correct horse battery", display_name="Ada")
     with engine.connect() as conn:
         uid = int(conn.execute(text("SELECT id FROM users")).scalar_one())

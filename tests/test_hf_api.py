@@ -9,18 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import orjson
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from sqlalchemy import Engine, text
+from support.corpus import load_corpus
 from support.live_server import live_server
 from support.paths import SHARED
 
-from paperfeed.index import codelinks
-from paperfeed.index.lexical import catch_up_after_import
-from paperfeed.index.lookups import catch_up_lookups
-from paperfeed.ingest.files import import_file
 from paperfeed.store.db import write_tx
 from paperfeed.web.app import create_app
 from paperfeed.web.hf_api import hf_date
@@ -48,9 +44,7 @@ def base(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     """A uvicorn server over a small corpus: 2611.00002 has 5 Hugging Face upvotes, a
     submitter and a GitHub repo; 2611.00001 one local vote."""
     monkeypatch.setenv("PAPERFEED_INDEX_DIR", str(tmp_path / "index"))
-    path = tmp_path / "papers.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in PAPERS))
-    import_file(engine, path, parallel=False)
+    load_corpus(engine, tmp_path, PAPERS, indexes=False)
     with write_tx(engine) as conn:
         conn.execute(text(
             "INSERT INTO hf_papers (paper_id, upvotes, num_comments, submitter, ai_summary, "
@@ -61,9 +55,7 @@ def base(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
                           "VALUES ('a@example.org', 'x', '2026-11-30')"))
         conn.execute(text("INSERT INTO votes (user_id, paper_id, created_at) "
                           "SELECT id, '2611.00001', '2026-11-30' FROM users"))
-    catch_up_lookups(engine)
-    catch_up_after_import(engine)
-    codelinks.catch_up(engine)
+    load_corpus(engine, tmp_path, [])  # catch the indexes up
     with live_server(create_app(engine, WebSettings("k" * 48))) as url:
         yield url
 

@@ -17,6 +17,7 @@ import pytest
 import rispy
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from support.corpus import load_corpus
 
 from paperfeed.accounts.references import (
     BadReferences,
@@ -26,7 +27,6 @@ from paperfeed.accounts.references import (
     parse_bibtex,
 )
 from paperfeed.accounts.users import signup
-from paperfeed.ingest.files import import_file
 from paperfeed.web.app import create_app
 from paperfeed.web.settings import WebSettings
 
@@ -137,9 +137,7 @@ def _unbrace(s: str) -> str:
 
 @pytest.fixture
 def users(engine: Engine, tmp_path: Path) -> tuple[int, int]:
-    path = tmp_path / "papers.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in PAPERS))
-    import_file(engine, path, parallel=False)
+    load_corpus(engine, tmp_path, PAPERS, indexes=False)
     for email in ("ada@example.org", "bob@example.org"):
         signup(engine, email, "correct horse battery")
     with engine.connect() as conn:
