@@ -36,6 +36,8 @@ PAPERS = [
      "https://turing.github.io/still/"},
     {"id": "2611.00004", "title": "Graph coloring bounds", "abstract": "New bounds.",
      "authors": ["Paul Erdos"], "categories": ["math.CO"], "date": "2026-11-02"},
+    {"id": "hep-th/9901001", "title": "Strings on branes", "abstract": "Old-style id.",
+     "authors": ["Ed Witten"], "categories": ["hep-th"], "date": "1999-01-04"},
 ]
 
 
@@ -97,6 +99,8 @@ def test_hf_client_reads_and_searches_papers(base: str) -> None:
     hits = [p.id for p in api.list_papers(query="attention")]
     assert {"2611.00001", "2611.00003"} <= set(hits) and "2611.00004" not in hits
     assert len(list(api.list_papers(query="attention", limit=1))) == 1
+    assert api.paper_info("hep-th/9901001").title == "Strings on branes"
+    assert api.read_paper("hep-th/9901001").startswith("# Strings on branes")
     md = api.read_paper("2611.00002")
     assert md.startswith("# Protein folding with diffusion") and "Rosalind Franklin" in md
     assert "https://github.com/x/fold" in md and "A diffusion model folds proteins." in md

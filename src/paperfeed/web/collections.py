@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from paperfeed.accounts.collections import NoSuchTag, collection, publish, unpublish
@@ -20,7 +20,7 @@ from paperfeed.rank.cards import load_cards
 from paperfeed.web.auth import check_csrf, get_viewer, require_user
 from paperfeed.web.feeds import _build, _format, respond
 from paperfeed.web.pages import engine_of
-from paperfeed.web.render import render
+from paperfeed.web.render import query_url, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,7 +88,7 @@ def set_public(request: Request, tag: Annotated[str, Form(max_length=40)],
             publish(engine_of(request), user.id, tag, (title or "").strip()[:200] or None)
         except NoSuchTag as e:
             raise HTTPException(422, str(e)) from None
-    return RedirectResponse(f"/library?tag={tag}", status_code=303)
+    return RedirectResponse(query_url("/library", {}, tag=tag), status_code=303)
 
 
 def _collection(request: Request, slug: str, limit: int = 500
@@ -107,7 +107,7 @@ def _split(rest: str) -> tuple[str, str | None]:
 
 
 @router.get("/c/{rest}")
-def collection_view(request: Request, rest: str) -> Response:
+def collection_view(request: Request, rest: Annotated[str, Path(max_length=120)]) -> Response:
     """A public collection: the page, or .atom / .rss / .bib / .json."""
     slug, ext = _split(rest)
     if ext is None:
