@@ -5,12 +5,15 @@ into a fresh SQLite file and times the first catch-up, a rebuild, and a month of
 with and without the has-code filter (the unfiltered query is the baseline of the ratio).
 
     python bench/codelinks_scale.py [N] [WORKDIR]     (defaults: 20000, /tmp/paperfeed-codelinks)
+    python bench/codelinks_scale.py --sample          the by-eye sample: 50 linked papers
+                                                      (seed 17), each link in its sentence
 """
 
 from __future__ import annotations
 
 import gzip
 import itertools
+import random
 import sys
 import time
 from pathlib import Path
@@ -50,6 +53,23 @@ def extraction() -> None:
           f"{linked:,} ({linked / papers:.1%}), code {code:,}, project page {project:,}")
 
 
+def sample(n: int = 50, seed: int = 17) -> None:
+    linked = []
+    with gzip.open(DATA, "rt") as f:
+        for line in f:
+            d = orjson.loads(line)
+            links = codelinks.extract_links(d.get("abstract"), d.get("comment"))
+            if links:
+                linked.append((d, links))
+    random.seed(seed)
+    for d, links in random.sample(linked, n):
+        text_ = " ".join(f"{d.get('abstract') or ''} || {d.get('comment') or ''}".split())
+        for link in links:
+            tail = link.url.split("/", 3)[-1] if link.url.count("/") > 2 else link.url
+            at = max(text_.lower().find(tail.lower()), 0)
+            print(f"{d['id']} {link.kind} {link.url}\n    ...{text_[max(0, at - 90):at + 40]}...")
+
+
 def database(n: int, work: Path) -> None:
     work.mkdir(parents=True, exist_ok=True)
     (work / "db.sqlite").unlink(missing_ok=True)
@@ -78,6 +98,9 @@ def database(n: int, work: Path) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--sample"]:
+        sample()
+        sys.exit()
     extraction()
     database(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000,
              Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/paperfeed-codelinks"))
