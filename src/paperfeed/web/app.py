@@ -14,17 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from paperfeed import __version__
-from paperfeed.web import (
-    account,
-    actions,
-    api,
-    claims,
-    collections,
-    errors,
-    feeds,
-    hf_api,
-    pages,
-)
+from paperfeed.web import account, actions, api, claims, errors, feeds, pages
+from paperfeed.web import collections as collection_pages  # issue #17
+from paperfeed.web import hf_api as hf_routes  # issue #17
 from paperfeed.web import subscribe as subscribe_pages
 from paperfeed.web.headers import SecurityHeaders
 from paperfeed.web.settings import WebSettings, load_settings
@@ -55,7 +47,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or load_settings()
     errors.install(app)
-    app.include_router(hf_api.router)  # issue #17: before api/pages (/api/papers/search, .md)
+    app.include_router(hf_routes.router)  # issue #17: before api/pages (/api/papers/search, .md)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feeds.router)
@@ -63,7 +55,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(claims.router)
     app.include_router(subscribe_pages.router)
-    app.include_router(collections.router)  # issue #17: Zotero in/out, public collections
+    app.include_router(collection_pages.router)  # issue #17: Zotero in/out, public collections
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)
