@@ -15,6 +15,7 @@ INDEXES: list[str] = [
     "paperfeed.index.lookups:DERIVED",
     "paperfeed.index.lexical:DERIVED",
     "paperfeed.index.claims:DERIVED",
+    "paperfeed.index.codelinks:DERIVED",
     "paperfeed.index.vectors:EMBEDDINGS",  # slow: embeds with the model
     "paperfeed.index.vectors:VECTORS",
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from paperfeed.index.codelinks import code_links_for
 from paperfeed.rank.claims import claims_for, mark_spans
 from paperfeed.store.merge import loads
 from paperfeed.store.read import paper_from_row
@@ -77,7 +78,10 @@ def mark_viewer(conn: Connection, cards: list[dict[str, Any]], user_id: int | No
     """Add `voted`, `saved` and `tags` for the signed-in viewer (False/None when anonymous),
     and each paper's extracted `claims` (efficiency kinds first; one query for all cards)."""
     claims = claims_for(conn, [c["id"] for c in cards])
+    found = code_links_for(conn, [c["id"] for c in cards])  # issue #17: code/project links
     for c in cards:
+        c["links"] = {**found.get(c["id"], {}), **(c.get("links") or {})}
+        c["has_code"] = bool(c["links"].get("code"))
         c["voted"], c["saved"], c["tags"] = False, False, []
         c["claims"] = claims.get(c["id"], [])
         if c["claims"]:

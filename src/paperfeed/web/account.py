@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperfeed.accounts.collections import public_tags
 from paperfeed.accounts.marks import library
 from paperfeed.accounts.passwords import WeakPassword
 from paperfeed.accounts.sessions import (
@@ -204,8 +205,9 @@ def library_page(request: Request, tag: Annotated[str | None, Query(max_length=4
     user = require_user(get_viewer(request), api=False)
     with engine_of(request).connect() as conn:
         lib = library(conn, user.id, tag, 50, (page - 1) * 50)
+        public = public_tags(conn, user.id)  # issue #17: public collections
     return render(request, "library.html", {"lib": lib, "tag": tag, "nav": "library",
-                                            "page": page, "per_page": 50})
+                                            "page": page, "per_page": 50, "public": public})
 
 
 # the forgotten-password pages ride on this router (no separate wiring in app.py)

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 
 from paperfeed import __version__
 from paperfeed.web import account, actions, api, claims, errors, feeds, pages, search_adapter
+from paperfeed.web import collections as collection_pages  # issue #17
+from paperfeed.web import hf_api as hf_routes  # issue #17
 from paperfeed.web import subscribe as subscribe_pages
 from paperfeed.web.headers import SecurityHeaders
 from paperfeed.web.pagecache import PageCache
@@ -48,6 +50,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or load_settings()
     errors.install(app)
+    app.include_router(hf_routes.router)  # issue #17: before api/pages (/api/papers/search, .md)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feeds.router)
@@ -55,6 +58,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(claims.router)
     app.include_router(subscribe_pages.router)
+    app.include_router(collection_pages.router)  # issue #17: Zotero in/out, public collections
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -24,7 +24,7 @@ from paperfeed.feeds.model import Feed
 from paperfeed.feeds.render import render_atom, render_rss
 from paperfeed.rank.cards import load_cards
 from paperfeed.rank.daily import Span, daily_papers
-from paperfeed.rank.lists import author_papers, category_papers
+from paperfeed.rank.lists import author_papers, category_papers, code_papers
 from paperfeed.rank.trending import Window, trending_papers
 from paperfeed.web import search_adapter
 from paperfeed.web.output import link_base, shared_cache
@@ -198,4 +198,16 @@ def author_feed(request: Request, rest: Annotated[str, Path(max_length=210)],
             raise HTTPException(404, f"no papers by {name!r} here")
         feed = _build(request, conn, a["papers"], page=author_url(a["name"]),
                       title=f"paperfeed: {a['name']}", subtitle=f"Newest papers by {a['name']}.")
+    return respond(request, feed, fmt)
+
+
+@router.get("/feeds/code.{fmt}")
+def code_feed(request: Request, fmt: str, n: Entries = DEFAULT_ENTRIES) -> Response:
+    """The newest papers that link their code (issue #17)."""
+    fmt = _format(fmt)
+    with engine_of(request).connect() as conn:
+        papers = code_papers(conn, None, n, 0)["papers"]
+        feed = _build(request, conn, papers, page="/?code=1",
+                      title="paperfeed: papers with code",
+                      subtitle="The newest papers that link a code repository.")
     return respond(request, feed, fmt)

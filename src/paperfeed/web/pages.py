@@ -57,13 +57,14 @@ def canonical_id(raw: str) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def daily_page(request: Request, date: dt.date | None = None, span: Span = "day",
-               page: PageNo = 1) -> Response:
-    """Papers announced on a day (or its week/month), most voted first."""
+               page: PageNo = 1, code: bool = False) -> Response:
+    """Papers announced on a day (or its week/month), most voted first (`code`: with code)."""
     viewer = get_viewer(request)
     with engine_of(request).connect() as conn:
-        d = daily_papers(conn, date, span, viewer.user_id, PER_PAGE, (page - 1) * PER_PAGE)
+        d = daily_papers(conn, date, span, viewer.user_id, PER_PAGE, (page - 1) * PER_PAGE,
+                         has_code=code)
     return render(request, "daily.html", {"d": d, "page": page, "per_page": PER_PAGE,
-                                          "nav": "daily"})
+                                          "nav": "daily", "code": code})
 
 
 @router.get("/trending", response_class=HTMLResponse)
@@ -91,6 +92,7 @@ def search_page(
     author: Annotated[str | None, Query(max_length=200)] = None,
     sort: search_adapter.SortName = "relevance",
     page: PageNo = 1,
+    code: bool = False,
 ) -> Response:
     """Search with filters, highlighted snippets, pages and a per-month chart."""
     viewer = get_viewer(request)
@@ -101,11 +103,11 @@ def search_page(
     ctx: dict[str, Any] = {"q": q, "sort": sort, "page": page, "filters": filters,
                            "categories": common_categories(request), "nav": "search",
                            "params": {"q": q, "sort": sort if sort != "relevance" else None,
-                                      **filters}}
+                                      "code": 1 if code else None, **filters}, "code": code}
     if q.strip() or any(filters.values()):
         engine = engine_of(request)
         res = search_adapter.search(engine, q, SEARCH_PER_PAGE, (page - 1) * SEARCH_PER_PAGE,
-                                    sort=sort, **filters)
+                                    sort=sort, has_code=code, **filters)
         with engine.connect() as conn:
             cards = {c["id"]: c for c in load_cards(conn, [h.id for h in res.hits],
                                                     viewer.user_id)}
