@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, text
 
 from paperfeed.index.protocol import Derived
-from paperfeed.store.index_state import IndexState, get_state, papers_after, set_state
 from paperfeed.store.db import write_tx
+from paperfeed.store.index_state import IndexState, get_state, papers_after, set_state
 from paperfeed.store.merge import loads
 
 NAME = "codelinks"  # its index_state row; version = the rules'
