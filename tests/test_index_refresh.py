@@ -45,11 +45,12 @@ def test_refresh_catches_every_index_up_once_then_says_up_to_date(engine: Engine
     import_file(engine, SAMPLE, parallel=False)
     lines: list[str] = []
     first = refresh(engine, progress=Reporter(write=lines.append))
-    assert names() == ["lookups", "lexical", "claims", "embeddings", "vectors"]
+    assert names() == ["lookups", "lexical", "claims", "codelinks", "embeddings", "vectors"]
     assert {n: first.done(n) for n in names()} == {n: 305 for n in names()}
     finals = [ln for ln in lines if " in " in ln and "%" not in ln]
     assert [ln.split(":")[0] for ln in finals] == [
-        "author and category lookups", "lexical index", "claims", "embeddings", "vector index"]
+        "author and category lookups", "lexical index", "claims", "code and project links",
+        "embeddings", "vector index"]
     assert "lexical index: 305 papers indexed in " in lines[[ln.split(":")[0] for ln in lines]
                                                           .index("lexical index")]
     assert not any(" 0 papers" in ln or "0/" in ln for ln in lines)
@@ -57,15 +58,17 @@ def test_refresh_catches_every_index_up_once_then_says_up_to_date(engine: Engine
     states = all_states(engine)
     top = _max_seq(engine)
     assert {n: s.seq for n, s in states.items()} == {
-        "lookups": top, "lexical": top, "claims": top, f"embeddings:{MODEL}": top,
+        "lookups": top, "lexical": top, "claims": top, "codelinks": top, f"embeddings:{MODEL}": top,
         f"vectors:{MODEL}": top}
     lines.clear()
     again = refresh(engine, progress=Reporter(write=lines.append))
-    assert all(s.skipped for s in again.steps.values()) and len(again.steps) == 5
+    assert all(s.skipped for s in again.steps.values()) and len(again.steps) == 6
     assert lines == ["author and category lookups: up to date", "lexical index: up to date",
-                     "claims: up to date", "embeddings: up to date", "vector index: up to date"]
+                     "claims: up to date", "code and project links: up to date",
+                     "embeddings: up to date", "vector index: up to date"]
     # fetches skip the slow steps; a rebuild redoes everything from the database
-    assert list(refresh(engine, slow=False).steps) == ["lookups", "lexical", "claims"]
+    assert list(refresh(engine, slow=False).steps) == ["lookups", "lexical", "claims",
+                                                        "codelinks"]
     rebuilt = refresh(engine, rebuild=True)
     assert {n: rebuilt.done(n) for n in ("lookups", "lexical", "claims", "vectors")} == {
         "lookups": 305, "lexical": 305, "claims": 305, "vectors": 305}
