@@ -3,7 +3,8 @@
 Deterministic (fixed seed): a stratified sample across fields and years, about a third of it
 "ML-efficiency-like" abstracts (they name speed, memory, quantization, throughput, latency,
 compression or FLOPs and carry a number with % or x), the rest drawn at random from each field,
-so that many have no claim at all. Abstracts of ../shared/data/claims_dev.jsonl are excluded.
+so that many have no claim at all; a second, smaller batch (QUOTA2) is appended after the
+first without changing it. Abstracts of ../shared/data/claims_dev.jsonl are excluded.
 The order is shuffled once, so any prefix of the annotated file is a mix of fields.
 
     python bench/claims_sample.py > /tmp/claims_sample.jsonl   # id, title, abstract, field, year
@@ -27,6 +28,12 @@ QUOTA = {
     "cs.CV": (20, 20), "cs.CL": (18, 18), "cs.AI": (14, 8), "cs.LG": (12, 12),
     "cs.other": (16, 8), "astro-ph": (16, 1), "cond-mat": (12, 1), "physics": (14, 3),
     "q-bio": (10, 0), "eess": (10, 4), "math/stat": (8, 0),
+}
+# a second batch, appended after the first (whose order must not change): more efficiency-like
+QUOTA2 = {
+    "cs.CV": (8, 8), "cs.CL": (6, 8), "cs.AI": (4, 4), "cs.LG": (4, 8),
+    "cs.other": (4, 4), "astro-ph": (4, 0), "cond-mat": (3, 0), "physics": (4, 1),
+    "q-bio": (3, 0), "eess": (3, 2), "math/stat": (3, 0),
 }
 EFFICIENCY = re.compile(
     r"speed-?up|faster|memory|quantiz|throughput|latency|compress|FLOPs|pruning|GPU hours",
@@ -93,15 +100,16 @@ def main() -> None:
                 efficient.setdefault(f, {}).setdefault(row["year"], []).append(dict(row))
     rng = random.Random(SEED)
     used: set[str] = set()
-    picked: list[dict] = []
-    for f, (n_general, n_efficient) in QUOTA.items():
-        for row in take(rng, efficient.get(f, {}), n_efficient, used):
-            picked.append({**row, "sample": "efficiency"})
-        for row in take(rng, general.get(f, {}), n_general, used):
-            picked.append({**row, "sample": "general"})
-    rng.shuffle(picked)
-    for row in picked:
-        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    for quota in (QUOTA, QUOTA2):
+        picked: list[dict] = []
+        for f, (n_general, n_efficient) in quota.items():
+            for row in take(rng, efficient.get(f, {}), n_efficient, used):
+                picked.append({**row, "sample": "efficiency"})
+            for row in take(rng, general.get(f, {}), n_general, used):
+                picked.append({**row, "sample": "general"})
+        rng.shuffle(picked)
+        for row in picked:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
