@@ -1,0 +1,116 @@
+"""Pick the abstracts of tests/data/claims_annotated.jsonl from arxiv-102k (issue #13).
+
+Deterministic (fixed seed): a stratified sample across fields and years, about a third of it
+"ML-efficiency-like" abstracts (they name speed, memory, quantization, throughput, latency,
+compression or FLOPs and carry a number with % or x), the rest drawn at random from each field,
+so that many have no claim at all; a second, smaller batch (QUOTA2) is appended after the
+first without changing it. Abstracts of ../shared/data/claims_dev.jsonl are excluded.
+The order is shuffled once, so any prefix of the annotated file is a mix of fields.
+
+    python bench/claims_sample.py > /tmp/claims_sample.jsonl   # id, title, abstract, field, year
+"""
+
+from __future__ import annotations
+
+import ast
+import gzip
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+SEED = 13
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+YEARS = ("2024", "2025", "2026")
+# field -> (general count, efficiency-like count)
+QUOTA = {
+    "cs.CV": (20, 20), "cs.CL": (18, 18), "cs.AI": (14, 8), "cs.LG": (12, 12),
+    "cs.other": (16, 8), "astro-ph": (16, 1), "cond-mat": (12, 1), "physics": (14, 3),
+    "q-bio": (10, 0), "eess": (10, 4), "math/stat": (8, 0),
+}
+# a second batch, appended after the first (whose order must not change): more efficiency-like
+QUOTA2 = {
+    "cs.CV": (8, 8), "cs.CL": (6, 8), "cs.AI": (4, 4), "cs.LG": (4, 8),
+    "cs.other": (4, 4), "astro-ph": (4, 0), "cond-mat": (3, 0), "physics": (4, 1),
+    "q-bio": (3, 0), "eess": (3, 2), "math/stat": (3, 0),
+}
+EFFICIENCY = re.compile(
+    r"speed-?up|faster|memory|quantiz|throughput|latency|compress|FLOPs|pruning|GPU hours",
+    re.IGNORECASE,
+)
+NUMBER_WITH_UNIT = re.compile(r"\d(?:\.\d+)?\s*(?:\\?%|\u00d7|x\b|\\times|times\b|-fold)")
+PHYSICS = ("physics", "gr-qc", "hep-", "quant-ph", "nucl-", "math-ph", "nlin")
+
+
+def field(categories: str | list[str]) -> str:
+    cats = ast.literal_eval(categories) if isinstance(categories, str) else categories
+    primary = cats[0]
+    if primary in QUOTA:
+        return primary
+    if primary.startswith("cs."):
+        return "cs.other"
+    if primary.startswith(("math", "stat")) and not primary.startswith("math-ph"):
+        return "math/stat"
+    if primary.startswith(PHYSICS):
+        return "physics"
+    head = primary.split(".")[0]
+    return head if head in QUOTA else "other"
+
+
+def efficiency_like(abstract: str) -> bool:
+    return bool(EFFICIENCY.search(abstract) and NUMBER_WITH_UNIT.search(abstract))
+
+
+def take(rng: random.Random, pool: dict[str, list[dict]], n: int, used: set[str]) -> list[dict]:
+    """n papers spread evenly over the years (round robin), skipping ids already used."""
+    for year in YEARS:
+        rng.shuffle(pool.get(year, []))
+    out: list[dict] = []
+    while len(out) < n and any(pool.get(y) for y in YEARS):
+        for year in YEARS:
+            while pool.get(year):
+                paper = pool[year].pop()
+                if paper["id"] not in used:
+                    used.add(paper["id"])
+                    out.append(paper)
+                    break
+            if len(out) == n:
+                break
+    return out
+
+
+def main() -> None:
+    with open(SHARED / "claims_dev.jsonl") as dev_file:
+        dev = {json.loads(line)["id"] for line in dev_file}
+    general: dict[str, dict[str, list[dict]]] = {}
+    efficient: dict[str, dict[str, list[dict]]] = {}
+    with gzip.open(SHARED / "arxiv-102k.jsonl.gz", "rt") as fh:
+        for line in fh:
+            p = json.loads(line)
+            if p["id"] in dev or len(p["abstract"]) < 300:
+                continue
+            f = field(p["categories"])
+            if f not in QUOTA:
+                continue
+            row = {"id": p["id"], "title": p["title"], "abstract": p["abstract"],
+                   "field": f, "year": p["date"][:4]}
+            general.setdefault(f, {}).setdefault(row["year"], []).append(row)
+            if efficiency_like(p["abstract"]):
+                efficient.setdefault(f, {}).setdefault(row["year"], []).append(dict(row))
+    rng = random.Random(SEED)
+    used: set[str] = set()
+    for quota in (QUOTA, QUOTA2):
+        picked: list[dict] = []
+        for f, (n_general, n_efficient) in quota.items():
+            for row in take(rng, efficient.get(f, {}), n_efficient, used):
+                picked.append({**row, "sample": "efficiency"})
+            for row in take(rng, general.get(f, {}), n_general, used):
+                picked.append({**row, "sample": "general"})
+        rng.shuffle(picked)
+        for row in picked:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
