@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from paperfeed.claims import lexicon as lx
+from paperfeed.claims.normal import facets
 from paperfeed.claims.normalize import normalize
 from paperfeed.claims.numbers import WA_RX, Num, find_numbers
 
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 KINDS = ("speedup", "memory", "compression", "compute", "precision", "quality", "scale", "cost")
 
@@ -34,6 +35,13 @@ class Claim:
     high: float | None = None
     start: int = 0
     end: int = 0
+    # see normal.py: which way the number goes, its value in the kind's one convention
+    direction: str | None = None
+    norm_value: float | None = None
+    norm_unit: str | None = None
+    subkind: str | None = None      # speedup: throughput | latency | speed; compute: energy ...
+    baseline: str | None = None     # the method compared against, when named
+    condition: str | None = None    # "on A100", "at 128k context"
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind, "value": _num(self.value), "unit": self.unit,
@@ -43,6 +51,12 @@ class Claim:
             d["high"] = _num(self.high)
         d["start"] = self.start
         d["end"] = self.end
+        d["direction"] = self.direction
+        d["norm_value"] = None if self.norm_value is None else _num(round(self.norm_value, 6))
+        d["norm_unit"] = self.norm_unit
+        d["subkind"] = self.subkind
+        d["baseline"] = self.baseline
+        d["condition"] = self.condition
         return d
 
 
@@ -100,7 +114,12 @@ _BASELINE_SUBJECT = re.compile(r"\s*(?:the |a |existing |strong |these |such )?b
                                re.I)
 _HARDWARE_RX = re.compile(r"\b(?:[AHV]100|A6000|RTX|\d{4} ?Ti|GPUs|TPUs|nodes|cards)\b")
 _TOKENS_CONTEXT = re.compile(r"context|window|sequence length|long-?context", re.I)
-_TIME_AFTER_BAD = re.compile(r"^\s*(?:of\b|old\b|ago\b|after\b|before\b|post\b|follow)", re.I)
+_TIME_AFTER_BAD = re.compile(r"^\s*(?:of\b|old\b|ago\b|after\b|before\b|post\b|follow|"
+                             r"(?:[\w-]+ )?(?:tiers?|budgets?|windows?|timeouts?|thresholds?|"
+                             r"limits?|chunks?|segments?|clips?|intervals?|horizons?|"
+                             r"constraints?|caps?|deadlines?|resolution|cadence|exposures?|"
+                             r"observations?|recordings?|videos?|audio|trajector\w+|episodes?)\b)",
+                             re.I)
 _MULT_AFTER_BAD = re.compile(r"^\s*(?:more (?:data|samples|parameters|examples)|larger (?:data|"
                              r"model)|the (?:size|number))", re.I)
 
@@ -124,6 +143,7 @@ class _Ctx:
 
     def __init__(self, text: str, n: Num, s_start: int, s_end: int) -> None:
         self.text = text
+        self.s_start, self.s_end = s_start, s_end
         self.sentence = text[s_start:s_end]
         b0 = max(s_start, n.start - 80)
         before = text[b0:n.start]
@@ -211,8 +231,17 @@ def extract_claims(abstract: str) -> list[Claim]:
         o_start, o_end = _balance_math(abstract, o_start, o_end)
         low = n.low if n.low is not None else None
         high = n.high if n.low is not None else None
-        claims.append(Claim(kind, n.value, unit, what, abstract[o_start:o_end], low, high,
-                            o_start, o_end))
+        span = abstract[o_start:o_end]
+        if ctx is not None:
+            s_end = min(len(text), ctx.s_end)
+            wide = text[max(ctx.s_start, n.start - 80):start]
+            f = facets(kind, n.value, unit, what, text[start:end], wide,
+                       text[n.end:min(s_end, n.end + 120)], ctx.sentence)
+        else:
+            f = facets(kind, n.value, unit, what, text[start:end], "", "", "")
+        claims.append(Claim(kind, n.value, unit, what, span, low, high, o_start, o_end,
+                            f.direction, f.norm_value, f.norm_unit, f.subkind, f.baseline,
+                            f.condition))
 
     prev_base: Num | None = None   # the last number ruled out as a baseline
     for n in cands:
@@ -299,8 +328,11 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         return k, "x", cue
     if uc == "pct":
         if (background or not own or lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
-                or lx.SUBSET_AFTER_RX.match(ctx.after_raw)):
+                or lx.SUBSET_AFTER_RX.match(ctx.after_raw)
+                or lx.INTERVAL_BEFORE_RX.search(ctx.near_before)):
             return None
+        if lx.PARAM_SHARE_RX.match(ctx.after_raw) and not lx.PARAM_CUT_RX.search(sent):
+            return None   # "fine-tunes only 0.05% of the parameters": the method's setup
         if _STAT_SUBJECT.match(ctx.before) and ctx.after_raw.lstrip().startswith("of "):
             return None   # "61% of the suggestions were edited": a statistic, not a result
         k = kind or inherit_or_sentence()

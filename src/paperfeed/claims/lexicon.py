@@ -95,8 +95,20 @@ COMPARED_CLAUSE_RX = re.compile(
     r"reduc\w*|of the)\b", re.I
 )
 SUBSET_AFTER_RX = re.compile(r"^\s*(?:training |labeled |labelled |annotated )?(?:data|subset|"
-                             r"split|of the data)\b|^\s*(?:confidence|credib\w*|significance)",
+                             r"split|of the data)\b|^\s*(?:confidence|credib\w*|significance|CIs?\b|(?:upper|lower) "
+                             r"(?:confidence )?bounds?|prediction intervals?|HDI|quantile|"
+                             r"percentile)",
                              re.I)
+# Right after a percent: the share of parameters a method trains (its setup, not a result),
+# unless the sentence prunes or removes them.
+PARAM_SHARE_RX = re.compile(r"^\s*(?:of (?:the |its |all |model |total )*)?(?:trainable|learnable|"
+                            r"tunable|additional|extra|active|activated|updated)?\s*"
+                            r"(?:model )?param(?:eter)?s?\b", re.I)
+PARAM_CUT_RX = re.compile(r"prun|remov|spars|compress|reduc|fewer param|eliminat|drop", re.I)
+# Right before a number: an interval, bound or test statistic, not a result.
+INTERVAL_BEFORE_RX = re.compile(r"(?:\bCIs?\b|confidence interval|credible interval|\[|"
+                                r"(?:upper|lower) bound|\bp\s*[<=>]|\bwithin|\bSE\b|\bSD\b|"
+                                r"standard (?:error|deviation))[^;.]{0,12}$", re.I)
 # Right after a number: it is a starting point ("39% -> 72%", "39% to 72%").
 ARROW_AFTER_RX = re.compile(r"^\s*(?:->|=>)\s*")
 # Right after a percent: a share of the data or of a population, i.e. setup.
