@@ -299,3 +299,14 @@ digest_items = Table(
     PrimaryKeyConstraint("subscription_id", "paper_id"),
     Index("ix_digest_items_digest", "digest_id", "position"),
 )
+
+# issue #13: claim facets (direction, value in the kind's one convention, baseline, condition)
+# and the paper's date on each claim (migration 0008)
+for _name, _type in (("direction", Text), ("norm_value", Float), ("norm_unit", Text),
+                     ("subkind", Text), ("baseline", Text), ("condition", Text),
+                     ("announced", Text)):
+    paper_claims.append_column(Column(_name, _type))
+Index("ix_paper_claims_norm", paper_claims.c.kind, paper_claims.c.norm_unit,
+      paper_claims.c.norm_value)
+Index("ix_paper_claims_announced", paper_claims.c.announced, paper_claims.c.paper_id)
+Index("ix_paper_claims_kind_announced", paper_claims.c.kind, paper_claims.c.announced)
