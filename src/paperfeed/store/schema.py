@@ -308,5 +308,6 @@ for _name, _type in (("direction", Text), ("norm_value", Float), ("norm_unit", T
     paper_claims.append_column(Column(_name, _type))
 Index("ix_paper_claims_norm", paper_claims.c.kind, paper_claims.c.norm_unit,
       paper_claims.c.norm_value)
-Index("ix_paper_claims_announced", paper_claims.c.announced, paper_claims.c.paper_id)
+Index("ix_paper_claims_announced", paper_claims.c.announced, paper_claims.c.paper_id,
+      paper_claims.c.position)
 Index("ix_paper_claims_kind_announced", paper_claims.c.kind, paper_claims.c.announced)

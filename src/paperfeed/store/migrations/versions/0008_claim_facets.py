@@ -26,7 +26,8 @@ def upgrade() -> None:
     op.execute("UPDATE paper_claims SET announced = (SELECT p.announced FROM papers p "
                "WHERE p.id = paper_claims.paper_id)")
     op.create_index("ix_paper_claims_norm", "paper_claims", ["kind", "norm_unit", "norm_value"])
-    op.create_index("ix_paper_claims_announced", "paper_claims", ["announced", "paper_id"])
+    op.create_index("ix_paper_claims_announced", "paper_claims",
+                    ["announced", "paper_id", "position"])
     op.create_index("ix_paper_claims_kind_announced", "paper_claims", ["kind", "announced"])
 
 
