@@ -124,8 +124,11 @@ _MULT_AFTER_BAD = re.compile(r"^\s*(?:more (?:data|samples|parameters|examples)|
                              r"model)|the (?:size|number))", re.I)
 
 
+_GAIN_BEFORE = re.compile(r"(?:\bby|\+|\bgains? of|\bimprovements? of|\bincrease of)\s*"
+                          r"(?:up to |about |approximately |nearly |over |~)?$", re.I)
 _DIGIT_RX = re.compile(r"\d")
-_METRIC_LINK_RX = re.compile(r"(?:of|=|:|is|reach\w*|achieves?|to)\s*$")
+_METRIC_LINK_RX = re.compile(r"(?:of|=|:|is|reach\w*|achieves?|to|~|approximately|about|"
+                             r"around|roughly)\s*$")
 
 
 def _sentences(text: str) -> list[int]:
@@ -270,7 +273,7 @@ def extract_claims(abstract: str) -> list[Claim]:
         if si not in flags:
             sent = ctx.sentence
             flags[si] = (bool(lx.SELF_RX.search(sent)),
-                         bool(lx.BACKGROUND_RX.search(sent))
+                         _background(sent)
                          and not lx.STRONG_SELF_RX.search(sent),
                          bool(lx.OTHERS_RX.search(sent))
                          or (bool(lx.OTHERS_WEAK_RX.search(sent))
@@ -289,6 +292,15 @@ def extract_claims(abstract: str) -> list[Claim]:
     return claims
 
 
+def _background(sent: str) -> bool:
+    """A background word that is not the object of a comparison ("than existing methods",
+    "in comparison to the existing model" compare against them: a result)."""
+    for m in lx.BACKGROUND_RX.finditer(sent):
+        if not lx.COMPARED_TO_RX.search(sent, max(0, m.start() - 40), m.start()):
+            return True
+    return False
+
+
 def text_of(ctx: _Ctx, n: Num) -> str:
     return ctx.text[n.start:n.end]
 
@@ -297,8 +309,9 @@ def _candidate(text: str, n: Num) -> bool:
     """Cheap first filter: a bare number only counts after a metric name ("FID of 2.11")."""
     if n.unit_class != "bare" or n.magnitude:
         return True
-    return bool(_METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
-                and lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start))
+    return bool((_METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
+                 and lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start))
+                or lx.METRIC_AFTER_RX.match(text, n.end, n.end + 30))
 
 
 def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
@@ -378,6 +391,11 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         mm = lx.METRIC_NAME_RX.search(ctx.before)
         if mm and not background and not others:
             return "quality", mm.group("metric"), (0, 0, "")
+        ma = lx.METRIC_AFTER_RX.match(ctx.after_raw)
+        if ma and not background and not others and own and not n.magnitude:
+            if _GAIN_BEFORE.search(ctx.before):   # "improves by 2.1 mAP": a gain in points
+                return "quality", "points", (0, 0, "")
+            return "quality", ma.group("metric"), (0, 0, "")
         return None
     if uc == "usd":
         if background or not own or not lx.COST_CUE_RX.search(sent):

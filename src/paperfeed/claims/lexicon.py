@@ -43,7 +43,8 @@ SELF_RX = re.compile(
     r"(?:show|demonstrate|reveal|confirm)|achiev\w*|yield\w*|deliver\w*|attain\w*|enabl\w*|"
     r"improv\w*|outperform\w*|surpass\w*|reduc\w*|cut\w*|sav\w*|boost\w*|accelerat\w*|"
     r"speed\w*|retain\w*|maintain\w*|lower\w*|decreas\w*|increas\w*|exceed\w*|gains?|"
-    r"faster|fewer|less|smaller|up to|only|requires?|runs?|fits?)\b",
+    r"faster|fewer|less|smaller|up to|only|requires?|runs?|fits?|reach\w*|obtain\w*|"
+    r"scor\w*|demonstrat\w*|exhibit\w*|records?|recorded)\b",
     re.I,
 )
 # A sentence about other people's work or the problem, not this paper's result.
@@ -54,6 +55,10 @@ BACKGROUND_RX = re.compile(
     r"state-of-the-art (?:methods|models|systems) (?:achieve|reach|require))\b",
     re.I,
 )
+# Right before a background word: it is what the result is compared against.
+COMPARED_TO_RX = re.compile(r"\b(?:than|over|to|with|vs\.?|versus|outperform\w*|surpass\w*|"
+                            r"beat\w*|against|exceed\w*)\s+(?:the\s+|all\s+|many\s+|most\s+|"
+                            r"several\s+|strong\s+)?$", re.I)
 STRONG_SELF_RX = re.compile(
     r"\b(?:we|our|ours|this (?:work|paper|method|approach)|the proposed|proposed|"
     r"results? (?:show|demonstrate)|experiments? (?:show|demonstrate))\b", re.I
@@ -138,19 +143,24 @@ METRIC_NAME_RX = re.compile(
     r"mAP(?:@[\d.:]+)?|AP(?:50|75)?|AUC|AUROC|AUPRC|mIoU|IoU|Dice|F1(?:[- ]score)?|"
     r"MPJPE|PA-MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|accuracy|top-1 accuracy|"
     r"success rate|pass@\d+|perplexity|PPL|Spearman|Pearson|RMSE|MAE|MSE|ADE|FDE|"
-    r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+)"
-    r"(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to)\s*$"
+    r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+|Hits?@\d+|CC|MAPE|R\^?2|SRCC|PLCC|"
+    r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau)"
+    r"(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to)?\s*"
+    r"(?:(?:of |at |is )?(?:~|approximately|about|around|roughly)\s*)?$"
 )
 METRIC_AFTER_RX = re.compile(
-    r"^\s*(?:FID|FVD|PSNR|SSIM|LPIPS|BLEU|ROUGE(?:-\w+)?|mAP|AP|AUC|AUROC|mIoU|F1|MPJPE|"
-    r"EER|WER|CER|NDCG|MRR|top-1|accuracy|success rate|pass@\d+)\b"
+    r"^\s*(?P<metric>FID|FVD|PSNR|SSIM|LPIPS|BLEU|ROUGE(?:-\w+)?|mAP|AP|AUC|AUROC|AUPRC|mIoU|"
+    r"F1|MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|top-1 accuracy|accuracy|success rate|pass@\d+|"
+    r"(?:mean )?IoU|IOU|Dice|SSIM|CIDEr|METEOR|BERTScore|CLIPScore|RMSE|MAE|MAPE|SRCC|PLCC)"
+    r"(?![\w-])"
 )
 
 # The number is another system's score, typically in a benchmark paper ("even the best model
 # achieves only 39.6%").
 OTHERS_RX = re.compile(
     r"\b(?:even (?:the )?(?:best|strongest|state-of-the-art|top|leading|most advanced|frontier)|"
-    r"(?:best|top)[- ]performing (?:model|system|method|LLM|agent)s?|"
+    r"(?<!our )(?:best|top)[- ]performing (?:model|system|method|LLM|agent)s? "
+    r"(?:only|still|struggle|fail|achieves? only|reach(?:es)? only|score only)|"
     r"(?:evaluation|evaluating|evaluate|benchmarking) (?:of )?(?:\d+ |several |various |many )?"
     r"(?:state-of-the-art|leading|frontier|current|existing|popular|open|proprietary)|"
     r"(?:models|LLMs|MLLMs|VLMs|systems|agents) (?:struggle|achieve only|reach only|score only))",
