@@ -126,6 +126,8 @@ _MULT_AFTER_BAD = re.compile(r"^\s*(?:more (?:data|samples|parameters|examples)|
 
 _GAIN_BEFORE = re.compile(r"(?:\bby|\+|\bgains? of|\bimprovements? of|\bincrease of)\s*"
                           r"(?:up to |about |approximately |nearly |over |~)?$", re.I)
+_LIST_NEXT = re.compile(r"^(?:\s*(?:,|and|or|,\s*and)\s*[~$]*\d[\d.,]*\s*(?:\\?%|x|points)?"
+                        r"\$?)+(?=\s+[A-Za-z])")
 _DIGIT_RX = re.compile(r"\d")
 _METRIC_LINK_RX = re.compile(r"(?:of|=|:|is|reach\w*|achieves?|to|~|approximately|about|"
                              r"around|roughly)\s*$")
@@ -155,6 +157,9 @@ class _Ctx:
         self.before = text[self.before_start:n.start]
         a1 = min(s_end, n.end + 60)
         after = text[n.end:a1]
+        lst = _LIST_NEXT.match(after)
+        if lst:   # "98.0% and 87.8% task success rates": the cue follows the list
+            after = " " + after[lst.end():]
         cut = _CLAUSE_AFTER.search(after)
         self.after = after[:cut.start()] if cut else after
         self.after_raw = after
@@ -240,6 +245,8 @@ def extract_claims(abstract: str) -> list[Claim]:
             wide = text[max(ctx.s_start, n.start - 80):start]
             f = facets(kind, n.value, unit, what, text[start:end], wide,
                        text[n.end:min(s_end, n.end + 120)], ctx.sentence)
+            if f.direction == "increase" and kind in ("memory", "compute", "cost"):
+                return   # "consumes 1000x more tokens": a finding about a cost, not a saving
         else:
             f = facets(kind, n.value, unit, what, text[start:end], "", "", "")
         claims.append(Claim(kind, n.value, unit, what, span, low, high, o_start, o_end,
@@ -348,9 +355,12 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
             return None   # "fine-tunes only 0.05% of the parameters": the method's setup
         if _STAT_SUBJECT.match(ctx.before) and ctx.after_raw.lstrip().startswith("of "):
             return None   # "61% of the suggestions were edited": a statistic, not a result
-        k = kind or inherit_or_sentence()
+        if ctx.after_raw.lstrip().startswith("/"):
+            return None   # "a 2%/2mm criterion": a setting
+        k = kind
         if k is None and _RESULT_VERB.search(ctx.before):
-            k = "quality"
+            k = "quality"   # "achieve more than 90% validity": a score, whatever else is near
+        k = k or inherit_or_sentence()
         if k is None:
             return None
         if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):

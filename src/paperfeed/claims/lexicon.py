@@ -9,6 +9,7 @@ import re
 KIND_CUES: list[tuple[str, str]] = [
     ("memory", r"memory|VRAM|KV[- ]?cache|footprint|\bRAM\b|activation storage"),
     ("compression", r"compress\w*|bit-?rates?|sparsity|sparse|prun\w+|model size|"
+                    r"sequence lengths?|"
                     r"smaller models?|storage|bpp|bits per pixel|file size|"
                     r"parameter (?:count|reduction)|(?:number of |fewer )?parameters|params"),
     ("compute", r"FLOPs?|GFLOPs|TFLOPs|MACs|compute|computation\w*|energy|power consumption|"
@@ -84,7 +85,9 @@ PAREN_BASELINE_RX = re.compile(
 # An operating point or a swept setting, not a result: "at an FMR of 0.01%", "varying d from".
 SETTING_BEFORE_RX = re.compile(
     r"(?:\bat (?:a |an |the )?[^,;]{0,40}(?:of|=)\s*|\b(?:vary\w*|ranging|range of|sweep\w*|"
-    r"threshold of|set to|fixed at)\b[^,;]{0,30}|\(\s*[<>~]\s*)$", re.I
+    r"threshold of|set to|fixed at)\b[^,;]{0,30}|\(\s*[<>~]\s*|"
+    r"\b(?:[a-zA-Z]|alpha|beta|gamma|delta|lambda|tau|epsilon|eta|rho|sigma|mu)\s*=\s*)$",
+    re.I
 )
 # In the clause before the number: it belongs to someone else ("baseline DUSt3R localizes fewer
 # than 5%", "prior approaches that reached only 24%") unless it is compared against them.
@@ -123,7 +126,8 @@ SHARE_OF_DATA_RX = re.compile(
     r"labels?|labeled|labelled|annotations?|images|videos|participants|patients|cases|"
     r"respondents|population|subjects|users|students|people|individuals|papers|articles|"
     r"documents|questions|tasks|instances|time|training set|test set|the time|turns|trials|"
-    r"episodes|authors|pairs|sentences|words|runs|queries)\b",
+    r"episodes|authors|pairs|sentences|words|runs|queries|errors|failures|mistakes|responses|"
+    r"outputs|generations|predictions|items|problems|variance|variation)\b",
     re.I,
 )
 # Words that make a bare or counted number a statement of scale about our own model.
