@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from paperfeed.claims import lexicon as lx
+from paperfeed.claims.learned import DEFAULT_METHOD, THRESHOLD, features, score
 from paperfeed.claims.normal import facets
 from paperfeed.claims.normalize import normalize
 from paperfeed.claims.numbers import WA_RX, Num, find_numbers
@@ -129,6 +131,12 @@ _GAIN_BEFORE = re.compile(r"(?:\bby|\+|\bgains? of|\bimprovements? of|\bincrease
 _LIST_NEXT = re.compile(r"^(?:\s*(?:,|and|or|,\s*and)\s*[~$]*\d[\d.,]*\s*(?:\\?%|x|points)?"
                         r"\$?)+(?=\s+[A-Za-z])")
 _DIGIT_RX = re.compile(r"\d")
+
+
+def _after_list(after: str) -> str:
+    """What follows a list of numbers ("0.77 and 0.63 mean IoU" -> " mean IoU")."""
+    m = _LIST_NEXT.match(after)
+    return " " + after[m.end():] if m else after
 _METRIC_LINK_RX = re.compile(r"(?:of|=|:|is|reach\w*|achieves?|to|~|approximately|about|"
                              r"around|roughly)\s*$")
 
@@ -157,9 +165,7 @@ class _Ctx:
         self.before = text[self.before_start:n.start]
         a1 = min(s_end, n.end + 60)
         after = text[n.end:a1]
-        lst = _LIST_NEXT.match(after)
-        if lst:   # "98.0% and 87.8% task success rates": the cue follows the list
-            after = " " + after[lst.end():]
+        after = _after_list(after)   # "98.0% and 87.8% task success rates": the cue follows
         cut = _CLAUSE_AFTER.search(after)
         self.after = after[:cut.start()] if cut else after
         self.after_raw = after
@@ -203,30 +209,74 @@ def _sentence_kind(ctx: _Ctx, s_start: int, n: Num) -> str | None:
     return best[1] if best else None
 
 
-def extract_claims(abstract: str) -> list[Claim]:
-    """The quantitative claims `abstract` makes about its own result, in text order."""
+def extract_claims(abstract: str, method: str | None = None) -> list[Claim]:
+    """The quantitative claims `abstract` makes about its own result, in text order.
+
+    `method`: "learned" (default when the weights file is present: the rules' verdicts and
+    cues are features of a logistic model over every candidate number, learned.py) or
+    "rules" (the rules alone).
+    """
+    learned = (method or DEFAULT_METHOD) == "learned"
+    claims: list[Claim] = []
+    for cand in candidates(abstract):
+        if learned and cand.ctx is not None:   # W4A8 patterns are exact: rules decide
+            if cand.guess is None or score(cand.features) < THRESHOLD:
+                continue
+            kind, unit, cue = cand.guess
+        elif cand.rule is None:
+            continue
+        else:
+            kind, unit, cue = cand.rule
+        c = cand.make(kind, unit, cue)
+        if c is not None:
+            claims.append(c)
+    claims.sort(key=lambda c: c.start)
+    return claims
+
+
+Decision = tuple[str, str, tuple[int, int, str]]   # kind, unit, cue (start, end, where)
+
+
+class Candidate:
+    """One number of an abstract with the rules' verdict (`rule`), the kind it would have
+    (`guess`) and the features the learned model scores; `make()` builds its Claim."""
+
+    __slots__ = ("_add", "ctx", "features", "guess", "n", "rule")
+
+    def __init__(self, n: Num, ctx: _Ctx | None, rule: Decision | None, guess: Decision | None,
+                 features: list[str], add: Any) -> None:
+        self.n, self.ctx, self.rule, self.guess = n, ctx, rule, guess
+        self.features = features
+        self._add = add
+
+    def make(self, kind: str, unit: str, cue: tuple[int, int, str]) -> Claim | None:
+        c: Claim | None = self._add(kind, self.n, unit, self.ctx, cue)
+        return c
+
+
+def candidates(abstract: str) -> Iterator[Candidate]:
+    """Every candidate number of `abstract`, in text order, with the rules' verdict."""
     if not abstract or not _DIGIT_RX.search(abstract):
-        return []
+        return
     norm = normalize(abstract)
     text = norm.text
     cands = [n for n in find_numbers(text) if _candidate(text, n)]
     wa = list(WA_RX.finditer(text)) if "W" in text else []
     if not cands and not wa:
-        return []
+        return
     starts = _sentences(text)
     low_text = text.lower()
     kv_paper = ("kv" in low_text or "key-value" in low_text) and bool(lx.KV_RX.search(text))
     quant_paper = bool(lx.QUANT_CONTEXT_RX.search(text))
-    claims: list[Claim] = []
     seen: set[tuple[str, float, float | None]] = set()
     last: dict[int, tuple[str, str]] = {}   # sentence index -> (unit class, kind) of last claim
     flags: dict[int, tuple[bool, bool, bool]] = {}   # sentence index -> own, background, others
 
-    def add(kind: str, n: Num, unit: str, ctx: _Ctx | None, cue: tuple[int, int, str]) -> None:
+    def add(kind: str, n: Num, unit: str, ctx: _Ctx | None, cue: tuple[int, int, str]
+            ) -> Claim | None:
         key = (kind, round(n.value, 6), n.low)
         if key in seen:
-            return
-        seen.add(key)
+            return None
         start, end = n.start, n.end
         if ctx is not None:
             p = _PREFIX_RX.search(ctx.before, max(0, len(ctx.before) - 40))
@@ -246,37 +296,23 @@ def extract_claims(abstract: str) -> list[Claim]:
             f = facets(kind, n.value, unit, what, text[start:end], wide,
                        text[n.end:min(s_end, n.end + 120)], ctx.sentence)
             if f.direction == "increase" and kind in ("memory", "compute", "cost"):
-                return   # "consumes 1000x more tokens": a finding about a cost, not a saving
+                return None   # "consumes 1000x more tokens": a finding about a cost
         else:
             f = facets(kind, n.value, unit, what, text[start:end], "", "", "")
-        claims.append(Claim(kind, n.value, unit, what, span, low, high, o_start, o_end,
-                            f.direction, f.norm_value, f.norm_unit, f.subkind, f.baseline,
-                            f.condition))
+        seen.add(key)
+        return Claim(kind, n.value, unit, what, span, low, high, o_start, o_end, f.direction,
+                     f.norm_value, f.norm_unit, f.subkind, f.baseline, f.condition)
 
     prev_base: Num | None = None   # the last number ruled out as a baseline
+    n_sent = len(starts)
     for n in cands:
         si = bisect_right(starts, n.start) - 1
         s_start = starts[si]
         s_end = starts[si + 1] if si + 1 < len(starts) else len(text)
         ctx = _Ctx(text, n, s_start, s_end)
-        if n.baseline or lx.ARROW_AFTER_RX.match(ctx.after_raw):
-            continue
-        if (prev_base is not None and prev_base.unit_class == n.unit_class
-                and prev_base.end >= s_start
-                and _BASE_LIST_RX.match(text, prev_base.end, n.start)):
-            prev_base = n   # "(vs. 79.1% for A and 97.6% for B)": the list goes on
-            continue
-        if lx.BASELINE_BEFORE_RX.search(ctx.near_before):
+        gate = _gate(n, ctx, prev_base, s_start, text)
+        if gate in ("list", "baseline"):
             prev_base = n
-            continue
-        if (lx.PAREN_BASELINE_RX.search(ctx.before)
-                or lx.SETTING_BEFORE_RX.search(ctx.near_before)
-                or (n.low is not None and n.low == 0)
-                or ctx.near_before.rstrip().endswith(("\u00b1", "+-", "+/-"))
-                or lx.OTHERS_REL_RX.search(ctx.before)
-                or (lx.OTHERS_CLAUSE_RX.search(ctx.before)
-                    and not lx.COMPARED_CLAUSE_RX.search(ctx.before))):
-            continue
         if si not in flags:
             sent = ctx.sentence
             flags[si] = (bool(lx.SELF_RX.search(sent)),
@@ -285,18 +321,81 @@ def extract_claims(abstract: str) -> list[Claim]:
                          bool(lx.OTHERS_RX.search(sent))
                          or (bool(lx.OTHERS_WEAK_RX.search(sent))
                              and not lx.STRONG_SELF_RX.search(sent)))
-        got = _classify(n, ctx, s_start, last.get(si), kv_paper, quant_paper, flags[si])
-        if got is None:
-            continue
-        kind, unit, cue = got
-        last[si] = (n.unit_class, kind)
-        add(kind, n, unit, ctx, cue)
+        got = None
+        if gate is None:
+            got = _classify(n, ctx, s_start, last.get(si), kv_paper, quant_paper, flags[si])
+            if got is not None:
+                last[si] = (n.unit_class, got[0])
+        guess = got or _guess(n, ctx, s_start, last.get(si), kv_paper)
+        feats = features(n, ctx, gate, got, guess, flags[si], si, n_sent, quant_paper)
+        yield Candidate(n, ctx, got, guess, feats, add)
     for m in wa:
         if quant_paper:
             w = Num(m.start(), m.end(), float(m.group("w")), "bits", "bits")
-            add("precision", w, "bits", None, (0, 0, ""))
-    claims.sort(key=lambda c: c.start)
-    return claims
+            d: Decision = ("precision", "bits", (0, 0, ""))
+            yield Candidate(w, None, d, d, ["wa", "rule=ok", "u=bits"], add)
+
+
+def _gate(n: Num, ctx: _Ctx, prev_base: Num | None, s_start: int, text: str) -> str | None:
+    """Why the number is ruled out before its kind is looked at (None: it is not)."""
+    if n.baseline or lx.ARROW_AFTER_RX.match(ctx.after_raw):
+        return "start"
+    if (prev_base is not None and prev_base.unit_class == n.unit_class
+            and prev_base.end >= s_start
+            and _BASE_LIST_RX.match(text, prev_base.end, n.start)):
+        return "list"   # "(vs. 79.1% for A and 97.6% for B)": the list goes on
+    if lx.BASELINE_BEFORE_RX.search(ctx.near_before):
+        return "baseline"
+    if lx.PAREN_BASELINE_RX.search(ctx.before):
+        return "paren"
+    if lx.SETTING_BEFORE_RX.search(ctx.near_before):
+        return "setting"
+    if (n.low is not None and n.low == 0) or ctx.near_before.rstrip().endswith(
+            ("\u00b1", "+-", "+/-")):
+        return "pm"
+    if lx.OTHERS_REL_RX.search(ctx.before) or (lx.OTHERS_CLAUSE_RX.search(ctx.before)
+                                               and not lx.COMPARED_CLAUSE_RX.search(ctx.before)):
+        return "others"
+    return None
+
+
+_GUESS_UNIT = {"pts": ("quality", "points"), "bits": ("precision", "bits"),
+               "params": ("scale", "params"), "tokens": ("scale", "tokens"),
+               "usd": ("cost", "usd"), "gpuh": ("cost", ""), "fps": ("speedup", "fps")}
+
+
+def _guess(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None, kv_paper: bool
+           ) -> Decision | None:
+    """The kind and unit a number the rules dropped would have as a claim."""
+    uc = n.unit_class
+    kind, c0, c1, where = _nearest_kind(ctx, n)
+    cue = (c0, c1, where)
+    if uc in ("pct", "mult"):
+        k = kind or (prev[1] if prev and prev[0] == uc else None) or (
+            "quality" if uc == "pct" else _sentence_kind(ctx, s_start, n))
+        if k is None or k == "scale":
+            return None
+        if k == "compression" and kv_paper:
+            k = "memory"
+        return k, "%" if uc == "pct" else "x", cue
+    if uc in _GUESS_UNIT:
+        k, unit = _GUESS_UNIT[uc]
+        return k, unit or n.unit, cue
+    if uc == "bytes":
+        return "memory", n.unit, cue
+    if uc == "time":
+        unit = _TIME_UNITS.get(n.unit.lower(), n.unit)
+        return ("speedup" if unit in ("ms", "us", "s") else "cost"), unit, cue
+    if uc == "metric":
+        return "quality", n.unit, cue
+    if uc == "bare":
+        mm = lx.METRIC_NAME_RX.search(ctx.near_before)
+        ma = lx.METRIC_AFTER_RX.match(_after_list(ctx.after_raw))
+        if mm:
+            return "quality", mm.group("metric"), (0, 0, "")
+        if ma:
+            return "quality", ma.group("metric"), (0, 0, "")
+    return None
 
 
 def _background(sent: str) -> bool:
@@ -318,7 +417,7 @@ def _candidate(text: str, n: Num) -> bool:
         return True
     return bool((_METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
                  and lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start))
-                or lx.METRIC_AFTER_RX.match(text, n.end, n.end + 30))
+                or lx.METRIC_AFTER_RX.match(_after_list(text[n.end:n.end + 60])))
 
 
 def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
@@ -398,10 +497,10 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
             if lx.DATA_CONTEXT_RX.search(ctx.before):
                 return None
             return "scale", "tokens", (0, 0, "")
-        mm = lx.METRIC_NAME_RX.search(ctx.before)
+        mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
         if mm and not background and not others:
             return "quality", mm.group("metric"), (0, 0, "")
-        ma = lx.METRIC_AFTER_RX.match(ctx.after_raw)
+        ma = lx.METRIC_AFTER_RX.match(_after_list(ctx.after_raw))
         if ma and not background and not others and own and not n.magnitude:
             if _GAIN_BEFORE.search(ctx.before):   # "improves by 2.1 mAP": a gain in points
                 return "quality", "points", (0, 0, "")
