@@ -23,7 +23,13 @@ from paperfeed.claims import extract_claims
 from paperfeed.index.claims import catch_up_claims
 from paperfeed.index.lookups import catch_up_lookups
 from paperfeed.ingest.files import import_file
-from paperfeed.rank.claims import PRIORITY, chip_label, highlight_abstract, math_regions
+from paperfeed.rank.claims import (
+    PRIORITY,
+    UNIT_ORDER,
+    chip_label,
+    highlight_abstract,
+    math_regions,
+)
 from paperfeed.store import open_store
 from paperfeed.web.app import create_app
 from paperfeed.web.settings import WebSettings
@@ -58,6 +64,11 @@ PAPERS: list[dict[str, Any]] = [
      "abstract": "Our KV cache compression reduces memory by 60% and gives a 1.9x speedup with "
                  "85% accuracy.",
      "authors": ["Edsger Dijkstra"], "categories": ["cs.CL"], "date": "2026-03-01"},
+    # a speed-up in two units (a latency in ms and a factor): sorting never mixes them
+    {"id": "2601.10008", "title": "A streaming decoder",
+     "abstract": "Our streaming decoder cuts latency to 12 ms per frame and is 3.1x faster "
+                 "than the baseline.",
+     "authors": ["Claude Shannon"], "categories": ["eess.AS"], "date": "2026-03-02"},
 ]
 
 
@@ -189,9 +200,16 @@ def test_sorting_by_value_and_date(client: TestClient) -> None:
         got = [c["date"] for c in api(client, sort=sort)["claims"]]
         assert got == sorted(got, reverse=reverse), sort
         assert len(got) == len(expected_claims())
-    speed = [c["value"] for c in api(client, kind="speedup", sort="value_desc")["claims"]]
-    assert speed == sorted((c["value"] for c in expected_claims() if c["kind"] == "speedup"),
-                           reverse=True)
+    # one kind: factors first, largest first, then absolute latencies (fastest first)
+    speed = [(c["unit"], c["value"])
+             for c in api(client, kind="speedup", sort="value_desc")["claims"]]
+    factors = sorted((c["value"] for c in expected_claims()
+                      if c["kind"] == "speedup" and c["unit"] == "x"), reverse=True)
+    assert speed == [("x", v) for v in factors] + [("ms", 12)]
+    assert [v for _, v in speed[:2]] == [5.1, 3.2] and 12 not in [v for _, v in speed[:-1]]
+    slow = [(c["unit"], c["value"])
+            for c in api(client, kind="speedup", sort="value_asc")["claims"]]
+    assert slow == [("x", v) for v in reversed(factors)] + [("ms", 12)]
 
 
 @pytest.mark.parametrize("sort", ["value_desc", "value_asc"])
@@ -201,9 +219,10 @@ def test_sorting_by_value_never_mixes_kinds_or_units(client: TestClient, sort: s
     got = api(client, sort=sort, limit=500)["claims"]
     assert len(got) == len(expected_claims())
     groups = [(c["kind"], c["norm_unit"]) for c in got]
-    # each group is one contiguous run, and the runs are in (kind, unit) order
+    # each group is one contiguous run; the runs go by kind, then relative units first
     runs = [g for n, g in enumerate(groups) if n == 0 or groups[n - 1] != g]
-    assert runs == sorted(set(groups))
+    rank = {u: n for n, u in enumerate(UNIT_ORDER)}
+    assert runs == sorted(set(groups), key=lambda g: (g[0], rank.get(g[1], 99), g[1]))
     assert len({g[0] for g in groups}) > 1   # the corpus has several kinds to keep apart
     for g in runs:
         vals = [c["norm_value"] for c in got if (c["kind"], c["norm_unit"]) == g]

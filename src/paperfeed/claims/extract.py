@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from functools import partial
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,13 +242,19 @@ class Candidate:
     """One number of an abstract with the rules' verdict (`rule`), the kind it would have
     (`guess`) and the features the learned model scores; `make()` builds its Claim."""
 
-    __slots__ = ("_add", "ctx", "features", "guess", "n", "rule")
+    __slots__ = ("_add", "_feats", "ctx", "guess", "n", "rule")
 
     def __init__(self, n: Num, ctx: _Ctx | None, rule: Decision | None, guess: Decision | None,
-                 features: list[str], add: Any) -> None:
+                 feats: Any, add: Any) -> None:
         self.n, self.ctx, self.rule, self.guess = n, ctx, rule, guess
-        self.features = features
+        self._feats = feats
         self._add = add
+
+    @property
+    def features(self) -> list[str]:
+        """The learned model's features (computed when asked: the rules do not need them)."""
+        f: list[str] = self._feats() if callable(self._feats) else self._feats
+        return f
 
     def make(self, kind: str, unit: str, cue: tuple[int, int, str]) -> Claim | None:
         c: Claim | None = self._add(kind, self.n, unit, self.ctx, cue)
@@ -327,8 +334,9 @@ def candidates(abstract: str) -> Iterator[Candidate]:
             if got is not None:
                 last[si] = (n.unit_class, got[0])
         guess = got or _guess(n, ctx, s_start, last.get(si), kv_paper)
-        feats = features(n, ctx, gate, got, guess, flags[si], si, n_sent, quant_paper)
-        yield Candidate(n, ctx, got, guess, feats, add)
+        yield Candidate(n, ctx, got, guess,
+                        partial(features, n, ctx, gate, got, guess, flags[si], si, n_sent,
+                                quant_paper), add)
     for m in wa:
         if quant_paper:
             w = Num(m.start(), m.end(), float(m.group("w")), "bits", "bits")

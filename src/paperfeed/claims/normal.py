@@ -157,8 +157,7 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
                   condition_of(after, sentence))
 
 
-_CLAUSE_END = re.compile(r";|,\s*(?:and|while|but|whereas|with|\S*\d)|\band\s+(?:a|an|\S*\d)|"
-                         r"\bwhile\b|\bwhereas\b")
+_CLAUSE_END = re.compile(r"[;,]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b")
 
 
 def baseline_of(sentence: str, after: str, before: str) -> str | None:

@@ -27,6 +27,13 @@ PRIORITY = {k: n for n, k in enumerate(
     ("speedup", "memory", "compression", "compute", "precision", "cost", "quality", "scale"))}
 CONTEXT = 90  # characters of the abstract shown around a span on the Claims page
 CHUNK = 500  # paper ids per IN (...) list
+# sorting by value: each kind's groups of one normalised unit, its relative conventions first
+# (a factor, the fraction saved, a gain), then absolute amounts
+UNIT_ORDER = ("x", "saved", "% gain", "points", "%", "bits", "params", "tokens", "usd",
+              "GPU hours", "hours", "s", "fps", "GB", "x gain")
+UNIT_RANK_SQL = ("CASE c.norm_unit " + " ".join(f"WHEN '{u}' THEN {n}"
+                                               for n, u in enumerate(UNIT_ORDER))
+                 + f" ELSE {len(UNIT_ORDER)} END")
 
 TIMES, MINUS, DASH = "\u00d7", "\u2212", "\u2013"  # times, minus sign, en dash
 CLAIM_COLS = ('c.paper_id, c."position", c.kind, c."value", c.low, c.high, c.unit, c.what, '
@@ -358,8 +365,8 @@ def page_keys(conn: Connection, query: ClaimQuery, sort: str, limit: int, offset
     d = "ASC" if sort.endswith("_asc") else "DESC"
     if sort.startswith("value"):
         statement = (f'SELECT c.paper_id, c."position" FROM paper_claims c WHERE {where} '
-                     f'ORDER BY c.kind, c.norm_unit, c.norm_value {d}, c."value" {d}, '
-                     f'c.paper_id {d}, c."position"')
+                     f'ORDER BY c.kind, {UNIT_RANK_SQL}, c.norm_unit, c.norm_value {d}, '
+                     f'c."value" {d}, c.paper_id {d}, c."position"')
     else:
         statement = (f'SELECT c.paper_id, c."position" FROM paper_claims c WHERE {where} '
                      f'ORDER BY c.announced {d}, c.paper_id {d}, c."position"')
