@@ -132,6 +132,18 @@ _GAIN_BEFORE = re.compile(r"(?:\bby|\+|\bgains? of|\bimprovements? of|\bincrease
 _LIST_NEXT = re.compile(r"^(?:\s*(?:,|and|or|,\s*and)\s*[~$]*\d[\d.,]*\s*(?:\\?%|x|points)?"
                         r"\$?)+(?=\s+[A-Za-z])")
 _DIGIT_RX = re.compile(r"\d")
+_SAVINGS = ("memory", "compression", "compute", "cost")
+_MULT_RATE = re.compile(r"^\s*(?:a|per)\s+(?:second|minute|hour|day|week|month|year)\b", re.I)
+# a factor of quality needs a word saying it is better ("improves RMSE by 30x", "30x lower error")
+_QUALITY_X = re.compile(r"improv\w*|better|lower|reduc\w*|higher|boost\w*|gains?|increas\w*|"
+                        r"fewer errors|more accurate|outperform\w*", re.I)
+_SIZE_AFTER = re.compile(r"^\s*(?:-fold\s+)?(?:larger|bigger|smaller|more data|data|the size|"
+                         r"the coverage|the scale|(?:in )?(?:model )?(?:size|scale)|more "
+                         r"(?:params|parameters|data))\b", re.I)
+_OTHER_MODELS = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|match\w*|exceed\w*|than|"
+                           r"comparable to|compared (?:to|with)|rival\w*|against|baselines?|"
+                           r"teachers?|models|LLMs|alternatives|variants|counterparts)\b"
+                           r"[^.;]{0,40}$", re.I)
 
 
 def _after_list(after: str) -> str:
@@ -445,12 +457,18 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         return _sentence_kind(ctx, s_start, n)
 
     if uc == "mult":
-        if background or _MULT_AFTER_BAD.match(ctx.after):
+        if (background or _MULT_AFTER_BAD.match(ctx.after)
+                or _MULT_RATE.match(ctx.after_raw)):
             return None
         k = kind or inherit_or_sentence()
         if k is None or k == "scale":
             return None
-        if k == "compression" and kv_paper:
+        if k == "quality" and not (_QUALITY_X.search(f"{ctx.before} {text_of(ctx, n)} "
+                                                     f"{ctx.after}")) or _SIZE_AFTER.match(
+                ctx.after_raw):
+            return None   # "models 50x larger", "100x data": sizes, not a better score
+        if k == "compression" and kv_paper and not re.search(
+                r"param|model size|smaller model", f"{ctx.before} {ctx.after}", re.I):
             k = "memory"
         return k, "x", cue
     if uc == "pct":
@@ -458,7 +476,8 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
                 or lx.SUBSET_AFTER_RX.match(ctx.after_raw)
                 or lx.INTERVAL_BEFORE_RX.search(ctx.near_before)):
             return None
-        if lx.PARAM_SHARE_RX.match(ctx.after_raw) and not lx.PARAM_CUT_RX.search(sent):
+        if lx.PARAM_SHARE_RX.match(ctx.after_raw) and (
+                lx.PARAM_TUNE_RX.search(sent) or "param" in ctx.near_before.lower()):
             return None   # "fine-tunes only 0.05% of the parameters": the method's setup
         if _STAT_SUBJECT.match(ctx.before) and ctx.after_raw.lstrip().startswith("of "):
             return None   # "61% of the suggestions were edited": a statistic, not a result
@@ -472,7 +491,19 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
             return None
         if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):
             return None
-        if k == "compression" and kv_paper and not re.search(r"spars|prun", ctx.after, re.I):
+        if k in _SAVINGS:
+            if n.value > 100 or where not in ("after", "before") and not (
+                    prev is not None and prev[0] == uc and prev[1] == k):
+                return None   # a saving needs its cue in the clause (or a list of them)
+            if lx.RATE_AFTER_RX.match(ctx.after_raw):
+                k = "quality" if own else ""
+                if not k:
+                    return None
+        elif k == "quality" and lx.RATE_AFTER_RX.match(ctx.after_raw) is None and (
+                where == "" and not _RESULT_VERB.search(ctx.before) and n.value >= 100):
+            return None   # a bare "100%" with no cue near: rarely a score
+        if k == "compression" and kv_paper and not re.search(r"spars|prun|param|model size",
+                                                             f"{ctx.before} {ctx.after}", re.I):
             k = "memory"
         return k, "%", cue
     if uc == "pts":
@@ -482,10 +513,13 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
             return None
         return "quality", "points", cue
     if uc == "bits":
-        if background or not quant_paper or n.value > 8 or n.value <= 0:
+        if background or not own or not quant_paper or n.value > 8 or n.value <= 0:
             return None
-        if re.match(r"^\s*per (?:pixel|sample|dimension|channel|symbol)", ctx.after_raw, re.I):
+        if re.match(r"^\s*(?:per (?:pixel|sample|dimension|channel|symbol|byte|character|"
+                    r"char|token|second)|\(?bp[bcps]\b)", ctx.after_raw, re.I):
             return None
+        if re.search(r"\b(?:more than|over|at least|beyond)\s*$", ctx.before, re.I):
+            return None   # "scale to more than 1 bit": not a bit width reached
         return "precision", "bits", (0, 0, "")
     if uc in ("params", "tokens"):
         if not n.magnitude and n.value < 1e5:
@@ -499,6 +533,9 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         if not lx.SCALE_SELF_RX.search(ctx.before) and not re.search(r"\bour\b", ctx.before,
                                                                      re.I):
             return None
+        if _OTHER_MODELS.search(ctx.before) or (re.search(r"\bthe\s*$", ctx.before, re.I)
+                                                and not re.search(r"\bour\b", sent, re.I)):
+            return None   # "outperforms models with up to 72B parameters": others' sizes
         return "scale", _UNIT_LABEL[uc], (0, 0, "")
     if uc == "bare":
         if n.magnitude and re.match(r"^\s*-?\s*context", ctx.after_raw, re.I):

@@ -9,10 +9,11 @@ import re
 KIND_CUES: list[tuple[str, str]] = [
     ("memory", r"memory|VRAM|KV[- ]?cache|footprint|\bRAM\b|activation storage"),
     ("compression", r"compress\w*|bit-?rates?|sparsity|sparse|prun\w+|model size|"
-                    r"sequence lengths?|"
+                    r"sequence lengths?|smaller size|in size|size reduction|"
                     r"smaller models?|storage|bpp|bits per pixel|file size|"
                     r"parameter (?:count|reduction)|(?:number of |fewer )?parameters|params"),
-    ("compute", r"FLOPs?|GFLOPs|TFLOPs|MACs|compute|computation\w*|energy|power consumption|"
+    ("compute", r"carbon footprint|carbon emissions?|FLOPs?|GFLOPs|TFLOPs|MACs|compute|"
+                r"computation\w*|energy|power consumption|"
                 r"tokens?|token usage|learning cost|training cost|computational cost|"
                 r"complexity|overheads?|operations|function evaluations|NFEs?|sampling steps|"
                 r"denoising steps|queries|API calls|less training|fewer training \w+|"
@@ -45,7 +46,7 @@ SELF_RX = re.compile(
     r"improv\w*|outperform\w*|surpass\w*|reduc\w*|cut\w*|sav\w*|boost\w*|accelerat\w*|"
     r"speed\w*|retain\w*|maintain\w*|lower\w*|decreas\w*|increas\w*|exceed\w*|gains?|"
     r"faster|fewer|less|smaller|up to|only|requires?|runs?|fits?|reach\w*|obtain\w*|"
-    r"scor\w*|demonstrat\w*|exhibit\w*|records?|recorded)\b",
+    r"scor\w*|demonstrat\w*|records?|recorded)\b",
     re.I,
 )
 # A sentence about other people's work or the problem, not this paper's result.
@@ -105,14 +106,25 @@ COMPARED_CLAUSE_RX = re.compile(
 SUBSET_AFTER_RX = re.compile(r"^\s*(?:training |labeled |labelled |annotated )?(?:data|subset|"
                              r"split|of the data)\b|^\s*(?:confidence|credib\w*|significance|CIs?\b|(?:upper|lower) "
                              r"(?:confidence )?bounds?|prediction intervals?|HDI|quantile|"
-                             r"percentile)",
+                             r"percentile|statistical power|power\b)",
                              re.I)
 # Right after a percent: the share of parameters a method trains (its setup, not a result),
 # unless the sentence prunes or removes them.
-PARAM_SHARE_RX = re.compile(r"^\s*(?:of (?:the |its |all |model |total )*)?(?:trainable|learnable|"
-                            r"tunable|additional|extra|active|activated|updated)?\s*"
-                            r"(?:model )?param(?:eter)?s?\b", re.I)
-PARAM_CUT_RX = re.compile(r"prun|remov|spars|compress|reduc|fewer param|eliminat|drop", re.I)
+PARAM_SHARE_RX = re.compile(r"^\s*(?:of (?:the |its |all |model |total |these |their |"
+                            r"[\w.-]+'s )*)?(?:trainable|learnable|tunable|additional|extra|"
+                            r"active|activated|updated)?\s*(?:model )?param(?:eter)?s?\b|"
+                            r"^\s*of (?:the )?total\b", re.I)
+# ... a share of parameters is the method's setup when it trains, tunes or adds them
+PARAM_TUNE_RX = re.compile(r"trainable|learnable|tunable|fine-?tun\w*|updat\w*|\btrain\w* only|"
+                           r"adapter|LoRA|PEFT|parameter-efficient|perturb\w*|\badds?\b|"
+                           r"adaptation|introduc\w* only|with only|additional", re.I)
+# Right after a percent: a rate or utilisation, a score (quality), not a saving
+RATE_AFTER_RX = re.compile(r"^\s*(?:[\w-]+\s+){0,2}(?:(?:hit|pass|success|acceptance|detection|"
+                           r"compliance|coverage|sustainability|recovery|agreement)\s+rates?|"
+                           r"rates?|stability|utili[sz]ation|efficiency|coverage|compliance|"
+                           r"integration|recall|precision|accuracy|localization|retrieval|"
+                           r"of (?:the |its |their )?(?:[\w-]+ ){0,2}(?:performance|accuracy|"
+                           r"quality|capabilit\w+|score))\b", re.I)
 # Right before a number: an interval, bound or test statistic, not a result.
 INTERVAL_BEFORE_RX = re.compile(r"(?:\bCIs?\b|confidence interval|credible interval|\[|"
                                 r"(?:upper|lower) bound|\bp\s*[<=>]|\bwithin|\bSE\b|\bSD\b|"
@@ -127,7 +139,8 @@ SHARE_OF_DATA_RX = re.compile(
     r"respondents|population|subjects|users|students|people|individuals|papers|articles|"
     r"documents|questions|tasks|instances|time|training set|test set|the time|turns|trials|"
     r"episodes|authors|pairs|sentences|words|runs|queries|errors|failures|mistakes|responses|"
-    r"outputs|generations|predictions|items|problems|variance|variation)\b",
+    r"outputs|generations|predictions|items|problems|variance|variation|tokens|repositories|"
+    r"footprint|area|sky|volume|population)\b",
     re.I,
 )
 # Words that make a bare or counted number a statement of scale about our own model.
