@@ -133,13 +133,23 @@ _LIST_NEXT = re.compile(r"^(?:\s*(?:,|and|or|,\s*and)\s*[~$]*\d[\d.,]*\s*(?:\\?%
                         r"\$?)+(?=\s+[A-Za-z])")
 _DIGIT_RX = re.compile(r"\d")
 _SAVINGS = ("memory", "compression", "compute", "cost")
-_MULT_RATE = re.compile(r"^\s*(?:a|per)\s+(?:second|minute|hour|day|week|month|year)\b", re.I)
+_GENERIC_QUALITY = re.compile(r"improv\w*|gains?|better|higher|outperform\w*|performance|"
+                              r"surpass\w*|quality|scores?|success|benchmark", re.I)
+_GAIN_WORD = re.compile(r"improv\w*|gains?|increas\w*|higher|better|boost\w*|outperform\w*|"
+                        r"surpass\w*|more|relative|\+|reduc\w*|lower|fewer|less|decreas\w*|"
+                        r"exceed\w*|over", re.I)
+_MULT_RATE = re.compile(r"^\s*(?:(?:a|per)\s+(?:second|minute|hour|day|week|month|year)|"
+                        r"(?:[\w-]+\s+)?cross-?validation|CV\b|of (?:the )?(?:native|original|"
+                        r"training) (?:length|resolution|size))\b", re.I)
 # a factor of quality needs a word saying it is better ("improves RMSE by 30x", "30x lower error")
 _QUALITY_X = re.compile(r"improv\w*|better|lower|reduc\w*|higher|boost\w*|gains?|increas\w*|"
                         r"fewer errors|more accurate|outperform\w*", re.I)
 _SIZE_AFTER = re.compile(r"^\s*(?:-fold\s+)?(?:larger|bigger|smaller|more data|data|the size|"
                          r"the coverage|the scale|(?:in )?(?:model )?(?:size|scale)|more "
-                         r"(?:params|parameters|data))\b", re.I)
+                         r"(?:params|parameters|data)|the (?:radius|mass|diameter|luminosity|"
+                         r"number|distance|area|volume|brightness|density))\b", re.I)
+_DATA_AFTER = re.compile(r"^\s*(?:less|fewer|more)\s+(?:[\w-]+\s+)?(?:samples|data|examples|"
+                         r"images|videos|labels|annotations|demonstrations)\b", re.I)
 _OTHER_MODELS = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|match\w*|exceed\w*|than|"
                            r"comparable to|compared (?:to|with)|rival\w*|against|baselines?|"
                            r"teachers?|models|LLMs|alternatives|variants|counterparts)\b"
@@ -178,7 +188,12 @@ class _Ctx:
         self.before = text[self.before_start:n.start]
         a1 = min(s_end, n.end + 60)
         after = text[n.end:a1]
-        after = _after_list(after)   # "98.0% and 87.8% task success rates": the cue follows
+        # "98.0% and 87.8% task success rates": the cue follows the list
+        lst = _LIST_NEXT.match(after)
+        self.after_off = n.end
+        if lst:
+            after = " " + after[lst.end():]
+            self.after_off = n.end + lst.end() - 1
         cut = _CLAUSE_AFTER.search(after)
         self.after = after[:cut.start()] if cut else after
         self.after_raw = after
@@ -197,8 +212,14 @@ def _nearest_kind(ctx: _Ctx, n: Num) -> tuple[str | None, int, int, str]:
         by_first = close is not None
     else:
         by_first = False
+    if m and m.lastgroup == "quality" and _GENERIC_QUALITY.fullmatch(m.group()):
+        # "600% improvement in transpilation time": the specific cue names the kind
+        for m2 in lx.ANY_KIND_RX.finditer(ctx.after, m.end(), m.end() + 30):
+            if m2.lastgroup and m2.lastgroup != "quality":
+                m = m2
+                break
     if m and m.lastgroup and not by_first:
-        return m.lastgroup, n.end + m.start(), n.end + m.end(), "after"
+        return m.lastgroup, ctx.after_off + m.start(), ctx.after_off + m.end(), "after"
     last = None
     for m in lx.ANY_KIND_RX.finditer(ctx.before):
         # "memory cost", "throughput improvement": the modifier names the kind.
@@ -458,14 +479,16 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
 
     if uc == "mult":
         if (background or _MULT_AFTER_BAD.match(ctx.after)
-                or _MULT_RATE.match(ctx.after_raw)):
+                or _MULT_RATE.match(ctx.after_raw) or _DATA_AFTER.match(ctx.after_raw)
+                or re.match(r"^\s*the (?:radius|mass|diameter|luminosity|distance|area|"
+                            r"volume|brightness|density)\b", ctx.after_raw, re.I)):
             return None
         k = kind or inherit_or_sentence()
         if k is None or k == "scale":
             return None
         if k == "quality" and not (_QUALITY_X.search(f"{ctx.before} {text_of(ctx, n)} "
                                                      f"{ctx.after}")) or _SIZE_AFTER.match(
-                ctx.after_raw):
+                ctx.after_raw) or _DATA_AFTER.match(ctx.after_raw):
             return None   # "models 50x larger", "100x data": sizes, not a better score
         if k == "compression" and kv_paper and not re.search(
                 r"param|model size|smaller model", f"{ctx.before} {ctx.after}", re.I):
@@ -495,10 +518,14 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
             if n.value > 100 or where not in ("after", "before") and not (
                     prev is not None and prev[0] == uc and prev[1] == k):
                 return None   # a saving needs its cue in the clause (or a list of them)
-            if lx.RATE_AFTER_RX.match(ctx.after_raw):
+            if (lx.RATE_AFTER_RX.match(_after_list(ctx.after_raw))
+                    or lx.RATE_BEFORE_RX.search(ctx.near_before)):
                 k = "quality" if own else ""
                 if not k:
                     return None
+        elif k == "quality" and n.value > 100 and not _GAIN_WORD.search(
+                f"{ctx.near_before} {text_of(ctx, n)} {ctx.after}"):
+            return None   # "magnetoresistance reaching 1400%": a measurement, not a score
         elif k == "quality" and lx.RATE_AFTER_RX.match(ctx.after_raw) is None and (
                 where == "" and not _RESULT_VERB.search(ctx.before) and n.value >= 100):
             return None   # a bare "100%" with no cue near: rarely a score

@@ -22,7 +22,8 @@ KIND_CUES: list[tuple[str, str]] = [
     ("speedup", r"speed-?ups?|speeds? up|sped up|speed|faster|accelerat\w*|latency|latencies|"
                 r"throughput|"
                 r"inference time|run-?times?|wall-?clock|time to first token|TTFT|"
-                r"convergence|training time|decoding|fps|real-time|quicker|time"),
+                r"convergence|training time|decoding|fps|real-time|quicker|"
+                r"inference efficiency|time"),
     ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|budget|costs?"),
     ("quality", r"accuracy|accuracies|F1|BLEU|ROUGE[\w-]*|METEOR|CIDEr|FID|FVD|PSNR|SSIM|"
                 r"LPIPS|mAP|AP\d*|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
@@ -117,7 +118,11 @@ PARAM_SHARE_RX = re.compile(r"^\s*(?:of (?:the |its |all |model |total |these |t
 # ... a share of parameters is the method's setup when it trains, tunes or adds them
 PARAM_TUNE_RX = re.compile(r"trainable|learnable|tunable|fine-?tun\w*|updat\w*|\btrain\w* only|"
                            r"adapter|LoRA|PEFT|parameter-efficient|perturb\w*|\badds?\b|"
-                           r"adaptation|introduc\w* only|with only|additional", re.I)
+                           r"adapt\w*|introduc\w* only|with only|additional|\btun\w*|"
+                           r"chang\w* to|edit\w*|learn\w* param\w*|steer\w*", re.I)
+RATE_BEFORE_RX = re.compile(r"\b(?:rates?|ratios?|utili[sz]ation|efficiency|accuracy|"
+                            r"hit rates?)\s*(?:of|approaching|reaching|to|at|near|above|over|"
+                            r"exceeding|is|=|:)?\s*(?:~|about|nearly|almost|over)?\s*$", re.I)
 # Right after a percent: a rate or utilisation, a score (quality), not a saving
 RATE_AFTER_RX = re.compile(r"^\s*(?:[\w-]+\s+){0,2}(?:(?:hit|pass|success|acceptance|detection|"
                            r"compliance|coverage|sustainability|recovery|agreement)\s+rates?|"

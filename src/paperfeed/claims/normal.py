@@ -149,8 +149,10 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
         else:
             nv = -value
     elif kind == "quality":
-        if unit in ("%", "x") and d in ("increase", "reduction"):
-            nu = "% gain" if unit == "%" else "x gain"
+        if unit == "x":   # a factor of a score is always a relative gain
+            nu = "x gain"
+        elif unit == "%" and d in ("increase", "reduction"):
+            nu = "% gain"
         elif d == "lower":
             nv = -value
     elif kind == "precision":
