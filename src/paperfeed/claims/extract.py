@@ -133,6 +133,8 @@ _LIST_NEXT = re.compile(r"^(?:\s*(?:,|and|or|,\s*and)\s*[~$]*\d[\d.,]*\s*(?:\\?%
                         r"\$?)+(?=\s+[A-Za-z])")
 _DIGIT_RX = re.compile(r"\d")
 _SAVINGS = ("memory", "compression", "compute", "cost")
+_COMPUTE_MOD = re.compile(r"comput\w*", re.I)
+_SPEED_VERB = re.compile(r"\bspeed(?:s|ing)? up|\baccelerat\w*|\bfaster\b|\bspeed-?ups?\b", re.I)
 _GENERIC_QUALITY = re.compile(r"improv\w*|gains?|better|higher|outperform\w*|performance|"
                               r"surpass\w*|quality|scores?|success|benchmark", re.I)
 _GAIN_WORD = re.compile(r"improv\w*|gains?|increas\w*|higher|better|boost\w*|outperform\w*|"
@@ -149,7 +151,9 @@ _SIZE_AFTER = re.compile(r"^\s*(?:-fold\s+)?(?:larger|bigger|smaller|more data|d
                          r"(?:params|parameters|data)|the (?:radius|mass|diameter|luminosity|"
                          r"number|distance|area|volume|brightness|density))\b", re.I)
 _DATA_AFTER = re.compile(r"^\s*(?:less|fewer|more)\s+(?:[\w-]+\s+)?(?:samples|data|examples|"
-                         r"images|videos|labels|annotations|demonstrations)\b", re.I)
+                         r"images|videos|labels|annotations|demonstrations|molecules|"
+                         r"repositories|papers|documents|structures|points|users|sequences)\b",
+                         re.I)
 _OTHER_MODELS = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|match\w*|exceed\w*|than|"
                            r"comparable to|compared (?:to|with)|rival\w*|against|baselines?|"
                            r"teachers?|models|LLMs|alternatives|variants|counterparts)\b"
@@ -218,6 +222,11 @@ def _nearest_kind(ctx: _Ctx, n: Num) -> tuple[str | None, int, int, str]:
             if m2.lastgroup and m2.lastgroup != "quality":
                 m = m2
                 break
+    if m and m.lastgroup == "compute" and _COMPUTE_MOD.fullmatch(m.group()):
+        # "1000-fold computational speedup": the speed word is the head
+        m2 = lx.ANY_KIND_RX.search(ctx.after, m.end(), m.end() + 2 + 20)
+        if m2 and m2.lastgroup == "speedup" and m2.start() - m.end() <= 2:
+            m = m2
     if m and m.lastgroup and not by_first:
         return m.lastgroup, ctx.after_off + m.start(), ctx.after_off + m.end(), "after"
     last = None
@@ -226,19 +235,21 @@ def _nearest_kind(ctx: _Ctx, n: Num) -> tuple[str | None, int, int, str]:
         if not (last is not None and m.start() - last.end() <= 1):
             last = m
     if last is not None and last.lastgroup:
-        return (last.lastgroup, ctx.before_start + last.start(), ctx.before_start + last.end(),
-                "before")
+        k = last.lastgroup
+        if k == "compute" and _SPEED_VERB.search(ctx.before):
+            k = "speedup"   # "speeding up MCMC computations by 10-1000x"
+        return k, ctx.before_start + last.start(), ctx.before_start + last.end(), "before"
     return None, 0, 0, ""
 
 
-def _sentence_kind(ctx: _Ctx, s_start: int, n: Num) -> str | None:
+def _sentence_kind(ctx: _Ctx, s_start: int, n: Num, max_dist: int = 10_000) -> str | None:
     best: tuple[int, str] | None = None
     for m in lx.ANY_KIND_RX.finditer(ctx.sentence):
         if not m.lastgroup:
             continue
         pos = s_start + m.start()
         dist = n.start - pos if pos < n.start else pos - n.end
-        if best is None or dist < best[0]:
+        if dist <= max_dist and (best is None or dist < best[0]):
             best = (dist, m.lastgroup)
     return best[1] if best else None
 
@@ -483,7 +494,8 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
                 or re.match(r"^\s*the (?:radius|mass|diameter|luminosity|distance|area|"
                             r"volume|brightness|density)\b", ctx.after_raw, re.I)):
             return None
-        k = kind or inherit_or_sentence()
+        k = kind or (prev[1] if prev is not None and prev[0] == uc
+                     else _sentence_kind(ctx, s_start, n, 60))
         if k is None or k == "scale":
             return None
         if k == "quality" and not (_QUALITY_X.search(f"{ctx.before} {text_of(ctx, n)} "

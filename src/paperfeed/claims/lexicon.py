@@ -145,7 +145,8 @@ SHARE_OF_DATA_RX = re.compile(
     r"documents|questions|tasks|instances|time|training set|test set|the time|turns|trials|"
     r"episodes|authors|pairs|sentences|words|runs|queries|errors|failures|mistakes|responses|"
     r"outputs|generations|predictions|items|problems|variance|variation|tokens|repositories|"
-    r"footprint|area|sky|volume|population)\b",
+    r"footprint|area|sky|volume|population|luminosity|Eddington|solar|black hole|"
+    r"relativistic)\b",
     re.I,
 )
 # Words that make a bare or counted number a statement of scale about our own model.
