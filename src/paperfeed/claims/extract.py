@@ -154,6 +154,17 @@ _DATA_AFTER = re.compile(r"^\s*(?:less|fewer|more)\s+(?:[\w-]+\s+)?(?:samples|da
                          r"images|videos|labels|annotations|demonstrations|molecules|"
                          r"repositories|papers|documents|structures|points|users|sequences)\b",
                          re.I)
+_SCALE_SETUP_BEFORE = re.compile(r"(?:\b(?:sizes?|scales?|variants?|famil(?:y|ies)|"
+                                 r"architectures|regardless)\b[^.;]{0,20}|\bat\s*|"
+                                 r"\b(?:on|to|for) (?:an?|the) [\w.-]+ (?:model|LLM) with\s*)$",
+                                 re.I)
+_SCALE_PLURAL_AFTER = re.compile(r"^\s*(?:[\w-]+\s+)?(?:models|LLMs|variants|networks|"
+                                 r"families|backbones)\b", re.I)
+_BITS_RESULT = re.compile(r"\b(?:achiev\w*|enabl\w*|compress\w*|quantiz\w* (?:to|into)|"
+                          r"reach\w*|introduc\w*|present\w*|propos\w*)\b", re.I)
+_SPREAD_BEFORE = re.compile(r"(?:\b(?:spans?|spanning|var(?:y|ies|ied)|ranges?|ranging|differs?|"
+                            r"differ\w*)\s+(?:by\s+)?|\bcosts?\s+)(?:over|up to|about|more than|"
+                            r"roughly|~|nearly)?\s*$", re.I)
 _OTHER_MODELS = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|match\w*|exceed\w*|than|"
                            r"comparable to|compared (?:to|with)|rival\w*|against|baselines?|"
                            r"teachers?|models|LLMs|alternatives|variants|counterparts)\b"
@@ -491,6 +502,7 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
     if uc == "mult":
         if (background or _MULT_AFTER_BAD.match(ctx.after)
                 or _MULT_RATE.match(ctx.after_raw) or _DATA_AFTER.match(ctx.after_raw)
+                or _SPREAD_BEFORE.search(ctx.near_before)
                 or re.match(r"^\s*the (?:radius|mass|diameter|luminosity|distance|area|"
                             r"volume|brightness|density)\b", ctx.after_raw, re.I)):
             return None
@@ -557,8 +569,10 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         if re.match(r"^\s*(?:per (?:pixel|sample|dimension|channel|symbol|byte|character|"
                     r"char|token|second)|\(?bp[bcps]\b)", ctx.after_raw, re.I):
             return None
-        if re.search(r"\b(?:more than|over|at least|beyond)\s*$", ctx.before, re.I):
-            return None   # "scale to more than 1 bit": not a bit width reached
+        if re.search(r"\b(?:more than|over|at least|beyond)\s*$|\bunder\b[^,;]{0,40}\bof\s*$",
+                     ctx.before, re.I) or not (lx.STRONG_SELF_RX.search(sent)
+                                               or _BITS_RESULT.search(sent)):
+            return None   # "scale to more than 1 bit", a 1-bit setting of an analysis
         return "precision", "bits", (0, 0, "")
     if uc in ("params", "tokens"):
         if not n.magnitude and n.value < 1e5:
@@ -575,6 +589,9 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         if _OTHER_MODELS.search(ctx.before) or (re.search(r"\bthe\s*$", ctx.before, re.I)
                                                 and not re.search(r"\bour\b", sent, re.I)):
             return None   # "outperforms models with up to 72B parameters": others' sizes
+        if (n.low is not None or _SCALE_SETUP_BEFORE.search(ctx.before)
+                or _SCALE_PLURAL_AFTER.match(ctx.after_raw)):
+            return None   # "scales (4B to 32B parameters)", "noted at 72B": models studied
         return "scale", _UNIT_LABEL[uc], (0, 0, "")
     if uc == "bare":
         if n.magnitude and re.match(r"^\s*-?\s*context", ctx.after_raw, re.I):

@@ -93,7 +93,8 @@ SETTING_BEFORE_RX = re.compile(
 )
 # In the clause before the number: it belongs to someone else ("baseline DUSt3R localizes fewer
 # than 5%", "prior approaches that reached only 24%") unless it is compared against them.
-OTHERS_CLAUSE_RX = re.compile(r"\b(?:baselines?|prior|previous|existing|competing)\b", re.I)
+OTHERS_CLAUSE_RX = re.compile(r"\b(?:baselines?|prior|previous|existing|competing|"
+                              r"recent (?:work|studies)|e\.g\.|such as)\b", re.I)
 OTHERS_REL_RX = re.compile(
     r"\b(?:baselines?|prior|previous|existing|competing|methods|approaches|models|systems)\b"
     r"[^,;]*\b(?:that|which|who)\b[^,;]*$|"
