@@ -133,6 +133,9 @@ _LIST_NEXT = re.compile(r"^(?:\s*(?:,|and|or|,\s*and)\s*[~$]*\d[\d.,]*\s*(?:\\?%
                         r"\$?)+(?=\s+[A-Za-z])")
 _DIGIT_RX = re.compile(r"\d")
 _SAVINGS = ("memory", "compression", "compute", "cost")
+_COMPARE_WORD = re.compile(r"\b(?:over|than|vs\.?|versus|compared (?:to|with)|relative to|"
+                           r"against)\b", re.I)
+_AT_BEFORE = re.compile(r"\b(?:at|under|for|on|in)\s+(?:a\s+|an\s+|the\s+)?$", re.I)
 _COMPUTE_MOD = re.compile(r"comput\w*", re.I)
 _SPEED_VERB = re.compile(r"\bspeed(?:s|ing)? up|\baccelerat\w*|\bfaster\b|\bspeed-?ups?\b", re.I)
 _GENERIC_QUALITY = re.compile(r"improv\w*|gains?|better|higher|outperform\w*|performance|"
@@ -241,7 +244,11 @@ def _nearest_kind(ctx: _Ctx, n: Num) -> tuple[str | None, int, int, str]:
     if m and m.lastgroup and not by_first:
         return m.lastgroup, ctx.after_off + m.start(), ctx.after_off + m.end(), "after"
     last = None
-    for m in lx.ANY_KIND_RX.finditer(ctx.before):
+    # cues inside the baseline's name do not count ("improves over the strongest compression
+    # baseline by 5.9%" is a gain, not compression)
+    cmp_ = list(_COMPARE_WORD.finditer(ctx.before))
+    stop = cmp_[-1].start() if cmp_ and _BY_END.search(ctx.before) else len(ctx.before)
+    for m in lx.ANY_KIND_RX.finditer(ctx.before, 0, stop):
         # "memory cost", "throughput improvement": the modifier names the kind.
         if not (last is not None and m.start() - last.end() <= 1):
             last = m
@@ -580,8 +587,9 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         if (lx.DATA_CONTEXT_RX.search(ctx.before) or lx.SETUP_SCALE_RX.search(ctx.before)
                 or background):
             return None
-        if uc == "tokens" and not (_TOKENS_CONTEXT.search(ctx.after)
-                                   or _TOKENS_CONTEXT.search(ctx.before)):
+        if uc == "tokens" and (not (_TOKENS_CONTEXT.search(ctx.after)
+                                    or _TOKENS_CONTEXT.search(ctx.before))
+                               or _AT_BEFORE.search(ctx.near_before)):
             return None
         if not lx.SCALE_SELF_RX.search(ctx.before) and not re.search(r"\bour\b", ctx.before,
                                                                      re.I):
@@ -595,8 +603,8 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         return "scale", _UNIT_LABEL[uc], (0, 0, "")
     if uc == "bare":
         if n.magnitude and re.match(r"^\s*-?\s*context", ctx.after_raw, re.I):
-            if lx.DATA_CONTEXT_RX.search(ctx.before):
-                return None
+            if lx.DATA_CONTEXT_RX.search(ctx.before) or _AT_BEFORE.search(ctx.near_before):
+                return None   # "at 128K context": the condition of another claim
             return "scale", "tokens", (0, 0, "")
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
         if mm and not background and not others:
