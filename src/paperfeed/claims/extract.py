@@ -133,6 +133,14 @@ _LIST_NEXT = re.compile(r"^(?:\s*(?:,|and|or|,\s*and)\s*[~$]*\d[\d.,]*\s*(?:\\?%
                         r"\$?)+(?=\s+[A-Za-z])")
 _DIGIT_RX = re.compile(r"\d")
 _SAVINGS = ("memory", "compression", "compute", "cost")
+
+
+def _metric_unit(name: str) -> str:
+    """One spelling per metric as a unit ("mean IOU" -> "IoU")."""
+    key = name.lower().removeprefix("mean ")
+    return {"iou": "IoU", "accuracy": "accuracy", "top-1 accuracy": "accuracy"}.get(key, name)
+
+
 _COMPARE_WORD = re.compile(r"\b(?:over|than|vs\.?|versus|compared (?:to|with)|relative to|"
                            r"against)\b", re.I)
 _AT_BEFORE = re.compile(r"\b(?:at|under|for|on|in)\s+(?:a\s+|an\s+|the\s+)?$", re.I)
@@ -464,7 +472,7 @@ def _guess(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None, kv_pap
         if mm:
             return "quality", mm.group("metric"), (0, 0, "")
         if ma:
-            return "quality", ma.group("metric"), (0, 0, "")
+            return "quality", _metric_unit(ma.group("metric")), (0, 0, "")
     return None
 
 
@@ -613,7 +621,7 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         if ma and not background and not others and own and not n.magnitude:
             if _GAIN_BEFORE.search(ctx.before):   # "improves by 2.1 mAP": a gain in points
                 return "quality", "points", (0, 0, "")
-            return "quality", ma.group("metric"), (0, 0, "")
+            return "quality", _metric_unit(ma.group("metric")), (0, 0, "")
         return None
     if uc == "usd":
         if background or not own or not lx.COST_CUE_RX.search(sent):

@@ -115,7 +115,8 @@ def direction_of(kind: str, unit: str, what: str, span: str, before: str, after:
 def facets(kind: str, value: float, unit: str, what: str, span: str, before: str, after: str,
            sentence: str) -> Facets:
     """Direction, normalised value and unit, sub-kind, baseline and condition of one claim."""
-    d = direction_of(kind, unit, what, span, before, after)
+    cut = _CLAUSE_END.search(after)
+    d = direction_of(kind, unit, what, span, before, after[:cut.start()] if cut else after)
     subkind: str | None = None
     nv, nu = value, unit
     ctx = f"{what} {span} {after[:40]}"
