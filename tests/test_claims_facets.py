@@ -181,3 +181,20 @@ def test_claims_train_writes_weights_that_load(tmp_path: Path) -> None:
     assert {"bias", "threshold", "weights", "dim"} <= set(data)
     assert data["dim"] == learned.DIM and data["weights"]
     assert all(0 <= int(k) < learned.DIM for k in data["weights"])
+
+
+def test_cli_method_option(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from paperfeed.cli import app
+
+    f = tmp_path / "in.jsonl"
+    f.write_text(json.dumps({"id": "a", "abstract": "Our kernel is 3.2x faster on H100."}) + "\n")
+    for method in ("rules", "learned"):
+        r = CliRunner().invoke(app, ["claims", "extract", str(f), "--json", "--method", method])
+        assert r.exit_code == 0, r.output
+        (c,) = json.loads(r.stdout)["claims"]
+        assert (c["kind"], c["value"], c["norm_unit"], c["condition"]) == ("speedup", 3.2, "x",
+                                                                          "on H100")
+    r = CliRunner().invoke(app, ["claims", "extract", str(f), "--method", "magic"])
+    assert r.exit_code == 2 and "rules or learned" in r.output
