@@ -31,9 +31,11 @@ CHUNK = 500  # paper ids per IN (...) list
 # (a factor, the fraction saved, a gain), then absolute amounts
 UNIT_ORDER = ("x", "saved", "% gain", "points", "%", "bits", "params", "tokens", "usd",
               "GPU hours", "hours", "s", "fps", "GB", "x gain")
-UNIT_RANK_SQL = ("CASE c.norm_unit " + " ".join(f"WHEN '{u}' THEN {n}"
-                                               for n, u in enumerate(UNIT_ORDER))
-                 + f" ELSE {len(UNIT_ORDER)} END")
+
+
+def unit_rank(unit: str | None) -> int:
+    """Where a normalised unit's group comes within its kind when sorting by value."""
+    return UNIT_ORDER.index(unit) if unit in UNIT_ORDER else len(UNIT_ORDER)
 
 TIMES, MINUS, DASH = "\u00d7", "\u2212", "\u2013"  # times, minus sign, en dash
 CLAIM_COLS = ('c.paper_id, c."position", c.kind, c."value", c.low, c.high, c.unit, c.what, '
@@ -355,23 +357,39 @@ def page_keys(conn: Connection, query: ClaimQuery, sort: str, limit: int, offset
               ) -> list[tuple[str, int]]:
     """(paper id, position) of the page's claims, in order.
 
-    By value: within one kind and normalised unit, never across them (groups in the order of
-    kind, then unit; the (kind, norm_unit, norm_value) index); "desc" is best first, since
-    every convention makes larger better (normal.py). By date: the paper's date kept on each
-    claim (the (announced, paper_id, position) index); ties go by paper id.
+    By value: within one kind and normalised unit, never across them: the groups are counted
+    first (kind, then the unit's rank in UNIT_ORDER), then the page is read group by group,
+    each an index range of (kind, norm_unit, norm_value); "desc" is best first, since every
+    convention makes larger better (normal.py). By date: the paper's date kept on each claim
+    (the (announced, paper_id, position) index); ties go by paper id.
     """
     where, params = query.where()
-    params = {**params, "limit": limit, "offset": offset}
     d = "ASC" if sort.endswith("_asc") else "DESC"
-    if sort.startswith("value"):
+    if not sort.startswith("value"):
         statement = (f'SELECT c.paper_id, c."position" FROM paper_claims c WHERE {where} '
-                     f'ORDER BY c.kind, {UNIT_RANK_SQL}, c.norm_unit, c.norm_value {d}, '
-                     f'c."value" {d}, c.paper_id {d}, c."position"')
-    else:
-        statement = (f'SELECT c.paper_id, c."position" FROM paper_claims c WHERE {where} '
-                     f'ORDER BY c.announced {d}, c.paper_id {d}, c."position"')
-    rows = conn.execute(sql(statement + " LIMIT :limit OFFSET :offset", params)).all()
-    return [(r[0], int(r[1])) for r in rows]
+                     f'ORDER BY c.announced {d}, c.paper_id {d}, c."position" '
+                     "LIMIT :limit OFFSET :offset")
+        rows = conn.execute(sql(statement, {**params, "limit": limit, "offset": offset})).all()
+        return [(r[0], int(r[1])) for r in rows]
+    groups = conn.execute(sql(f"SELECT c.kind, c.norm_unit, COUNT(*) FROM paper_claims c "
+                              f"WHERE {where} GROUP BY c.kind, c.norm_unit", params)).all()
+    out: list[tuple[str, int]] = []
+    for kind, unit, count in sorted(groups, key=lambda g: (g[0], unit_rank(g[1]), g[1] or "")):
+        if offset >= count:
+            offset -= count
+            continue
+        unit_cond = "c.norm_unit = :g_unit" if unit is not None else "c.norm_unit IS NULL"
+        rows = conn.execute(sql(
+            f'SELECT c.paper_id, c."position" FROM paper_claims c WHERE {where} '
+            f"AND c.kind = :g_kind AND {unit_cond} ORDER BY c.norm_value {d}, c.\"value\" {d}, "
+            f'c.paper_id {d}, c."position" LIMIT :limit OFFSET :offset',
+            {**params, "g_kind": kind, "g_unit": unit, "limit": limit - len(out),
+             "offset": offset})).all()
+        out += [(r[0], int(r[1])) for r in rows]
+        offset = 0
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _rows(conn: Connection, ids: list[str], context: bool) -> dict[tuple[str, int], Any]:
