@@ -129,7 +129,7 @@ _MULT_AFTER_BAD = re.compile(r"^\s*(?:more (?:data|samples|parameters|examples)|
 
 _GAIN_BEFORE = re.compile(r"(?:\bby|\+|\bgains? of|\bimprovements? of|\bincrease of)\s*"
                           r"(?:up to |about |approximately |nearly |over |~)?$", re.I)
-_LIST_NEXT = re.compile(r"^(?:\s*(?:,|and|or|,\s*and)\s*[~$]*\d[\d.,]*\s*(?:\\?%|x|points)?"
+_LIST_NEXT = re.compile(r"^(?:\s*(?:,|and|or|,\s*and)\s*[~$<>]*\d[\d.,]*\s*(?:\\?%|x|points)?"
                         r"\$?)+(?=\s+[A-Za-z])")
 _DIGIT_RX = re.compile(r"\d")
 _SAVINGS = ("memory", "compression", "compute", "cost")
@@ -141,8 +141,8 @@ def _metric_unit(name: str) -> str:
     return {"iou": "IoU", "accuracy": "accuracy", "top-1 accuracy": "accuracy"}.get(key, name)
 
 
-_COMPARE_WORD = re.compile(r"\b(?:over|than|vs\.?|versus|compared (?:to|with)|relative to|"
-                           r"against)\b", re.I)
+_COMPARE_WORD = re.compile(r"\b(?:(?<!by )over(?!\s*[~$]*\d)|(?<!more )(?<!less )than|vs\.?|"
+                           r"versus|compared (?:to|with)|relative to|against)\b", re.I)
 _AT_BEFORE = re.compile(r"\b(?:at|under|for|on|in)\s+(?:a\s+|an\s+|the\s+)?$", re.I)
 _COMPUTE_MOD = re.compile(r"comput\w*", re.I)
 _SPEED_VERB = re.compile(r"\bspeed(?:s|ing)? up|\baccelerat\w*|\bfaster\b|\bspeed-?ups?\b", re.I)

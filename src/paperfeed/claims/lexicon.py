@@ -115,7 +115,8 @@ SUBSET_AFTER_RX = re.compile(r"^\s*(?:training |labeled |labelled |annotated )?(
 PARAM_SHARE_RX = re.compile(r"^\s*(?:of (?:the |its |all |model |total |these |their |"
                             r"[\w.-]+'s )*)?(?:trainable|learnable|tunable|additional|extra|"
                             r"active|activated|updated)?\s*(?:model )?param(?:eter)?s?\b|"
-                            r"^\s*of (?:the )?total\b", re.I)
+                            r"^\s*of (?:the )?total\b|^\s*of (?:the )?(?:original )?"
+                            r"(?:[\w.-]+(?:'s)? )?(?:model(?:'s)? )?size\b", re.I)
 # ... a share of parameters is the method's setup when it trains, tunes or adds them
 PARAM_TUNE_RX = re.compile(r"trainable|learnable|tunable|fine-?tun\w*|updat\w*|\btrain\w* only|"
                            r"adapter|LoRA|PEFT|parameter-efficient|perturb\w*|\badds?\b|"
@@ -147,7 +148,7 @@ SHARE_OF_DATA_RX = re.compile(
     r"episodes|authors|pairs|sentences|words|runs|queries|errors|failures|mistakes|responses|"
     r"outputs|generations|predictions|items|problems|variance|variation|tokens|repositories|"
     r"footprint|area|sky|volume|population|luminosity|Eddington|solar|black hole|"
-    r"relativistic)\b",
+    r"relativistic|supernova|Galactic|galaxy|cosmic|Hubble)\b",
     re.I,
 )
 # Words that make a bare or counted number a statement of scale about our own model.
