@@ -148,9 +148,9 @@ _COMPUTE_MOD = re.compile(r"comput\w*", re.I)
 _SPEED_VERB = re.compile(r"\bspeed(?:s|ing)? up|\baccelerat\w*|\bfaster\b|\bspeed-?ups?\b", re.I)
 _GENERIC_QUALITY = re.compile(r"improv\w*|gains?|better|higher|outperform\w*|performance|"
                               r"surpass\w*|quality|scores?|success|benchmark", re.I)
-_GAIN_WORD = re.compile(r"improv\w*|gains?|increas\w*|higher|better|boost\w*|outperform\w*|"
-                        r"surpass\w*|more|relative|\+|reduc\w*|lower|fewer|less|decreas\w*|"
-                        r"exceed\w*|over", re.I)
+_GAIN_WORD = re.compile(r"\b(?:improv\w*|gains?|increas\w*|higher|better|boost\w*|"
+                        r"outperform\w*|surpass\w*|more|relative|reduc\w*|lower|fewer|less|"
+                        r"decreas\w*|exceed\w*|over)\b|\+", re.I)
 _MULT_RATE = re.compile(r"^\s*(?:(?:a|per)\s+(?:second|minute|hour|day|week|month|year)|"
                         r"(?:[\w-]+\s+)?cross-?validation|CV\b|of (?:the )?(?:native|original|"
                         r"training) (?:length|resolution|size))\b", re.I)
@@ -171,6 +171,10 @@ _SCALE_SETUP_BEFORE = re.compile(r"(?:\b(?:sizes?|scales?|variants?|famil(?:y|ie
                                  re.I)
 _SCALE_PLURAL_AFTER = re.compile(r"^\s*(?:[\w-]+\s+)?(?:models|LLMs|variants|networks|"
                                  r"families|backbones)\b", re.I)
+_BITS_OTHER = re.compile(r"(?:\b(?:than|vs\.?|versus|compared (?:to|with)|outperform\w*|"
+                         r"surpass\w*)\s+(?:the\s+)?(?:(?!(?:for|on|in|with|at|to|by)\b)"
+                         r"[\w.-]+\s+){0,3}|\bof\s+[\w.-]+,\s*an?\s*)$",
+                         re.I)
 _BITS_RESULT = re.compile(r"\b(?:achiev\w*|enabl\w*|compress\w*|quantiz\w* (?:to|into)|"
                           r"reach\w*|introduc\w*|present\w*|propos\w*)\b", re.I)
 _SPREAD_BEFORE = re.compile(r"(?:\b(?:spans?|spanning|var(?:y|ies|ied)|ranges?|ranging|differs?|"
@@ -258,7 +262,8 @@ def _nearest_kind(ctx: _Ctx, n: Num) -> tuple[str | None, int, int, str]:
     stop = cmp_[-1].start() if cmp_ and _BY_END.search(ctx.before) else len(ctx.before)
     for m in lx.ANY_KIND_RX.finditer(ctx.before, 0, stop):
         # "memory cost", "throughput improvement": the modifier names the kind.
-        if not (last is not None and m.start() - last.end() <= 1):
+        if not (last is not None and m.start() - last.end() <= 1
+                and not _GENERIC_QUALITY.fullmatch(last.group())):
             last = m
     if last is not None and last.lastgroup:
         k = last.lastgroup
@@ -584,6 +589,8 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         if re.match(r"^\s*(?:per (?:pixel|sample|dimension|channel|symbol|byte|character|"
                     r"char|token|second)|\(?bp[bcps]\b)", ctx.after_raw, re.I):
             return None
+        if _BITS_OTHER.search(ctx.near_before):
+            return None   # "than the seminal BitNet 1.58-bit", "of BitMamba-2, a 1.58-bit model"
         if re.search(r"\b(?:more than|over|at least|beyond)\s*$|\bunder\b[^,;]{0,40}\bof\s*$",
                      ctx.before, re.I) or not (lx.STRONG_SELF_RX.search(sent)
                                                or _BITS_RESULT.search(sent)):
