@@ -130,6 +130,7 @@ RATE_AFTER_RX = re.compile(r"^\s*(?:[\w-]+\s+){0,2}(?:(?:hit|pass|success|accept
                            r"compliance|coverage|sustainability|recovery|agreement)\s+rates?|"
                            r"rates?|stability|utili[sz]ation|efficiency|coverage|compliance|"
                            r"integration|recall|precision|accuracy|localization|retrieval|"
+                           r"performance|"
                            r"of (?:the |its |their )?(?:[\w-]+ ){0,2}(?:performance|accuracy|"
                            r"quality|capabilit\w+|score))\b", re.I)
 # Right before a number: an interval, bound or test statistic, not a result.
