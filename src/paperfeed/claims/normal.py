@@ -135,6 +135,8 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
             nv = (1.0 - value) if d == "increase" else (1.0 - 1.0 / value if value else 0.0)
         elif d == "lower":   # "only 6% of the KV cache": a share kept
             nv = 1.0 - value / 100.0
+        elif re.search(r"efficien", ctx, re.I) and not _REDUCE.search(ctx):
+            nv = 1.0 - 1.0 / (1.0 + value / 100.0)   # "efficiency up by 100%": half the cost
         else:
             nv = -value / 100.0 if d == "increase" else value / 100.0
         if kind == "compute":
