@@ -32,7 +32,8 @@ DEFAULT = [f"{SHARED / 'claims_dev.jsonl'}", f"{ROOT / 'tests/data/claims_annota
 
 def load(spec: str) -> list[dict[str, Any]]:
     path, _, rng = spec.partition(":") if ":" in spec[2:] else (spec, "", "")
-    rows = [json.loads(line) for line in Path(path).open(encoding="utf-8") if line.strip()]
+    with Path(path).open(encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
     if rng:
         first, _, last = rng.partition("-")
         rows = rows[int(first) - 1:int(last) if last else None]

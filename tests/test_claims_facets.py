@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from paperfeed.claims import extract_claims
-from paperfeed.claims import learned
+from paperfeed.claims import extract_claims, learned
 from paperfeed.claims.evaluate import score
 from paperfeed.claims.extract import candidates
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from paperfeed.claims import lexicon as lx
@@ -250,9 +250,9 @@ def _nearest_kind(ctx: _Ctx, n: Num) -> tuple[str | None, int, int, str]:
                 break
     if m and m.lastgroup == "compute" and _COMPUTE_MOD.fullmatch(m.group()):
         # "1000-fold computational speedup": the speed word is the head
-        m2 = lx.ANY_KIND_RX.search(ctx.after, m.end(), m.end() + 2 + 20)
-        if m2 and m2.lastgroup == "speedup" and m2.start() - m.end() <= 2:
-            m = m2
+        head = lx.ANY_KIND_RX.search(ctx.after, m.end(), m.end() + 2 + 20)
+        if head and head.lastgroup == "speedup" and head.start() - m.end() <= 2:
+            m = head
     if m and m.lastgroup and not by_first:
         return m.lastgroup, ctx.after_off + m.start(), ctx.after_off + m.end(), "after"
     last = None
@@ -530,8 +530,8 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
                      else _sentence_kind(ctx, s_start, n, 60))
         if k is None or k == "scale":
             return None
-        if k == "quality" and not (_QUALITY_X.search(f"{ctx.before} {text_of(ctx, n)} "
-                                                     f"{ctx.after}")) or _SIZE_AFTER.match(
+        if (k == "quality" and not (_QUALITY_X.search(f"{ctx.before} {text_of(ctx, n)} "
+                                                     f"{ctx.after}"))) or _SIZE_AFTER.match(
                 ctx.after_raw) or _DATA_AFTER.match(ctx.after_raw):
             return None   # "models 50x larger", "100x data": sizes, not a better score
         if k == "compression" and kv_paper and not re.search(
@@ -559,8 +559,8 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
         if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):
             return None
         if k in _SAVINGS:
-            if n.value > 100 or where not in ("after", "before") and not (
-                    prev is not None and prev[0] == uc and prev[1] == k):
+            if n.value > 100 or (where not in ("after", "before") and not (
+                    prev is not None and prev[0] == uc and prev[1] == k)):
                 return None   # a saving needs its cue in the clause (or a list of them)
             if (lx.RATE_AFTER_RX.match(_after_list(ctx.after_raw))
                     or lx.RATE_BEFORE_RX.search(ctx.near_before)):

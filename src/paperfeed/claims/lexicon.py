@@ -106,7 +106,8 @@ COMPARED_CLAUSE_RX = re.compile(
     r"reduc\w*|of the)\b", re.I
 )
 SUBSET_AFTER_RX = re.compile(r"^\s*(?:training |labeled |labelled |annotated )?(?:data|subset|"
-                             r"split|of the data)\b|^\s*(?:confidence|credib\w*|significance|CIs?\b|(?:upper|lower) "
+                             r"split|of the data)\b|^\s*(?:confidence|credib\w*|significance|"
+                             r"CIs?\b|(?:upper|lower) "
                              r"(?:confidence )?bounds?|prediction intervals?|HDI|quantile|"
                              r"percentile|statistical power|power\b)",
                              re.I)

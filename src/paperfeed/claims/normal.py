@@ -2,18 +2,16 @@
 what it is compared against and under which condition.
 
 Conventions (the `norm_unit` of each kind; values of one kind and norm unit compare like with
-like, larger is always better):
+like, larger is always better; docs/claims.md has the table):
 
-| kind | norm_unit | norm_value |
-|---|---|---|
-| speedup | `x` | a factor: `2.7x` -> 2.7; `50% higher throughput` -> 1.5; `cuts latency by 53%` -> 1/(1-0.53) |
-| speedup | `s`, `fps` | absolute latency (seconds, smaller is better: stored negated) / frame rate |
-| memory, compression, compute, cost | `saved` | the fraction saved: `4x less` -> 0.75, `by 49%` -> 0.49, `only 6% of` -> 0.94; an increase is negative |
-| memory | `GB` | an absolute footprint (smaller is better: stored negated) |
-| cost | `usd`, `hours`, `GPU hours` | an absolute cost (negated) |
-| quality | `%`, `points`, a metric | the score as stated; deltas (`% gain`, `points`) positive when better |
-| precision | `bits` | bits (negated: fewer is better) |
-| scale | `params`, `tokens` | the count |
+- speedup: `x`, a factor (`2.7x` -> 2.7; `50% higher throughput` -> 1.5; `cuts latency by
+  53%` -> 1/(1-0.53)); `s`, an absolute latency in seconds (negated); `fps`;
+- memory, compression, compute, cost: `saved`, the fraction saved (`4x less` -> 0.75, `by
+  49%` -> 0.49, `only 6% of` -> 0.94); memory `GB` and cost `usd` / `hours` / `GPU hours`,
+  absolute amounts (negated);
+- quality: `%` or a metric, the score as stated (negated when lower is better); `% gain`,
+  `points`, `x gain`, gains positive when better;
+- precision: `bits` (negated: fewer is better); scale: `params`, `tokens`.
 
 Negated values keep "largest first" meaning "best first" within every (kind, norm_unit) group.
 """
