@@ -35,8 +35,7 @@ CSV_COLUMNS = ("paper_id", "title", "date", "kind", "value", "low", "high", "uni
                "span", "start", "end", "url", "direction", "norm_value", "norm_unit", "subkind",
                "baseline", "condition")
 SORT_LABELS = {"date_desc": "Newest papers", "date_asc": "Oldest papers",
-               "value_desc": "Best value (per kind and unit)",
-               "value_asc": "Weakest value (per kind and unit)"}
+               "value_desc": "Best value first", "value_asc": "Weakest value first"}
 # how each normalised unit reads as a group heading when sorting by value (normal.py)
 NORM_LABELS = {"x": "factor (\u00d7)", "saved": "fraction saved (\u00d7, % and shares in one "
                "scale)", "s": "absolute time, fastest first", "GB": "absolute memory, smallest "
