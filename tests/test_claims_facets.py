@@ -197,3 +197,48 @@ def test_cli_method_option(tmp_path: Path) -> None:
                                                                           "on H100")
     r = CliRunner().invoke(app, ["claims", "extract", str(f), "--method", "magic"])
     assert r.exit_code == 2 and "rules or learned" in r.output
+
+
+# --- migration 0008 and the stored facets --------------------------------------------------
+
+def test_migration_backfills_dates_and_the_index_stores_facets(db_url: str) -> None:
+    from sqlalchemy import inspect, text
+
+    from paperfeed.index.claims import catch_up_claims
+    from paperfeed.records import PaperRecord, validate
+    from paperfeed.store import connect, open_store, upgrade, write_tx
+    from paperfeed.store.write import write_records
+
+    abstract = "Our kernel is 3.2x faster than FlashAttention on H100 and cuts memory by 20%."
+    engine = connect(db_url)
+    upgrade(engine, "0005")   # the schema before issue #13, with a claim stored by version 1
+    with write_tx(engine) as conn:
+        write_records(conn, [validate(PaperRecord(
+            id="2601.00001v1", title="T", abstract=abstract, source="arxiv-api",
+            announced="2026-01-05"))])
+        conn.execute(text(
+            'INSERT INTO paper_claims (paper_id, "position", paper_version, extractor_version, '
+            'kind, "value", unit, what, "text", "start", "end") VALUES (\'2601.00001\', 0, 1, '
+            "1, 'speedup', 3.2, 'x', 'faster', '3.2x faster', 13, 24)"))
+    engine.dispose()
+
+    engine = open_store(db_url)   # upgrades to head: 0008 adds the columns and back-fills dates
+    cols = {c["name"] for c in inspect(engine).get_columns("paper_claims")}
+    assert {"direction", "norm_value", "norm_unit", "subkind", "baseline", "condition",
+            "announced"} <= cols
+    indexes = {i["name"] for i in inspect(engine).get_indexes("paper_claims")}
+    assert {"ix_paper_claims_norm", "ix_paper_claims_announced"} <= indexes
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT announced FROM paper_claims")).scalar_one()[:10] == (
+            "2026-01-05")
+    catch_up_claims(engine)   # the new extractor version recomputes the stored claims
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            'SELECT kind, "value", direction, norm_value, norm_unit, baseline, "condition", '
+            'announced, extractor_version FROM paper_claims ORDER BY "position"')).all()
+    assert [(r[0], r[1], r[2], r[4]) for r in rows] == [("speedup", 3.2, "higher", "x"),
+                                                        ("memory", 20.0, "reduction", "saved")]
+    assert rows[0][3] == pytest.approx(3.2) and rows[1][3] == pytest.approx(0.2)
+    assert rows[0][5] == "FlashAttention" and rows[0][6] == "on H100"
+    assert all(r[7][:10] == "2026-01-05" and r[8] == 2 for r in rows)
+    engine.dispose()

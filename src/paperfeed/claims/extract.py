@@ -259,7 +259,10 @@ def _nearest_kind(ctx: _Ctx, n: Num) -> tuple[str | None, int, int, str]:
     # cues inside the baseline's name do not count ("improves over the strongest compression
     # baseline by 5.9%" is a gain, not compression)
     cmp_ = list(_COMPARE_WORD.finditer(ctx.before))
-    stop = cmp_[-1].start() if cmp_ and _BY_END.search(ctx.before) else len(ctx.before)
+    stop = len(ctx.before)
+    if cmp_ and _BY_END.search(ctx.before) and not re.search(
+            r"\b(?:and|while|whereas|but)\b|[,;]", ctx.before[cmp_[-1].end():]):
+        stop = cmp_[-1].start()   # "over <baseline> by N": the baseline's name runs to "by"
     for m in lx.ANY_KIND_RX.finditer(ctx.before, 0, stop):
         # "memory cost", "throughput improvement": the modifier names the kind.
         if not (last is not None and m.start() - last.end() <= 1

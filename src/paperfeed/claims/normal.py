@@ -58,7 +58,8 @@ _CONDITION = re.compile(
     re.I)
 _HW_CONDITION = re.compile(r"\b(?:on|using) (?:an? |one |a single |\d+ ?x? ?)?(?:NVIDIA )?"
                            r"(?:[AHVLT]\d{2,3}|RTX ?\d{4}\w*|A6000|TPU\w*|CPU|GPU|edge devices?|"
-                           r"smartphones?|Jetson \w+|Apple M\d\w*)\b[^,;.]{0,20}", re.I)
+                           r"smartphones?|Jetson \w+|Apple M\d\w*)\b(?: GPUs?| cards?| nodes?)?",
+                           re.I)
 _CTX_CONDITION = re.compile(r"\b(?:at|with|under) (?:a |an )?\d[\d.,]*\s?[KkM]?(?:-token)? "
                             r"(?:context|tokens?|sequence length|sparsity)\b", re.I)
 
@@ -168,7 +169,9 @@ _CLAUSE_END = re.compile(r"[;,]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b")
 def baseline_of(sentence: str, after: str, before: str) -> str | None:
     """The method compared against, when the claim's clause names it."""
     cut = _CLAUSE_END.search(after)
-    for where in (after[:cut.start()] if cut else after, before):
+    ends = list(_CLAUSE_END.finditer(before))
+    for where in (after[:cut.start()] if cut else after, before[ends[-1].end():] if ends
+                  else before):
         m = _COMPARE.search(where)
         if not m:
             continue
