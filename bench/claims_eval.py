@@ -1,6 +1,11 @@
-"""Evaluate the claims extractor on the hand-annotated dev set, and measure its throughput.
+"""Evaluate the claims extractor on hand-annotated dev sets, and measure its throughput.
 
-    .venv/bin/python bench/claims_eval.py [--dev PATH] [--corpus PATH] [--n 20000] [--errors]
+    .venv/bin/python bench/claims_eval.py [--dev PATH ...] [--split 150] [--errors]
+                                          [--corpus PATH] [--n 20000]
+
+Each --dev file is scored on its own (default: ../shared/data/claims_dev.jsonl and
+tests/data/claims_annotated.jsonl). `--split N` scores a file's first N lines ("tuning",
+the part rules may be written against) and the rest ("held-out") separately, and both together.
 """
 
 from __future__ import annotations
@@ -11,32 +16,23 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from paperfeed.claims import extract_claims
-from paperfeed.claims.evaluate import match_claims, score
+from paperfeed.claims.evaluate import Score, match_claims, score
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
+DEFAULT_DEV = [SHARED / "claims_dev.jsonl", ROOT / "tests" / "data" / "claims_annotated.jsonl"]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--dev", type=Path, default=SHARED / "claims_dev.jsonl")
-    ap.add_argument("--corpus", type=Path, default=SHARED / "arxiv-102k.jsonl.gz")
-    ap.add_argument("--n", type=int, default=20000, help="abstracts for the throughput run")
-    ap.add_argument("--errors", action="store_true", help="print misses and false alarms")
-    args = ap.parse_args()
-
-    if not args.dev.exists():
-        print(f"dev set not found: {args.dev}", file=sys.stderr)
-        return 2
-    rows = [json.loads(line) for line in args.dev.open(encoding="utf-8") if line.strip()]
+def evaluate(rows: list[dict[str, Any]], errors: bool = False) -> Score:
     pairs = []
     for r in rows:
         pred = [c.to_dict() for c in extract_claims(r["abstract"])]
         gold = r["claims"]
         pairs.append((pred, gold))
-        if args.errors:
+        if errors:
             matched = match_claims(pred, gold)
             mp = {i for i, _ in matched}
             mg = {j for _, j in matched}
@@ -46,9 +42,12 @@ def main() -> int:
             for j, g in enumerate(gold):
                 if j not in mg:
                     print(f"FN {r['id']} {g['kind']:<11} {g['value']:<12g} {g['text']!r}")
-    s = score(pairs)
-    print(f"dev: {len(rows)} abstracts, {sum(len(g) for _, g in pairs)} gold claims, "
-          f"{sum(len(p) for p, _ in pairs)} extracted")
+    return score(pairs)
+
+
+def report(title: str, rows: list[dict[str, Any]], s: Score) -> None:
+    gold = sum(len(r["claims"]) for r in rows)
+    print(f"\n{title}: {len(rows)} abstracts, {gold} gold claims")
     print(f"{'kind':<12} {'tp':>4} {'fp':>4} {'fn':>4} {'P':>6} {'R':>6} {'F1':>6}")
     for kind in sorted(s.by_kind):
         c = s.by_kind[kind]
@@ -58,6 +57,45 @@ def main() -> int:
     print(f"{'overall':<12} {o.tp:>4} {o.fp:>4} {o.fn:>4} {o.precision:>6.3f} {o.recall:>6.3f} "
           f"{o.f1:>6.3f}")
 
+
+def load(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for n, line in enumerate(path.open(encoding="utf-8"), 1):
+        if line.strip():
+            r = json.loads(line)
+            if not isinstance(r.get("abstract"), str) or not isinstance(r.get("claims"), list):
+                raise SystemExit(f"{path}, line {n}: needs \"abstract\" and \"claims\"")
+            rows.append(r)
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dev", type=Path, action="append", help="annotated JSON lines "
+                    "(repeatable; default: claims_dev and tests/data/claims_annotated)")
+    ap.add_argument("--split", type=int, default=150, help="first N lines of each file beyond "
+                    "claims_dev are the tuning part, the rest held out (0: no split)")
+    ap.add_argument("--corpus", type=Path, default=SHARED / "arxiv-102k.jsonl.gz")
+    ap.add_argument("--n", type=int, default=20000, help="abstracts for the throughput run")
+    ap.add_argument("--errors", action="store_true", help="print misses and false alarms")
+    args = ap.parse_args()
+
+    for path in args.dev or DEFAULT_DEV:
+        if not path.exists():
+            print(f"dev set not found: {path}", file=sys.stderr)
+            return 2
+        rows = load(path)
+        split = args.split if args.split and path.name != "claims_dev.jsonl" else 0
+        if split and len(rows) > split:
+            for title, part in ((f"{path.name} lines 1-{split} (tuning)", rows[:split]),
+                                (f"{path.name} lines {split + 1}-{len(rows)} (held out)",
+                                 rows[split:])):
+                if args.errors:
+                    print(f"\n--- errors: {title}")
+                report(title, part, evaluate(part, args.errors))
+        report(f"{path.name} (all)", rows, evaluate(rows, args.errors and not split))
+
     if args.n > 0 and args.corpus.exists():
         abstracts: list[str] = []
         with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
@@ -65,12 +103,14 @@ def main() -> int:
                 abstracts.append(json.loads(line).get("abstract") or "")
                 if len(abstracts) >= args.n:
                     break
-        t0 = time.perf_counter()
-        found = sum(len(extract_claims(a)) for a in abstracts)
-        dt = time.perf_counter() - t0
-        print(f"throughput: {len(abstracts)} abstracts in {dt:.2f}s = "
-              f"{len(abstracts) / dt:,.0f} abstracts/s ({found} claims, "
-              f"{found / len(abstracts):.2f} per abstract)")
+        for method in ("rules", "learned"):
+            t0, c0 = time.perf_counter(), time.process_time()
+            found = sum(len(extract_claims(a, method)) for a in abstracts)
+            dt, dc = time.perf_counter() - t0, time.process_time() - c0
+            print(f"\nthroughput ({method}): {len(abstracts)} abstracts in {dt:.2f}s wall = "
+                  f"{len(abstracts) / dt:,.0f} abstracts/s; {dc:.2f}s CPU = "
+                  f"{len(abstracts) / dc:,.0f}/s of one core ({found} claims, "
+                  f"{found / len(abstracts):.2f} per abstract)")
     elif args.n > 0:
         print(f"corpus not found, throughput skipped: {args.corpus}", file=sys.stderr)
     return 0

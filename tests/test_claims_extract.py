@@ -196,11 +196,15 @@ def test_claim_offsets_and_dict() -> None:
     assert abstract[c.start:c.end] == c.text
     assert c.text.endswith("$")           # does not cut the $...$ math span in half
     d = c.to_dict()
-    assert set(d) == {"kind", "value", "unit", "what", "text", "start", "end"}
+    assert set(d) == {"kind", "value", "unit", "what", "text", "start", "end", "direction",
+                      "norm_value", "norm_unit", "subkind", "baseline", "condition"}
     assert d["kind"] == "memory" and d["value"] == 18 and isinstance(d["value"], int)
+    # memory is normalised to the fraction saved: 18x less is 1 - 1/18
+    assert d["direction"] == "reduction" and d["norm_unit"] == "saved"
+    assert d["norm_value"] == pytest.approx(1 - 1 / 18, abs=1e-6)
     with pytest.raises(AttributeError):
         c.value = 3  # type: ignore[misc]
-    assert EXTRACTOR_VERSION == 1
+    assert EXTRACTOR_VERSION == 2
 
 
 # --- evaluation ----------------------------------------------------------------------------

@@ -22,7 +22,13 @@ from sqlalchemy import Engine, event
 from paperfeed.claims import extract_claims
 from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
-from paperfeed.rank.claims import PRIORITY, chip_label, highlight_abstract, math_regions
+from paperfeed.rank.claims import (
+    PRIORITY,
+    UNIT_ORDER,
+    chip_label,
+    highlight_abstract,
+    math_regions,
+)
 from paperfeed.store import open_store
 from paperfeed.web.app import create_app
 from paperfeed.web.settings import WebSettings
@@ -57,6 +63,11 @@ PAPERS: list[dict[str, Any]] = [
      "abstract": "Our KV cache compression reduces memory by 60% and gives a 1.9x speedup with "
                  "85% accuracy.",
      "authors": ["Edsger Dijkstra"], "categories": ["cs.CL"], "date": "2026-03-01"},
+    # a speed-up in two units (a latency in ms and a factor): sorting never mixes them
+    {"id": "2601.10008", "title": "A streaming decoder",
+     "abstract": "Our streaming decoder cuts latency to 12 ms per frame and is 3.1x faster "
+                 "than the baseline.",
+     "authors": ["Claude Shannon"], "categories": ["eess.AS"], "date": "2026-03-02"},
 ]
 
 
@@ -183,14 +194,54 @@ def test_query_restricts_to_matching_papers(client: TestClient) -> None:
 
 
 def test_sorting_by_value_and_date(client: TestClient) -> None:
-    for sort, field, reverse in (("value_desc", "value", True), ("value_asc", "value", False),
-                                 ("date_desc", "date", True), ("date_asc", "date", False)):
-        got = [c[field] for c in api(client, sort=sort)["claims"]]
+    for sort, reverse in (("date_desc", True), ("date_asc", False)):
+        got = [c["date"] for c in api(client, sort=sort)["claims"]]
         assert got == sorted(got, reverse=reverse), sort
         assert len(got) == len(expected_claims())
-    speed = [c["value"] for c in api(client, kind="speedup", sort="value_desc")["claims"]]
-    assert speed == sorted((c["value"] for c in expected_claims() if c["kind"] == "speedup"),
-                           reverse=True)
+    # one kind: factors first, largest first, then absolute latencies (fastest first)
+    speed = [(c["unit"], c["value"])
+             for c in api(client, kind="speedup", sort="value_desc")["claims"]]
+    factors = sorted((c["value"] for c in expected_claims()
+                      if c["kind"] == "speedup" and c["unit"] == "x"), reverse=True)
+    assert speed == [("x", v) for v in factors] + [("ms", 12)]
+    assert [v for _, v in speed[:2]] == [5.1, 3.2] and 12 not in [v for _, v in speed[:-1]]
+    slow = [(c["unit"], c["value"])
+            for c in api(client, kind="speedup", sort="value_asc")["claims"]]
+    assert slow == [("x", v) for v in reversed(factors)] + [("ms", 12)]
+
+
+@pytest.mark.parametrize("sort", ["value_desc", "value_asc"])
+def test_sorting_by_value_never_mixes_kinds_or_units(client: TestClient, sort: str) -> None:
+    """By value, claims come in groups of one kind and one normalised unit (38% memory saved
+    and 99% accuracy are not compared), each group sorted by its normalised value."""
+    got = api(client, sort=sort, limit=500)["claims"]
+    assert len(got) == len(expected_claims())
+    groups = [(c["kind"], c["norm_unit"]) for c in got]
+    # each group is one contiguous run; the runs go by kind, then relative units first
+    runs = [g for n, g in enumerate(groups) if n == 0 or groups[n - 1] != g]
+    rank = {u: n for n, u in enumerate(UNIT_ORDER)}
+    assert runs == sorted(set(groups), key=lambda g: (g[0], rank.get(g[1], 99), g[1]))
+    assert len({g[0] for g in groups}) > 1   # the corpus has several kinds to keep apart
+    for g in runs:
+        vals = [c["norm_value"] for c in got if (c["kind"], c["norm_unit"]) == g]
+        assert vals == sorted(vals, reverse=sort == "value_desc"), g
+    # memory: 60% and 38% saved are one group, best (largest fraction saved) first
+    mem = [(c["value"], c["norm_value"]) for c in got if c["kind"] == "memory"]
+    if sort == "value_desc":
+        assert mem[:2] == [(60, 0.6), (38, 0.38)]
+
+
+def test_claims_page_groups_value_sort_per_kind_and_unit(client: TestClient) -> None:
+    page = client.get("/claims", params={"sort": "value_desc"}).text
+    heads = re.findall(r'<tr class="group-row" data-group="([^"]+)"', page)
+    api_groups = []
+    for c in api(client, sort="value_desc", limit=50)["claims"]:
+        g = f"{c['kind']}|{c['norm_unit']}"
+        if not api_groups or api_groups[-1] != g:
+            api_groups.append(g)
+    assert heads == api_groups and len(heads) == len(set(heads)) > 1
+    # by date there are no group headings
+    assert 'class="group-row"' not in client.get("/claims").text
 
 
 def test_pagination_walks_the_whole_list_once(client: TestClient) -> None:
@@ -213,8 +264,11 @@ def test_csv_matches_the_json(client: TestClient) -> None:
     assert r.headers["content-type"].startswith("text/csv")
     assert r.headers["content-disposition"].startswith("attachment")
     rows = list(csv.DictReader(io.StringIO(r.text)))
+    # the first 13 columns as before; the facets of issue #13 after them
     assert rows and list(rows[0]) == ["paper_id", "title", "date", "kind", "value", "low",
-                                      "high", "unit", "what", "span", "start", "end", "url"]
+                                      "high", "unit", "what", "span", "start", "end", "url",
+                                      "direction", "norm_value", "norm_unit", "subkind",
+                                      "baseline", "condition"]
     claims = api(client, **params)["claims"]
     assert len(rows) == len(claims)
     for row, c in zip(rows, claims, strict=True):
@@ -224,6 +278,8 @@ def test_csv_matches_the_json(client: TestClient) -> None:
         assert float(row["value"]) == c["value"]  # not rounded away
         assert int(row["start"]) == c["start"] and int(row["end"]) == c["end"]
         assert row["url"].endswith(c["url"])
+        assert (row["direction"], row["norm_unit"]) == (c["direction"], c["norm_unit"])
+        assert float(row["norm_value"]) == c["norm_value"]
     # every claim of an unfiltered download, header included
     everything = list(csv.reader(io.StringIO(client.get("/claims.csv").text)))
     assert len(everything) == 1 + len(expected_claims())
@@ -385,7 +441,7 @@ def test_highlight_abstract_escapes_and_skips_unsafe_spans() -> None:
 def test_claims_page_filters_and_links_rows_to_spans(client: TestClient) -> None:
     r = client.get("/claims", params={"kind": "speedup", "sort": "value_desc"})
     assert r.status_code == 200
-    kinds = re.findall(r'<tr data-kind="(\w+)">', r.text)
+    kinds = re.findall(r'<tr data-kind="(\w+)"', r.text)
     exp = [c for c in expected_claims() if c["kind"] == "speedup"]
     assert kinds == ["speedup"] * len(exp)
     for c in exp:

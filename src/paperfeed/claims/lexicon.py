@@ -9,9 +9,11 @@ import re
 KIND_CUES: list[tuple[str, str]] = [
     ("memory", r"memory|VRAM|KV[- ]?cache|footprint|\bRAM\b|activation storage"),
     ("compression", r"compress\w*|bit-?rates?|sparsity|sparse|prun\w+|model size|"
+                    r"sequence lengths?|smaller size|in size|size reduction|"
                     r"smaller models?|storage|bpp|bits per pixel|file size|"
                     r"parameter (?:count|reduction)|(?:number of |fewer )?parameters|params"),
-    ("compute", r"FLOPs?|GFLOPs|TFLOPs|MACs|compute|computation\w*|energy|power consumption|"
+    ("compute", r"carbon footprint|carbon emissions?|FLOPs?|GFLOPs|TFLOPs|MACs|compute|"
+                r"computation\w*|energy|power consumption|"
                 r"tokens?|token usage|learning cost|training cost|computational cost|"
                 r"complexity|overheads?|operations|function evaluations|NFEs?|sampling steps|"
                 r"denoising steps|queries|API calls|less training|fewer training \w+|"
@@ -20,7 +22,8 @@ KIND_CUES: list[tuple[str, str]] = [
     ("speedup", r"speed-?ups?|speeds? up|sped up|speed|faster|accelerat\w*|latency|latencies|"
                 r"throughput|"
                 r"inference time|run-?times?|wall-?clock|time to first token|TTFT|"
-                r"convergence|training time|decoding|fps|real-time|quicker|time"),
+                r"convergence|training time|decoding|fps|real-time|quicker|"
+                r"inference efficiency|time"),
     ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|budget|costs?"),
     ("quality", r"accuracy|accuracies|F1|BLEU|ROUGE[\w-]*|METEOR|CIDEr|FID|FVD|PSNR|SSIM|"
                 r"LPIPS|mAP|AP\d*|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
@@ -43,7 +46,8 @@ SELF_RX = re.compile(
     r"(?:show|demonstrate|reveal|confirm)|achiev\w*|yield\w*|deliver\w*|attain\w*|enabl\w*|"
     r"improv\w*|outperform\w*|surpass\w*|reduc\w*|cut\w*|sav\w*|boost\w*|accelerat\w*|"
     r"speed\w*|retain\w*|maintain\w*|lower\w*|decreas\w*|increas\w*|exceed\w*|gains?|"
-    r"faster|fewer|less|smaller|up to|only|requires?|runs?|fits?)\b",
+    r"faster|fewer|less|smaller|up to|only|requires?|runs?|fits?|reach\w*|obtain\w*|"
+    r"scor\w*|demonstrat\w*|records?|recorded)\b",
     re.I,
 )
 # A sentence about other people's work or the problem, not this paper's result.
@@ -54,6 +58,10 @@ BACKGROUND_RX = re.compile(
     r"state-of-the-art (?:methods|models|systems) (?:achieve|reach|require))\b",
     re.I,
 )
+# Right before a background word: it is what the result is compared against.
+COMPARED_TO_RX = re.compile(r"\b(?:than|over|to|with|vs\.?|versus|outperform\w*|surpass\w*|"
+                            r"beat\w*|against|exceed\w*)\s+(?:the\s+|all\s+|many\s+|most\s+|"
+                            r"several\s+|strong\s+)?$", re.I)
 STRONG_SELF_RX = re.compile(
     r"\b(?:we|our|ours|this (?:work|paper|method|approach)|the proposed|proposed|"
     r"results? (?:show|demonstrate)|experiments? (?:show|demonstrate))\b", re.I
@@ -79,11 +87,14 @@ PAREN_BASELINE_RX = re.compile(
 # An operating point or a swept setting, not a result: "at an FMR of 0.01%", "varying d from".
 SETTING_BEFORE_RX = re.compile(
     r"(?:\bat (?:a |an |the )?[^,;]{0,40}(?:of|=)\s*|\b(?:vary\w*|ranging|range of|sweep\w*|"
-    r"threshold of|set to|fixed at)\b[^,;]{0,30}|\(\s*[<>~]\s*)$", re.I
+    r"threshold of|set to|fixed at)\b[^,;]{0,30}|\(\s*[<>~]\s*|"
+    r"\b(?:[a-zA-Z]|alpha|beta|gamma|delta|lambda|tau|epsilon|eta|rho|sigma|mu)\s*=\s*)$",
+    re.I
 )
 # In the clause before the number: it belongs to someone else ("baseline DUSt3R localizes fewer
 # than 5%", "prior approaches that reached only 24%") unless it is compared against them.
-OTHERS_CLAUSE_RX = re.compile(r"\b(?:baselines?|prior|previous|existing|competing)\b", re.I)
+OTHERS_CLAUSE_RX = re.compile(r"\b(?:baselines?|prior|previous|existing|competing|"
+                              r"recent (?:work|studies)|e\.g\.|such as)\b", re.I)
 OTHERS_REL_RX = re.compile(
     r"\b(?:baselines?|prior|previous|existing|competing|methods|approaches|models|systems)\b"
     r"[^,;]*\b(?:that|which|who)\b[^,;]*$|"
@@ -95,8 +106,38 @@ COMPARED_CLAUSE_RX = re.compile(
     r"reduc\w*|of the)\b", re.I
 )
 SUBSET_AFTER_RX = re.compile(r"^\s*(?:training |labeled |labelled |annotated )?(?:data|subset|"
-                             r"split|of the data)\b|^\s*(?:confidence|credib\w*|significance)",
+                             r"split|of the data)\b|^\s*(?:confidence|credib\w*|significance|"
+                             r"CIs?\b|(?:upper|lower) "
+                             r"(?:confidence )?bounds?|prediction intervals?|HDI|quantile|"
+                             r"percentile|statistical power|power\b)",
                              re.I)
+# Right after a percent: the share of parameters a method trains (its setup, not a result),
+# unless the sentence prunes or removes them.
+PARAM_SHARE_RX = re.compile(r"^\s*(?:of (?:the |its |all |model |total |these |their |"
+                            r"[\w.-]+'s )*)?(?:trainable|learnable|tunable|additional|extra|"
+                            r"active|activated|updated)?\s*(?:model )?param(?:eter)?s?\b|"
+                            r"^\s*of (?:the )?total\b|^\s*of (?:the )?(?:original )?"
+                            r"(?:[\w.-]+(?:'s)? )?(?:model(?:'s)? )?size\b", re.I)
+# ... a share of parameters is the method's setup when it trains, tunes or adds them
+PARAM_TUNE_RX = re.compile(r"trainable|learnable|tunable|fine-?tun\w*|updat\w*|\btrain\w* only|"
+                           r"adapter|LoRA|PEFT|parameter-efficient|perturb\w*|\badds?\b|"
+                           r"adapt\w*|introduc\w* only|with only|additional|\btun\w*|"
+                           r"chang\w* to|edit\w*|learn\w* param\w*|steer\w*", re.I)
+RATE_BEFORE_RX = re.compile(r"\b(?:rates?|ratios?|utili[sz]ation|efficiency|accuracy|"
+                            r"hit rates?)\s*(?:of|approaching|reaching|to|at|near|above|over|"
+                            r"exceeding|is|=|:)?\s*(?:~|about|nearly|almost|over)?\s*$", re.I)
+# Right after a percent: a rate or utilisation, a score (quality), not a saving
+RATE_AFTER_RX = re.compile(r"^\s*(?:[\w-]+\s+){0,2}(?:(?:hit|pass|success|acceptance|detection|"
+                           r"compliance|coverage|sustainability|recovery|agreement)\s+rates?|"
+                           r"rates?|stability|utili[sz]ation|efficiency|coverage|compliance|"
+                           r"integration|recall|precision|accuracy|localization|retrieval|"
+                           r"performance|"
+                           r"of (?:the |its |their )?(?:[\w-]+ ){0,2}(?:performance|accuracy|"
+                           r"quality|capabilit\w+|score))\b", re.I)
+# Right before a number: an interval, bound or test statistic, not a result.
+INTERVAL_BEFORE_RX = re.compile(r"(?:\bCIs?\b|confidence interval|credible interval|\[|"
+                                r"(?:upper|lower) bound|\bp\s*[<=>]|\bwithin|\bSE\b|\bSD\b|"
+                                r"standard (?:error|deviation))[^;.]{0,12}$", re.I)
 # Right after a number: it is a starting point ("39% -> 72%", "39% to 72%").
 ARROW_AFTER_RX = re.compile(r"^\s*(?:->|=>)\s*")
 # Right after a percent: a share of the data or of a population, i.e. setup.
@@ -106,7 +147,10 @@ SHARE_OF_DATA_RX = re.compile(
     r"labels?|labeled|labelled|annotations?|images|videos|participants|patients|cases|"
     r"respondents|population|subjects|users|students|people|individuals|papers|articles|"
     r"documents|questions|tasks|instances|time|training set|test set|the time|turns|trials|"
-    r"episodes|authors|pairs|sentences|words|runs|queries)\b",
+    r"episodes|authors|pairs|sentences|words|runs|queries|errors|failures|mistakes|responses|"
+    r"outputs|generations|predictions|items|problems|variance|variation|tokens|repositories|"
+    r"footprint|area|sky|volume|population|luminosity|Eddington|solar|black hole|"
+    r"relativistic|supernova|Galactic|galaxy|cosmic|Hubble)\b",
     re.I,
 )
 # Words that make a bare or counted number a statement of scale about our own model.
@@ -126,19 +170,24 @@ METRIC_NAME_RX = re.compile(
     r"mAP(?:@[\d.:]+)?|AP(?:50|75)?|AUC|AUROC|AUPRC|mIoU|IoU|Dice|F1(?:[- ]score)?|"
     r"MPJPE|PA-MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|accuracy|top-1 accuracy|"
     r"success rate|pass@\d+|perplexity|PPL|Spearman|Pearson|RMSE|MAE|MSE|ADE|FDE|"
-    r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+)"
-    r"(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to)\s*$"
+    r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+|Hits?@\d+|CC|MAPE|R\^?2|SRCC|PLCC|"
+    r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau)"
+    r"(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to)?\s*"
+    r"(?:(?:of |at |is )?(?:~|approximately|about|around|roughly)\s*)?$"
 )
 METRIC_AFTER_RX = re.compile(
-    r"^\s*(?:FID|FVD|PSNR|SSIM|LPIPS|BLEU|ROUGE(?:-\w+)?|mAP|AP|AUC|AUROC|mIoU|F1|MPJPE|"
-    r"EER|WER|CER|NDCG|MRR|top-1|accuracy|success rate|pass@\d+)\b"
+    r"^\s*(?P<metric>FID|FVD|PSNR|SSIM|LPIPS|BLEU|ROUGE(?:-\w+)?|mAP|AP|AUC|AUROC|AUPRC|mIoU|"
+    r"F1|MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|top-1 accuracy|accuracy|success rate|pass@\d+|"
+    r"(?:mean )?IoU|IOU|Dice|SSIM|CIDEr|METEOR|BERTScore|CLIPScore|RMSE|MAE|MAPE|SRCC|PLCC)"
+    r"(?![\w-])"
 )
 
 # The number is another system's score, typically in a benchmark paper ("even the best model
 # achieves only 39.6%").
 OTHERS_RX = re.compile(
     r"\b(?:even (?:the )?(?:best|strongest|state-of-the-art|top|leading|most advanced|frontier)|"
-    r"(?:best|top)[- ]performing (?:model|system|method|LLM|agent)s?|"
+    r"(?<!our )(?:best|top)[- ]performing (?:model|system|method|LLM|agent)s? "
+    r"(?:only|still|struggle|fail|achieves? only|reach(?:es)? only|score only)|"
     r"(?:evaluation|evaluating|evaluate|benchmarking) (?:of )?(?:\d+ |several |various |many )?"
     r"(?:state-of-the-art|leading|frontier|current|existing|popular|open|proprietary)|"
     r"(?:models|LLMs|MLLMs|VLMs|systems|agents) (?:struggle|achieve only|reach only|score only))",

@@ -20,7 +20,7 @@ TOKEN_RX = re.compile(
     r"\s?(?:%|percent\b(?!age))"
     r"|\s?-?\s?(?:(?:percentage|absolute|abs\.|average|avg\.?)\s+points?\b|pp\b|p\.p\.|pts\b"
     r"|points?\b(?!\s*/)|\s(?:[A-Z][\w@\-]*|mAP|mIoU)\s+points?\b)"
-    r"|[xX](?![\w])|\s[xX](?![\w])(?!\s*\d)"
+    r"|x(?![\w])(?!\s+\d)|X(?![\w-])(?!\s+\d)|\sx(?![\w])(?!\s*\d)"
     r"|\s?times\b"
     r"|\s?-?\s?fold\b"
     r"|\s?-?\s?bits?\b"

@@ -63,6 +63,9 @@ def extract_command(
                                '"-" reads standard input.', show_default=False),
     as_json: bool = typer.Option(False, "--json", help='One compact JSON line per input: '
                                  '{"id": ..., "claims": [...]}.'),
+    method: str = typer.Option("rules", "--method", help="rules (default) or learned: a "
+                               "logistic model over the rules' verdicts and the words around "
+                               "each number (docs/claims.md compares them)."),
 ) -> None:
     """Extract each abstract's quantitative claims about its own result.
 
@@ -70,6 +73,10 @@ def extract_command(
     """
     from paperfeed.claims import extract_claims
 
+    if method not in ("rules", "learned"):
+        _err.print(f"[bold red]error:[/bold red] --method must be rules or learned, not "
+                   f"{method!r}", highlight=False)
+        raise typer.Exit(2)
     name = "<stdin>" if file == "-" else file
     if file != "-" and not Path(file).is_file():
         _err.print(f"[bold red]error:[/bold red] no such file: {file}", highlight=False)
@@ -80,7 +87,7 @@ def extract_command(
     try:
         with _open(file) as fh:
             for pid, abstract in _records(fh, name, bad):
-                claims = extract_claims(abstract)
+                claims = extract_claims(abstract, method)
                 if as_json:
                     sys.stdout.write(json.dumps(
                         {"id": pid, "claims": [c.to_dict() for c in claims]},

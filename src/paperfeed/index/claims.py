@@ -18,7 +18,8 @@ from paperfeed.store.index_state import IndexState, get_state, papers_after, set
 NAME = "claims"  # its index_state row; version = the extractor's
 BATCH = 5_000
 COLS = ("paper_id", "position", "paper_version", "extractor_version", "kind", "value", "low",
-        "high", "unit", "what", "text", "start", "end")
+        "high", "unit", "what", "text", "start", "end", "direction", "norm_value", "norm_unit",
+        "subkind", "baseline", "condition", "announced")
 
 
 def pending_claims(engine: Engine) -> int:
@@ -48,7 +49,7 @@ def catch_up_claims(engine: Engine, batch: int = BATCH,
         with write_tx(engine) as conn:
             mark = _mark(get_state(conn, NAME))
             rows = conn.execute(
-                text("SELECT id, seq, version, abstract FROM papers WHERE seq > :m "
+                text("SELECT id, seq, version, abstract, announced FROM papers WHERE seq > :m "
                      "ORDER BY seq LIMIT :n"), {"m": mark, "n": batch}).all()
             if not rows:
                 if mark == 0:  # nothing stored at all, but record the extractor version
@@ -61,7 +62,9 @@ def catch_up_claims(engine: Engine, batch: int = BATCH,
             for r in rows:
                 for n, c in enumerate(extract_claims(r.abstract)):
                     out.append((r.id, n, r.version, EXTRACTOR_VERSION, c.kind, float(c.value),
-                                c.low, c.high, c.unit, c.what, c.text, c.start, c.end))
+                                c.low, c.high, c.unit, c.what, c.text, c.start, c.end,
+                                c.direction, c.norm_value, c.norm_unit, c.subkind, c.baseline,
+                                c.condition, r.announced))
             if out:
                 cols = ", ".join(f'"{c}"' for c in COLS)
                 conn.exec_driver_sql(

@@ -28,12 +28,21 @@ ClaimSort = Literal["value_desc", "value_asc", "date_desc", "date_asc"]
 PRIORITY = {k: n for n, k in enumerate(
     ("speedup", "memory", "compression", "compute", "precision", "cost", "quality", "scale"))}
 CONTEXT = 90  # characters of the abstract shown around a span on the Claims page
-WALK_MIN = 2000  # from this many matching claims, date order walks papers newest first
 CHUNK = 500  # paper ids per IN (...) list
+# sorting by value: each kind's groups of one normalised unit, its relative conventions first
+# (a factor, the fraction saved, a gain), then absolute amounts
+UNIT_ORDER = ("x", "saved", "% gain", "points", "%", "bits", "params", "tokens", "usd",
+              "GPU hours", "hours", "s", "fps", "GB", "x gain")
+
+
+def unit_rank(unit: str | None) -> int:
+    """Where a normalised unit's group comes within its kind when sorting by value."""
+    return UNIT_ORDER.index(unit) if unit in UNIT_ORDER else len(UNIT_ORDER)
 
 TIMES, MINUS, DASH = "\u00d7", "\u2212", "\u2013"  # times, minus sign, en dash
 CLAIM_COLS = ('c.paper_id, c."position", c.kind, c."value", c.low, c.high, c.unit, c.what, '
-              'c."text", c."start", c."end"')
+              'c."text", c."start", c."end", c.direction, c.norm_value, c.norm_unit, c.subkind, '
+              'c.baseline, c."condition"')
 
 
 @dataclass(frozen=True)
@@ -47,12 +56,9 @@ class ClaimQuery:
     until: dt.date | None = None
     ids: tuple[str, ...] | None = None
 
-    def needs_papers(self) -> bool:
-        """Whether the conditions read the papers table (`p`)."""
-        return bool(self.since or self.until)
-
     def where(self, with_kind: bool = True) -> tuple[str, dict[str, Any]]:
-        """SQL conditions (on `c` = paper_claims, `p` = papers) and their parameters."""
+        """SQL conditions on `c` = paper_claims (which keeps its paper's date) and their
+        parameters."""
         conds: list[str] = []
         params: dict[str, Any] = {}
         if with_kind and self.kind:
@@ -66,10 +72,10 @@ class ClaimQuery:
                          "WHERE category = :category)")
             params["category"] = self.category
         if self.since:
-            conds.append("p.announced >= :since")
+            conds.append("c.announced >= :since")
             params["since"] = self.since.isoformat()
         if self.until:  # announced may carry a time: compare with the next day
-            conds.append("p.announced < :until_next")
+            conds.append("c.announced < :until_next")
             params["until_next"] = clock.day_after(self.until).isoformat()
         if self.ids is not None:
             if not self.ids:
@@ -99,9 +105,19 @@ def claim_from_row(r: Any) -> dict[str, Any]:
     d = {"kind": r["kind"], "value": _num(r["value"]), "low": _num(r["low"]),
          "high": _num(r["high"]), "unit": r["unit"], "what": r["what"] or "",
          "span": r["text"], "start": r["start"], "end": r["end"], "position": r["position"]}
+    for k in ("direction", "norm_unit", "subkind", "baseline", "condition"):
+        d[k] = _get(r, k)
+    d["norm_value"] = _num(_get(r, "norm_value"))
     d["label"] = chip_label(d)
     d["shown"] = _amount(d, counted=d["unit"] in ("params", "tokens"))
     return d
+
+
+def _get(r: Any, key: str) -> Any:
+    try:
+        return r[key]
+    except KeyError:
+        return None
 
 
 def _order(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -320,12 +336,11 @@ def find_claims(conn: Connection, query: ClaimQuery, sort: str = "date_desc",
     sorting whole rows with their abstracts costs ~10x more at 100k papers.
     """
     where, params = query.where()
-    join = "JOIN papers p ON p.id = c.paper_id " if query.needs_papers() else ""
-    total = int(conn.execute(sql(f"SELECT COUNT(*) FROM paper_claims c {join}WHERE {where}",
+    total = int(conn.execute(sql(f"SELECT COUNT(*) FROM paper_claims c WHERE {where}",
                                  params)).scalar_one())
     if total <= offset:
         return total, []
-    keys = page_keys(conn, query, sort, limit, offset, total)
+    keys = page_keys(conn, query, sort, limit, offset)
     rows = _rows(conn, [pid for pid, _ in keys], context)
     out = []
     for key in keys:
@@ -340,32 +355,43 @@ def find_claims(conn: Connection, query: ClaimQuery, sort: str = "date_desc",
     return total, out
 
 
-def page_keys(conn: Connection, query: ClaimQuery, sort: str, limit: int, offset: int,
-              total: int) -> list[tuple[str, int]]:
+def page_keys(conn: Connection, query: ClaimQuery, sort: str, limit: int, offset: int
+              ) -> list[tuple[str, int]]:
     """(paper id, position) of the page's claims, in order.
 
-    By value: claims alone (the (kind, value) index). By date on SQLite with many matches:
-    walk the papers newest first by their date index and stop at the page (reading a paper
-    row costs a random read; joining every claim to its paper reads thousands); ties go by
-    rowid there and by paper id elsewhere.
+    By value: within one kind and normalised unit, never across them: the groups are counted
+    first (kind, then the unit's rank in UNIT_ORDER), then the page is read group by group,
+    each an index range of (kind, norm_unit, norm_value); "desc" is best first, since every
+    convention makes larger better (normal.py). By date: the paper's date kept on each claim
+    (the (announced, paper_id, position) index); ties go by paper id.
     """
     where, params = query.where()
-    params = {**params, "limit": limit, "offset": offset}
     d = "ASC" if sort.endswith("_asc") else "DESC"
-    if sort.startswith("value"):
-        join = "JOIN papers p ON p.id = c.paper_id " if query.needs_papers() else ""
-        statement = (f'SELECT c.paper_id, c."position" FROM paper_claims c {join}'
-                     f'WHERE {where} ORDER BY c."value" {d}, c.paper_id {d}, c."position"')
-    elif conn.dialect.name == "sqlite" and total >= WALK_MIN:
-        statement = ('SELECT c.paper_id, c."position" FROM papers p CROSS JOIN paper_claims c '
-                     f'WHERE c.paper_id = p.id AND {where} '
-                     f'ORDER BY p.announced {d}, p.rowid {d}, c."position"')
-    else:
-        statement = ('SELECT c.paper_id, c."position" FROM paper_claims c '
-                     f'JOIN papers p ON p.id = c.paper_id WHERE {where} '
-                     f'ORDER BY p.announced {d}, c.paper_id {d}, c."position"')
-    rows = conn.execute(sql(statement + " LIMIT :limit OFFSET :offset", params)).all()
-    return [(r[0], int(r[1])) for r in rows]
+    if not sort.startswith("value"):
+        statement = (f'SELECT c.paper_id, c."position" FROM paper_claims c WHERE {where} '
+                     f'ORDER BY c.announced {d}, c.paper_id {d}, c."position" '
+                     "LIMIT :limit OFFSET :offset")
+        rows = conn.execute(sql(statement, {**params, "limit": limit, "offset": offset})).all()
+        return [(r[0], int(r[1])) for r in rows]
+    groups = conn.execute(sql(f"SELECT c.kind, c.norm_unit, COUNT(*) FROM paper_claims c "
+                              f"WHERE {where} GROUP BY c.kind, c.norm_unit", params)).all()
+    out: list[tuple[str, int]] = []
+    for kind, unit, count in sorted(groups, key=lambda g: (g[0], unit_rank(g[1]), g[1] or "")):
+        if offset >= count:
+            offset -= count
+            continue
+        unit_cond = "c.norm_unit = :g_unit" if unit is not None else "c.norm_unit IS NULL"
+        rows = conn.execute(sql(
+            f'SELECT c.paper_id, c."position" FROM paper_claims c WHERE {where} '
+            f"AND c.kind = :g_kind AND {unit_cond} ORDER BY c.norm_value {d}, c.\"value\" {d}, "
+            f'c.paper_id {d}, c."position" LIMIT :limit OFFSET :offset',
+            {**params, "g_kind": kind, "g_unit": unit, "limit": limit - len(out),
+             "offset": offset})).all()
+        out += [(r[0], int(r[1])) for r in rows]
+        offset = 0
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _rows(conn: Connection, ids: list[str], context: bool) -> dict[tuple[str, int], Any]:
@@ -424,17 +450,16 @@ def scatter_pairs(conn: Connection, query: ClaimQuery, x_kind: str, y_kind: str
     for n in range(0, len(ids), CHUNK):  # kinds are picked below: keeps the PK path
         rows += conn.execute(sql(f"SELECT {CLAIM_COLS} FROM paper_claims c WHERE c.paper_id "
                                  "IN :ids", {"ids": ids[n:n + CHUNK]})).mappings().all()
-    if query.category or query.needs_papers():  # the other filters, on the few candidates
+    if query.category or query.since or query.until:  # the other filters, on the few candidates
         both_kinds: dict[str, set[str]] = {}
         for r in rows:
             both_kinds.setdefault(r["paper_id"], set()).add(r["kind"])
         cands = [pid for pid, ks in both_kinds.items() if {x_kind, y_kind} <= ks]
         where, params = query.where(with_kind=False)
-        join = "JOIN papers p ON p.id = c.paper_id " if query.needs_papers() else ""
         keep: set[str] = set()
         for n in range(0, len(cands), CHUNK):
             keep.update(conn.execute(sql(
-                f"SELECT DISTINCT c.paper_id FROM paper_claims c {join}WHERE c.paper_id IN "
+                f"SELECT DISTINCT c.paper_id FROM paper_claims c WHERE c.paper_id IN "
                 f":cands AND {where}", {**params, "cands": cands[n:n + CHUNK]})).scalars())
         rows = [r for r in rows if r["paper_id"] in keep]
     # paper -> axis -> unit -> its largest claim there

@@ -340,3 +340,14 @@ public_collections = Table(
     Column("created_at", Text, nullable=False),
     Index("uq_public_collections_user_tag", "user_id", "tag", unique=True),
 )
+# issue #13: claim facets (direction, value in the kind's one convention, baseline, condition)
+# and the paper's date on each claim (migration 0008)
+for _name, _type in (("direction", Text), ("norm_value", Float), ("norm_unit", Text),
+                     ("subkind", Text), ("baseline", Text), ("condition", Text),
+                     ("announced", Text)):
+    paper_claims.append_column(Column(_name, _type))
+Index("ix_paper_claims_norm", paper_claims.c.kind, paper_claims.c.norm_unit,
+      paper_claims.c.norm_value)
+Index("ix_paper_claims_announced", paper_claims.c.announced, paper_claims.c.paper_id,
+      paper_claims.c.position)
+Index("ix_paper_claims_kind_announced", paper_claims.c.kind, paper_claims.c.announced)

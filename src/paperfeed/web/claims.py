@@ -33,9 +33,17 @@ CSV_MAX = 100_000
 MAX_POINTS = 800  # points drawn at most (the newest papers)
 UNITS_CACHE_S = 600.0
 CSV_COLUMNS = ("paper_id", "title", "date", "kind", "value", "low", "high", "unit", "what",
-               "span", "start", "end", "url")
+               "span", "start", "end", "url", "direction", "norm_value", "norm_unit", "subkind",
+               "baseline", "condition")
 SORT_LABELS = {"date_desc": "Newest papers", "date_asc": "Oldest papers",
-               "value_desc": "Largest value", "value_asc": "Smallest value"}
+               "value_desc": "Best value first", "value_asc": "Weakest value first"}
+# how each normalised unit reads as a group heading when sorting by value (normal.py)
+NORM_LABELS = {"x": "factor (\u00d7)", "saved": "fraction saved (\u00d7, % and shares in one "
+               "scale)", "s": "absolute time, fastest first", "GB": "absolute memory, smallest "
+               "first", "hours": "wall-clock time, shortest first", "GPU hours": "GPU hours, "
+               "fewest first", "usd": "money, cheapest first", "bits": "bit width, fewest first",
+               "% gain": "relative gain (%)", "x gain": "gain factor (\u00d7)",
+               "points": "absolute gain (points)", "%": "score (%)"}
 
 
 def _blank_is_none(value: object) -> object:
@@ -71,6 +79,19 @@ class ClaimOut(BaseModel):
     position: int = Field(description="the claim's number within its paper")
     label: str = Field(description="a compact label, as on the chips (\"2.7\u00d7 faster\")")
     url: str = Field(description="the paper's page, at the highlighted span")
+    direction: str | None = Field(None, description="higher | lower (an absolute value, "
+                                  "which way is better) or reduction | increase (an amount "
+                                  "saved or gained)")
+    norm_value: float | None = Field(None, description="the value in its kind's one "
+                                     "convention (larger is better): speed-ups as a factor, "
+                                     "savings as the fraction saved, absolute costs negated")
+    norm_unit: str | None = Field(None, description="unit of norm_value; sorting by value "
+                                  "groups by kind, then norm_unit")
+    subkind: str | None = Field(None, description="speedup: throughput | latency | speed; "
+                                "compute: energy | tokens | flops")
+    baseline: str | None = Field(None, description="what it is compared against, when named")
+    condition: str | None = Field(None, description="the setting it holds under "
+                                  "(\"on A100\", \"at 128k context\")")
 
 
 class ClaimsOut(BaseModel):
@@ -140,6 +161,7 @@ def claims_page(
         "per_page": PER_PAGE, "total": total, "rows": rows, "chart": chart,
         "all_points": all_points,
         "points": points, "note": note, "kinds": KINDS, "units": _units(request),
+        "norm_labels": NORM_LABELS,
         "categories": common_categories(request), "sorts": SORT_LABELS, "params": params,
         "data_params": data_params, "nav": "claims"})
 
