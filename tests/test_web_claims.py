@@ -362,9 +362,10 @@ def test_claims_of_a_page_of_cards_take_one_query(client: TestClient,
 
     event.listen(app_engine, "before_cursor_execute", count)
     try:
-        for url in ("/?date=2026-01-05&span=month", "/categories/cs.CL", "/api/daily"):
-            seen.clear()
-            assert client.get(url).status_code == 200
+        for n, url in enumerate(("/?date=2026-01-05&span=month", "/categories/cs.CL?",
+                                 "/api/daily?")):
+            seen.clear()  # a query parameter of its own: rendered now, not from the page cache
+            assert client.get(f"{url}&fresh={n}").status_code == 200
             assert len(seen) == 1, (url, seen)
     finally:
         event.remove(app_engine, "before_cursor_execute", count)
