@@ -430,7 +430,8 @@ def _gate(n: Num, ctx: _Ctx, prev_base: Num | None, s_start: int, text: str) -> 
             and prev_base.end >= s_start
             and _BASE_LIST_RX.match(text, prev_base.end, n.start)
             and not re.match(r"^\s*(?:vs\.?|versus)\s", ctx.after_raw)):
-        return "list"   # ... unless a new "X vs Y" pair starts   # "(vs. 79.1% for A and 97.6% for B)": the list goes on
+        # "(vs. 79.1% for A and 97.6% for B)": the list goes on, unless a new "X vs Y" starts
+        return "list"
     if lx.BASELINE_BEFORE_RX.search(ctx.near_before):
         return "baseline"
     if lx.PAREN_BASELINE_RX.search(ctx.before):
