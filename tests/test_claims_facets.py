@@ -242,3 +242,15 @@ def test_migration_backfills_dates_and_the_index_stores_facets(db_url: str) -> N
     assert rows[0][5] == "FlashAttention" and rows[0][6] == "on H100"
     assert all(r[7][:10] == "2026-01-05" and r[8] == 2 for r in rows)
     engine.dispose()
+
+
+def test_pairs_of_results_and_x_vs_y_pairs() -> None:
+    got = claims("Our model sets new state-of-the-art results. Representative gains include "
+                 "+36.11%/+34.21% on DEG logFC-Spearman/Pearson over the second-best model.")
+    assert {c["value"] for c in got} == {36.11, 34.21}
+    got = claims("Furthermore, PAAG demonstrates a significant increase in generation success "
+                 "rate (24.7% vs 4.7% in zinc finger, and 54.3% vs 22.0% in the immunoglobulin "
+                 "domain) in comparison to the existing model.")
+    assert sorted(c["value"] for c in got) == [24.7, 54.3]   # the baselines' 4.7% and 22.0% not
+    got = claims("Our model segments nuclei and cells well (0.77 and 0.63 mean IOU).")
+    assert [(c["unit"], c["value"]) for c in got] == [("IoU", 0.77), ("IoU", 0.63)]

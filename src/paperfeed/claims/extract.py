@@ -428,8 +428,10 @@ def _gate(n: Num, ctx: _Ctx, prev_base: Num | None, s_start: int, text: str) -> 
         return "start"
     if (prev_base is not None and prev_base.unit_class == n.unit_class
             and prev_base.end >= s_start
-            and _BASE_LIST_RX.match(text, prev_base.end, n.start)):
-        return "list"   # "(vs. 79.1% for A and 97.6% for B)": the list goes on
+            and _BASE_LIST_RX.match(text, prev_base.end, n.start)
+            and not re.match(r"^\s*(?:vs\.?|versus)\s", ctx.after_raw)):
+        # "(vs. 79.1% for A and 97.6% for B)": the list goes on, unless a new "X vs Y" starts
+        return "list"
     if lx.BASELINE_BEFORE_RX.search(ctx.near_before):
         return "baseline"
     if lx.PAREN_BASELINE_RX.search(ctx.before):
@@ -551,8 +553,8 @@ def _classify(n: Num, ctx: _Ctx, s_start: int, prev: tuple[str, str] | None,
             return None   # "fine-tunes only 0.05% of the parameters": the method's setup
         if _STAT_SUBJECT.match(ctx.before) and ctx.after_raw.lstrip().startswith("of "):
             return None   # "61% of the suggestions were edited": a statistic, not a result
-        if ctx.after_raw.lstrip().startswith("/"):
-            return None   # "a 2%/2mm criterion": a setting
+        if re.match(r"^\s*/\s*\d+(?:\.\d+)?\s*[a-zA-Z]", ctx.after_raw):
+            return None   # "a 2%/2mm criterion": a setting ("+36.11%/+34.21%" is a pair)
         k = kind
         if k is None and _RESULT_VERB.search(ctx.before):
             k = "quality"   # "achieve more than 90% validity": a score, whatever else is near

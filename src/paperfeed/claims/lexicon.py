@@ -178,7 +178,7 @@ METRIC_NAME_RX = re.compile(
 METRIC_AFTER_RX = re.compile(
     r"^\s*(?P<metric>FID|FVD|PSNR|SSIM|LPIPS|BLEU|ROUGE(?:-\w+)?|mAP|AP|AUC|AUROC|AUPRC|mIoU|"
     r"F1|MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|top-1 accuracy|accuracy|success rate|pass@\d+|"
-    r"(?:mean )?IoU|IOU|Dice|SSIM|CIDEr|METEOR|BERTScore|CLIPScore|RMSE|MAE|MAPE|SRCC|PLCC)"
+    r"(?:mean )?(?:IoU|IOU)|Dice|SSIM|CIDEr|METEOR|BERTScore|CLIPScore|RMSE|MAE|MAPE|SRCC|PLCC)"
     r"(?![\w-])"
 )
 
