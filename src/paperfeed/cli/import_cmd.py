@@ -8,7 +8,7 @@ import typer
 from rich.progress import TaskID
 
 from paperfeed.cli.common import byte_progress, console, err, fail, refresh_lookups, state
-from paperfeed.ingest.files import ImportReport, StrictError, import_file
+from paperfeed.ingest.files import ImportFailed, ImportReport, StrictError, import_file
 
 
 def import_command(
@@ -42,6 +42,10 @@ def import_command(
                 report = import_file(engine, path, strict=strict, batch_size=batch_size,
                                      progress=progress)
             except StrictError as e:
+                fail(str(e))
+            except ImportFailed as e:
+                bar.stop()
+                _print_report(e.report)
                 fail(str(e))
             except OSError as e:
                 fail(f"{path}: cannot read ({e.strerror or e}); check the file is complete")
