@@ -115,6 +115,31 @@ def clean_text(value: Any) -> str | None:
     return s or None
 
 
+# Dates the app accepts anywhere (records, web parameters, CLI options): far enough from
+# date.min/max that a month's or a week's arithmetic around them cannot overflow.
+DATE_MIN, DATE_MAX = dt.date(1000, 1, 1), dt.date(8999, 12, 31)
+
+
+def date_in_range(d: dt.date, what: str = "date") -> dt.date:
+    """`d`, or RecordError (a ValueError) when it is outside DATE_MIN..DATE_MAX."""
+    if not DATE_MIN <= d <= DATE_MAX:
+        raise RecordError(f"{what}: {d.isoformat()} is out of range ({DATE_MIN.isoformat()} "
+                          f"to {DATE_MAX.isoformat()})")
+    return d
+
+
+def parse_date(value: str, what: str = "date") -> dt.date:
+    """A YYYY-MM-DD date in range, or RecordError saying what is wrong with it."""
+    s = value.strip()
+    if not _DATE.match(s):
+        raise RecordError(f"{what}: {s!r} is not a date (expected YYYY-MM-DD)")
+    try:
+        d = dt.date.fromisoformat(s)
+    except ValueError as e:
+        raise RecordError(f"{what}: {s!r} is not a valid date ({e})") from None
+    return date_in_range(d, what)
+
+
 def iso_date(value: Any, what: str = "date") -> str | None:
     """Accept YYYY-MM-DD, an ISO timestamp or an RFC 2822 date; return YYYY-MM-DD."""
     if value in (None, ""):
@@ -124,19 +149,26 @@ def iso_date(value: Any, what: str = "date") -> str | None:
     s = value.strip()
     if _DATE.match(s):
         try:
-            dt.date.fromisoformat(s)
+            date_in_range(dt.date.fromisoformat(s), what)
+        except RecordError:
+            raise
         except ValueError as e:
             raise RecordError(f"{what}: {s!r} is not a valid date") from e
         return s
     try:
-        return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date().isoformat()
+        return date_in_range(
+            dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date(), what).isoformat()
+    except RecordError:
+        raise
     except ValueError:
         pass
     from email.utils import parsedate_to_datetime
 
     try:
-        return parsedate_to_datetime(s).date().isoformat()
-    except (TypeError, ValueError, IndexError) as e:
+        return date_in_range(parsedate_to_datetime(s).date(), what).isoformat()
+    except RecordError:
+        raise
+    except (TypeError, ValueError, IndexError, OverflowError) as e:
         raise RecordError(f"{what}: {s!r} is not a date (expected YYYY-MM-DD)") from e
 
 

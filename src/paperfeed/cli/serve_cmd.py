@@ -16,8 +16,6 @@ def serve_command(
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
 ) -> None:
     """Serve the web pages, the JSON API (/api) and its documentation (/docs)."""
-    import uvicorn
-
     from paperfeed.web.settings import SettingsError, load_settings
 
     try:
@@ -27,7 +25,8 @@ def serve_command(
         return
     engine = state.engine()
     from paperfeed.web.app import create_app
+    from paperfeed.web.budget import serve
 
     typer.echo(f"paperfeed on http://{host}:{port}/  (API docs: /docs; Ctrl+C to stop)")
-    uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="warning",
-                access_log=False, proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_S)
+    serve(create_app(engine, settings), host=host, port=port, log_level="warning",
+          access_log=False, proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_S)

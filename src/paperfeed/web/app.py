@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from paperfeed import __version__
-from paperfeed.web import account, actions, api, claims, errors, feeds, pages
+from paperfeed.web import account, actions, api, budget, claims, errors, feeds, pages
 from paperfeed.web import subscribe as subscribe_pages
 from paperfeed.web.headers import SecurityHeaders
 from paperfeed.web.settings import WebSettings, load_settings
@@ -45,6 +45,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or load_settings()
     errors.install(app)
+    budget.install(app)  # issue #14: request time budget, 503 when the write lock is busy
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feeds.router)

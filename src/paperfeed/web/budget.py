@@ -1,0 +1,124 @@
+"""Bounds on every request: a time budget, a bounded wait for the writers' lock, a prompt exit.
+
+- A request that has not started its answer within PAPERFEED_REQUEST_BUDGET seconds is
+  answered 503 with Retry-After; its handler's late answer is dropped.
+- Writes made by a request wait at most PAPERFEED_WEB_WRITE_WAIT seconds for the writers'
+  lock; past that the request answers 503 with Retry-After (never a 500, never parked).
+- `serve` exits within GRACE_S seconds of SIGTERM or Ctrl+C even while handlers are busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperfeed.config import float_setting
+from paperfeed.store.db import WriteBusy, lock_wait
+
+log = logging.getLogger("paperfeed.web")
+GRACE_S = 5
+RETRY_AFTER_S = "2"
+
+
+def _busy(request: Request, status: int, message: str) -> Response:
+    """A 503/504 answer that needs no database (the viewer is not looked up)."""
+    headers = {"Retry-After": RETRY_AFTER_S, "Cache-Control": "no-store"}
+    if request.url.path.startswith("/api"):
+        return JSONResponse({"error": message, "status": status}, status, headers=headers)
+    from paperfeed.web.auth import Viewer
+    from paperfeed.web.render import ENV
+
+    settings = request.app.state.settings
+    html = ENV.get_template("error.html").render(
+        request=request, viewer=Viewer(None, "anonymous", ""), user=None, csrf="",
+        path=request.url.path, base_url=settings.base_url, status=status,
+        title="Service Unavailable", message=message)
+    return HTMLResponse(html, status, headers=headers)
+
+
+class RequestBudget:
+    """ASGI middleware: the time budget and the lock wait above."""
+
+    def __init__(self, app: ASGIApp, budget: float, write_wait: float) -> None:
+        self.app, self.budget, self.write_wait = app, budget, write_wait
+        self._abandoned: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = {"started": False, "late": False}
+
+        async def guarded_send(message: Message) -> None:
+            if state["late"]:
+                return  # we already answered for this handler
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        with lock_wait(self.write_wait):
+            task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        done, _ = await asyncio.wait({task}, timeout=self.budget)
+        while not done and state["started"]:  # answering already: let it finish
+            done, _ = await asyncio.wait({task}, timeout=self.budget)
+        if done:
+            task.result()
+            return
+        state["late"] = True
+        self._abandoned.add(task)
+        task.add_done_callback(self._abandoned.discard)
+        log.warning("%s %s exceeded the %g s request budget", scope.get("method"),
+                    scope.get("path"), self.budget)
+        msg = (f"this request took longer than {self.budget:g} s and was stopped; "
+               "try again in a moment, or narrow it (a shorter query, a smaller page)")
+        await _busy(Request(scope), 503, msg)(scope, receive, send)
+
+
+async def write_busy(request: Request, exc: Exception) -> Response:
+    """WriteBusy from a request's write: 503 with Retry-After."""
+    return _busy(request, 503, str(exc))
+
+
+def install(app: FastAPI) -> None:
+    """Add the middleware and the WriteBusy handler (settings read now)."""
+    app.add_exception_handler(WriteBusy, write_busy)
+    app.add_middleware(RequestBudget, budget=float_setting("PAPERFEED_REQUEST_BUDGET"),
+                       write_wait=float_setting("PAPERFEED_WEB_WRITE_WAIT"))
+
+
+class PromptServer(uvicorn.Server):
+    """uvicorn that ends the process GRACE_S s after SIGTERM/SIGINT, busy threads or not.
+
+    Request handlers run in threads that cannot be interrupted; uvicorn would wait for them
+    (and Python's exit joins them), so a stuck handler would keep a stopped server alive.
+    """
+
+    _timer: threading.Timer | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._timer is None:
+            self._timer = threading.Timer(GRACE_S + 1, _exit_now)
+            self._timer.daemon = True
+            self._timer.start()
+
+
+def _exit_now() -> None:
+    log.warning("handlers still busy %d s after the stop signal: exiting anyway", GRACE_S + 1)
+    logging.shutdown()
+    os._exit(0)
+
+
+def serve(app: Any, **config: Any) -> None:
+    """uvicorn.run(app, **config) with the prompt exit above."""
+    config.setdefault("timeout_graceful_shutdown", GRACE_S)
+    PromptServer(uvicorn.Config(app, **config)).run()
