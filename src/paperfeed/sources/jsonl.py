@@ -79,11 +79,13 @@ class JsonlFile:
             if _is_gzip(self.path):
                 stream = gzip.GzipFile(fileobj=stream)  # type: ignore[assignment]
             for number, raw in enumerate(_bounded(stream, self.path), start=1):
-                if number <= skip or not raw.strip():
+                if number <= skip:
                     continue
                 if isinstance(raw, int):
                     yield Line(number, None, f"line of {raw:,} bytes, over the limit of "
                                              f"{MAX_LINE_BYTES:,} (skipped)")
+                    continue
+                if not raw.strip():
                     continue
                 line = parse_line(raw, number)
                 if line.record is not None:
