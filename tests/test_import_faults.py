@@ -191,3 +191,15 @@ def test_a_full_sqlite_database_gives_a_clear_error_and_resumes(tmp_path: Path) 
     with roomy.connect() as c:
         assert count_papers(c) == 3000
     roomy.dispose()
+
+
+def test_dates_at_the_end_of_time_are_rejected_by_line(engine: Engine, tmp_path: Path) -> None:
+    """A stored 9999-12-31 would make the daily page's next-day link overflow: not stored."""
+    path = tmp_path / "far.jsonl"
+    path.write_bytes(lines(paper(1), paper(2, date="9999-12-31"),
+                           paper(3, submitted="0001-01-01T00:00:00Z"), paper(4)))
+    report = import_file(engine, path)
+    assert report.written.inserted == 2
+    assert report.errors == [
+        f"{path}:2: announced: 9999-12-31 is out of range (1000-01-01 to 8999-12-31)",
+        f"{path}:3: submitted: 0001-01-01 is out of range (1000-01-01 to 8999-12-31)"]

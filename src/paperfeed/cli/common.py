@@ -95,7 +95,7 @@ def date_option(ctx: typer.Context, param: typer.CallbackParam, value: str | Non
     try:
         return parse_date(value, name).isoformat()
     except RecordError as e:
-        raise typer.BadParameter(str(e).removeprefix(f"{name}: "), ctx, param) from None
+        raise typer.BadParameter(str(e).removeprefix(f"{name}: "), param_hint=name) from None
 
 
 def echo_json(data: object) -> None:
