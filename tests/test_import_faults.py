@@ -203,3 +203,17 @@ def test_dates_at_the_end_of_time_are_rejected_by_line(engine: Engine, tmp_path:
     assert report.errors == [
         f"{path}:2: announced: 9999-12-31 is out of range (1000-01-01 to 8999-12-31)",
         f"{path}:3: submitted: 0001-01-01 is out of range (1000-01-01 to 8999-12-31)"]
+
+
+def test_nul_bytes_from_a_network_source_are_stripped_too(engine: Engine) -> None:
+    from paperfeed.ingest.records import store_records
+    from paperfeed.records import HFInfo, PaperRecord
+
+    rec = PaperRecord(id="2601.00009", title="T\u0000", abstract="A\u0000b", source="hf",
+                      hf=HFInfo(upvotes=3, ai_summary="sum\u0000mary", ai_keywords=["k\u0000w"],
+                                submitter="x\u0000"))
+    report = store_records(engine, [rec])
+    assert report.written.inserted == 1 and not report.bad
+    with engine.connect() as c:
+        row = c.execute(text("SELECT ai_summary, ai_keywords, submitter FROM hf_papers")).one()
+    assert row[0] == "summary" and "\\u0000" not in row[1] and "kw" in row[1] and row[2] == "x"

@@ -221,8 +221,12 @@ def validate(rec: PaperRecord) -> PaperRecord:
     _check_limits(rec)
     if rec.hf is not None:
         for f in fields(rec.hf):
-            if isinstance(v := getattr(rec.hf, f.name), str) and "\x00" in v:
+            v = getattr(rec.hf, f.name)
+            if isinstance(v, str) and "\x00" in v:
                 setattr(rec.hf, f.name, v.replace("\x00", ""))
+            elif isinstance(v, list) and any(isinstance(x, str) and "\x00" in x for x in v):
+                setattr(rec.hf, f.name, [x.replace("\x00", "") if isinstance(x, str) else x
+                                         for x in v])
     return rec
 
 
