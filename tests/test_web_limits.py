@@ -109,25 +109,22 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+           ) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
     """`paperfeed serve` over a store with one paper of a 200,000-word abstract (stored as an
     older version might have, before import bounded abstracts)."""
     db = tmp_path / "paperfeed.sqlite"
-    env = {**os.environ, "PAPERFEED_SECRET_KEY": "b" * 48,
-           "PAPERFEED_INDEX_DIR": str(tmp_path / "index"), "PAPERFEED_REQUEST_BUDGET": "3",
+    monkeypatch.setenv("PAPERFEED_INDEX_DIR", str(tmp_path / "index"))
+    engine = open_store(str(db))
+    huge = PaperRecord(id="2601.00002", title="A very long abstract", source="jsonl",
+                       abstract=" ".join(["word"] * 200_000), announced="2026-01-05")
+    with write_tx(engine) as conn:
+        write_records(conn, [huge])
+    catch_up_lookups(engine)
+    catch_up_after_import(engine)
+    engine.dispose()
+    env = {**os.environ, "PAPERFEED_SECRET_KEY": "b" * 48, "PAPERFEED_REQUEST_BUDGET": "3",
            "PAPERFEED_WEB_WRITE_WAIT": "60"}
-    os.environ["PAPERFEED_INDEX_DIR"] = env["PAPERFEED_INDEX_DIR"]
-    try:
-        engine = open_store(str(db))
-        huge = PaperRecord(id="2601.00002", title="A very long abstract", source="jsonl",
-                           abstract=" ".join(["word"] * 200_000), announced="2026-01-05")
-        with write_tx(engine) as conn:
-            write_records(conn, [huge])
-        catch_up_lookups(engine)
-        catch_up_after_import(engine)
-        engine.dispose()
-    finally:
-        del os.environ["PAPERFEED_INDEX_DIR"]
     port = _free_port()
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "paperfeed", "--db", str(db), "serve",
