@@ -210,3 +210,24 @@ def test_kill_9_of_an_import_frees_the_lock_at_once(db_url: str, tmp_path: Path)
             if _alive(k):
                 os.kill(k, signal.SIGKILL)
         eng.dispose()
+
+
+def test_an_import_behind_a_stuck_writer_gives_up_with_a_clear_message(
+        db_url: str, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [paper(n) for n in range(1, 11)])
+    env = {**os.environ, "PAPERFEED_DATABASE_URL": db_url, "PAPERFEED_WRITE_LOCK_WAIT": "1",
+           "PAPERFEED_INDEX_DIR": str(tmp_path / "index")}
+    eng = open_store(db_url)
+    try:
+        with HeldLock(eng):
+            t0 = time.monotonic()
+            r = subprocess.run([sys.executable, "-m", "paperfeed", "import", str(path)],
+                               env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+            took = time.monotonic() - t0
+        said = " ".join(r.stderr.split())
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+        assert "cannot write to the database (the database is busy with another writer" in said
+        assert "run the same command again" in said
+        assert took < 60
+    finally:
+        eng.dispose()

@@ -9,6 +9,7 @@ from rich.progress import TaskID
 
 from paperfeed.cli.common import byte_progress, console, err, fail, refresh_lookups, state
 from paperfeed.ingest.files import ImportFailed, ImportReport, StrictError, import_file
+from paperfeed.store.db import WriteBusy
 
 
 def import_command(
@@ -50,7 +51,11 @@ def import_command(
             except OSError as e:
                 fail(f"{path}: cannot read ({e.strerror or e}); check the file is complete")
         _print_report(report)
-    refresh_lookups(engine)
+    try:
+        refresh_lookups(engine)
+    except (OSError, WriteBusy) as e:  # e.g. a full disk: the papers themselves are stored
+        fail(f"the papers are stored, but updating the derived indexes failed ({e}); "
+             "run `paperfeed index update` once that is fixed")
 
 
 def _print_report(r: ImportReport) -> None:
