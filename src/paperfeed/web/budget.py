@@ -67,20 +67,29 @@ class RequestBudget:
 
         with lock_wait(self.write_wait):
             task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
-        done, _ = await asyncio.wait({task}, timeout=self.budget)
-        while not done and state["started"]:  # answering already: let it finish
+        try:
             done, _ = await asyncio.wait({task}, timeout=self.budget)
+            while not done and state["started"]:  # answering already: let it finish
+                done, _ = await asyncio.wait({task}, timeout=self.budget)
+        except asyncio.CancelledError:  # the server or the client gave up on this request
+            task.cancel()
+            raise
         if done:
             task.result()
             return
         state["late"] = True
         self._abandoned.add(task)
-        task.add_done_callback(self._abandoned.discard)
+        task.add_done_callback(self._finished_late)
         log.warning("%s %s exceeded the %g s request budget", scope.get("method"),
                     scope.get("path"), self.budget)
-        msg = (f"this request took longer than {self.budget:g} s and was stopped; "
+        msg = (f"this request took longer than {self.budget:g} s, so it was given up; "
                "try again in a moment, or narrow it (a shorter query, a smaller page)")
         await _busy(Request(scope), 503, msg)(scope, receive, send)
+
+    def _finished_late(self, task: asyncio.Task[None]) -> None:
+        self._abandoned.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # retrieved: no warning
+            log.warning("a request abandoned at its budget failed later: %r", task.exception())
 
 
 async def write_busy(request: Request, exc: Exception) -> Response:
