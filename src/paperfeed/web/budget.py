@@ -46,11 +46,15 @@ def _busy(request: Request, status: int, message: str) -> Response:
 
 
 class RequestBudget:
-    """ASGI middleware: the time budget and the lock wait above."""
+    """ASGI middleware: the time budget and the lock wait above.
+
+    The handler runs in the request's own task; only a request that overruns costs more than
+    a timer: the timer then answers 503 itself, and what the handler sends later is dropped.
+    """
 
     def __init__(self, app: ASGIApp, budget: float, write_wait: float) -> None:
         self.app, self.budget, self.write_wait = app, budget, write_wait
-        self._abandoned: set[asyncio.Task[None]] = set()
+        self._answering: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,31 +69,30 @@ class RequestBudget:
                 state["started"] = True
             await send(message)
 
-        with lock_wait(self.write_wait):
-            task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        timer = asyncio.get_running_loop().call_later(
+            self.budget, self._overrun, scope, receive, send, state)
         try:
-            done, _ = await asyncio.wait({task}, timeout=self.budget)
-            while not done and state["started"]:  # answering already: let it finish
-                done, _ = await asyncio.wait({task}, timeout=self.budget)
-        except asyncio.CancelledError:  # the server or the client gave up on this request
-            task.cancel()
-            raise
-        if done:
-            task.result()
+            with lock_wait(self.write_wait):
+                await self.app(scope, receive, guarded_send)
+        except Exception as e:
+            if not state["late"]:
+                raise
+            log.warning("a request answered 503 at its budget failed later: %r", e)
+        finally:
+            timer.cancel()
+
+    def _overrun(self, scope: Scope, receive: Receive, send: Send,
+                 state: dict[str, bool]) -> None:
+        if state["started"]:  # answering already (a long download): let it finish
             return
         state["late"] = True
-        self._abandoned.add(task)
-        task.add_done_callback(self._finished_late)
         log.warning("%s %s exceeded the %g s request budget", scope.get("method"),
                     scope.get("path"), self.budget)
         msg = (f"this request took longer than {self.budget:g} s, so it was given up; "
                "try again in a moment, or narrow it (a shorter query, a smaller page)")
-        await _busy(Request(scope), 503, msg)(scope, receive, send)
-
-    def _finished_late(self, task: asyncio.Task[None]) -> None:
-        self._abandoned.discard(task)
-        if not task.cancelled() and task.exception() is not None:  # retrieved: no warning
-            log.warning("a request abandoned at its budget failed later: %r", task.exception())
+        task = asyncio.ensure_future(_busy(Request(scope), 503, msg)(scope, receive, send))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
 
 
 async def write_busy(request: Request, exc: Exception) -> Response:
