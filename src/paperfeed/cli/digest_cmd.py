@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
+from sqlalchemy import Engine
 
+from paperfeed import clock
 from paperfeed.cli.common import console, echo_json, fail, state
 
 digest_app = typer.Typer(
@@ -20,11 +22,10 @@ def _now(raw: str | None) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        t = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        fail(f"--now {raw!r} is not an ISO date and time")
+        return clock.require_instant(raw, "--now")
+    except ValueError as e:
+        fail(str(e))
         raise
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 @digest_app.command("send")
@@ -76,11 +77,30 @@ def preview_command(
     """Print the text of the digest EMAIL would get now (nothing is recorded or sent)."""
     from paperfeed.digest.jobs import preview
 
-    text = preview(state.engine(), email, _now(now))
+    engine = state.engine()
+    when = _now(now)
+    text = preview(engine, email, when)
     if text is None:
         fail(f"no subscription for {email}")
         return
     typer.echo(text)
+    _explain_old_data(engine, when)
+
+
+def _explain_old_data(engine: Engine, when: dt.datetime | None) -> None:
+    """Say so when the newest paper is older than any digest window (a demo, a stale instance)."""
+    from paperfeed.digest.schedule import LOOKBACK
+    from paperfeed.rank.daily import latest_day
+
+    with engine.connect() as conn:
+        newest = latest_day(conn)
+    today = (when or dt.datetime.now(dt.UTC)).date()
+    if newest is None or (today - newest).days <= max(LOOKBACK.values()):
+        return
+    typer.echo(f"note: the newest paper here was announced on {newest.isoformat()}, before any "
+               f"digest window ends today ({today.isoformat()}): fetch new papers "
+               f"(`paperfeed fetch rss ...`, or `paperfeed worker`), or preview the digest as of "
+               f"then with --now {newest.isoformat()}T23:00:00Z", err=True)
 
 
 @digest_app.command("status")

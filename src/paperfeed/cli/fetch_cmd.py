@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from sqlalchemy import Engine
 
-from paperfeed.cli.common import (
-    console,
-    count_progress,
-    date_option,
-    err,
-    fail,
-    refresh_lookups,
-    state,
-)
-from paperfeed.config import float_setting, setting
-from paperfeed.ingest.gate import DatabaseGate
-from paperfeed.ingest.records import FetchReport, harvest_oai, store_records
-from paperfeed.sources.http import PoliteClient, SourceError
+from paperfeed.cli.common import console, date_option, err, fail, refresh_indexes, reporter, state
+from paperfeed.ingest.fetch import fetch_source
+from paperfeed.ingest.records import FetchReport
+from paperfeed.sources.http import SourceError
 
 harvest_app = typer.Typer(help="Bulk-harvest a source (OAI-PMH), resuming where it left off.",
                           no_args_is_help=True)
@@ -25,10 +18,13 @@ fetch_app = typer.Typer(help="Fetch what a source announces now (feeds, APIs).",
                         no_args_is_help=True)
 
 
-def arxiv_client(engine: Engine) -> PoliteClient:
-    """A client that keeps arXiv's pace for the whole deployment (gate in the database)."""
-    interval = float_setting("PAPERFEED_ARXIV_MIN_INTERVAL")
-    return PoliteClient(interval, gate=DatabaseGate(engine, "arxiv", interval))
+def _fetch(engine: Engine, name: str, arg: tuple[str, ...] = (), **options: Any) -> FetchReport:
+    """ingest.fetch_source, with a source's failure as one line for a person."""
+    try:
+        return fetch_source(engine, name, arg, **options)
+    except (SourceError, ValueError) as e:
+        fail(str(e))
+        raise
 
 
 def _summary(what: str, r: FetchReport) -> None:
@@ -57,23 +53,16 @@ def harvest_arxiv(
 
     Example: paperfeed harvest arxiv --set cs --from 2026-11-01
     """
-    from paperfeed.sources.arxiv_oai import OAIHarvester
-
     engine = state.engine()
-    url = setting("PAPERFEED_ARXIV_OAI_URL") or ""
-    with arxiv_client(engine) as client, count_progress() as bar:
-        task = bar.add_task("harvest arXiv", total=None, rate="")
+    step = reporter().step("harvest arXiv", unit="records")
 
-        def on_page(r: FetchReport) -> None:
-            bar.update(task, completed=r.records, rate=f"{r.pages} pages")
+    def on_page(r: FetchReport) -> None:
+        step.update(r.records, note=f"{r.pages} pages")
 
-        try:
-            report = harvest_oai(engine, OAIHarvester(client, url), prefix=prefix, set_=set_,
-                                 from_=from_, until=until, on_page=on_page)
-        except (SourceError, ValueError) as e:
-            fail(str(e))
-            return
-    refresh_lookups(engine)
+    report = _fetch(engine, "oai", (set_,) if set_ else (), on_page=on_page, prefix=prefix,
+                    from_=from_, until=until)
+    step.finish(f"{report.records:,} records in {report.pages:,} pages")
+    refresh_indexes(engine)
     _summary("harvest" + (" (resumed)" if report.resumed else ""), report)
     console.print(f"watermark: {report.watermark or '-'}", style="dim", highlight=False)
 
@@ -83,18 +72,9 @@ def fetch_rss(
     categories: list[str] = typer.Argument(..., help="arXiv categories, e.g. cs.CL cs.LG"),
 ) -> None:
     """Fetch today's arXiv announcements (new, cross-lists, replacements) for categories."""
-    from paperfeed.sources.arxiv_rss import fetch_announcements
-
     engine = state.engine()
-    with arxiv_client(engine) as client:
-        try:
-            records, bad = fetch_announcements(client, categories,
-                                               setting("PAPERFEED_ARXIV_RSS_URL") or "")
-        except (SourceError, ValueError) as e:
-            fail(str(e))
-            return
-    report = store_records(engine, records, FetchReport(bad=bad))
-    refresh_lookups(engine)
+    report = _fetch(engine, "rss", tuple(categories))
+    refresh_indexes(engine)
     _summary(f"rss {' '.join(categories)}", report)
 
 
@@ -108,21 +88,11 @@ def fetch_hf(
 
     Upvotes attach to the arXiv paper of the same id and are kept apart from local votes.
     """
-    from paperfeed.sources.hf_daily import HFDailyPapers
-
     if sum(x is not None for x in (date, week, month)) > 1:
         fail("give at most one of --date, --week, --month")
     engine = state.engine()
-    interval = float_setting("PAPERFEED_HF_MIN_INTERVAL")
-    with PoliteClient(interval) as client:
-        try:
-            records, bad = HFDailyPapers(client, setting("PAPERFEED_HF_URL") or "").fetch(
-                date=date, week=week, month=month)
-        except (SourceError, ValueError) as e:
-            fail(str(e))
-            return
-    report = store_records(engine, records, FetchReport(bad=bad))
-    refresh_lookups(engine)
+    report = _fetch(engine, "hf", date=date, week=week, month=month)
+    refresh_indexes(engine)
     _summary("hugging face daily papers", report)
 
 
@@ -132,15 +102,7 @@ def fetch_arxiv(
                                     "hep-th/9901001 ..."),
 ) -> None:
     """Look papers up by id in the arXiv API and store them."""
-    from paperfeed.sources.arxiv_api import ArxivAPI
-
     engine = state.engine()
-    with arxiv_client(engine) as client:
-        try:
-            records = ArxivAPI(client, setting("PAPERFEED_ARXIV_API_URL") or "").lookup(ids)
-        except (SourceError, ValueError) as e:
-            fail(str(e))
-            return
-    report = store_records(engine, records)
-    refresh_lookups(engine)
+    report = _fetch(engine, "api", tuple(ids))
+    refresh_indexes(engine)
     _summary("arxiv api", report)

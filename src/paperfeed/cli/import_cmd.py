@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import TaskID
 
-from paperfeed.cli.common import byte_progress, console, err, fail, refresh_lookups, state
+from paperfeed.cli.common import console, err, fail, refresh_indexes, reporter, state
 from paperfeed.ingest.files import ImportFailed, ImportReport, StrictError, import_file
+from paperfeed.progress import Step, size
 from paperfeed.store.db import WriteBusy
 
 
@@ -33,26 +33,26 @@ def import_command(
         fail(f"no such file: {', '.join(missing)}")
     engine = state.engine()
     for path in files:
-        with byte_progress() as bar:
-            task = bar.add_task(f"import {path.name}", total=path.stat().st_size, papers=0)
+        step = reporter().step(f"import {path.name}", total=path.stat().st_size, unit="bytes")
 
-            def progress(done: int, stored: int, task: TaskID = task) -> None:
-                bar.update(task, completed=done, papers=f"{stored:,}")
+        def progress(done: int, stored: int, step: Step = step) -> None:
+            step.update(done, note=f"{stored:,} papers")
 
-            try:
-                report = import_file(engine, path, strict=strict, batch_size=batch_size,
-                                     progress=progress)
-            except StrictError as e:
-                fail(str(e))
-            except ImportFailed as e:
-                bar.stop()
-                _print_report(e.report)
-                fail(str(e))
-            except OSError as e:
-                fail(f"{path}: cannot read ({e.strerror or e}); check the file is complete")
+        try:
+            report = import_file(engine, path, strict=strict, batch_size=batch_size,
+                                 progress=progress)
+        except StrictError as e:
+            fail(str(e))
+        except ImportFailed as e:
+            step.finish("stopped")
+            _print_report(e.report)
+            fail(str(e))
+        except OSError as e:
+            fail(f"{path}: cannot read ({e.strerror or e}); check the file is complete")
+        step.finish(f"{size(path.stat().st_size)} read")
         _print_report(report)
     try:
-        refresh_lookups(engine)
+        refresh_indexes(engine)
     except (OSError, WriteBusy) as e:  # e.g. a full disk: the papers themselves are stored
         fail(f"the papers are stored, but updating the derived indexes failed ({e}); "
              "run `paperfeed index update` once that is fixed")

@@ -9,11 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 from sqlalchemy import Engine, text
 
-from paperfeed.cli.common import console, count_progress, date_option, echo_json, err, fail, state
+from paperfeed.cli.common import (
+    console,
+    date_option,
+    echo_json,
+    err,
+    fail,
+    refresh_indexes,
+    state,
+)
+from paperfeed.cli.safe_text import safe as escape
 from paperfeed.ids import InvalidId, normalize_paper_id
+from paperfeed.progress import seconds
 
 index_app = typer.Typer(help="The search indexes (lexical and semantic): status, update, rebuild.",
                         no_args_is_help=True)
@@ -29,7 +38,8 @@ def _print_hits(result: Any, query: str) -> None:
     if result.note:
         err.print(f"[yellow]note:[/yellow] {escape(result.note)}", highlight=False)
     if not result.hits:
-        console.print(f"no results for {query!r}" if query else "no results", highlight=False)
+        console.print(escape(f"no results for {query!r}" if query else "no results"),
+                      highlight=False)
         return
     total = "" if result.total is None else f" of {result.total:,} matching"
     console.print(f"[dim]{len(result.hits)} results{total} ({result.mode_used})[/dim]")
@@ -37,13 +47,13 @@ def _print_hits(result: Any, query: str) -> None:
         console.print(f"[bold]{n}. {escape(h.title)}[/bold]", highlight=False)
         authors = ", ".join(h.authors[:4]) + (" et al." if len(h.authors) > 4 else "")
         cats = " ".join(h.categories[:3])
-        console.print(f"   [cyan]{h.id}[/cyan]  {h.announced or '?'}  {escape(cats)}  "
+        console.print(f"   [cyan]{escape(h.id)}[/cyan]  {escape(h.announced or '?')}  "
+                      f"{escape(cats)}  "
                       f"[dim]{escape(authors)}  score {h.score:.4g}[/dim]", highlight=False)
         if h.snippet:
             import html
 
-            snip = escape(html.unescape(re.sub(r"</?mark>", "\x00", h.snippet)))
-            parts = snip.split("\x00")
+            parts = [escape(html.unescape(p)) for p in re.split(r"</?mark>", h.snippet)]
             snip = "".join(f"[bold yellow]{p}[/bold yellow]" if i % 2 else p
                            for i, p in enumerate(parts))
             console.print(f"   {snip}", highlight=False)
@@ -149,62 +159,37 @@ def _vector_counts(engine: Engine) -> dict[str, int]:
     return {r.model_id: int(r.n) for r in rows}
 
 
-def _lexical_update(engine: Engine, rebuild: bool) -> int:
-    from paperfeed.index.lexical import catch_up_lexical, lexical_status, rebuild_lexical
-
-    st = lexical_status(engine)
-    total = st["db_seq"] and (st["behind"] if not rebuild else _papers(engine))
-    with count_progress() as bar:
-        task = bar.add_task("lexical index", total=total or None, rate="")
-        t0 = time.perf_counter()
-
-        def progress(done: int) -> None:
-            rate = done / max(time.perf_counter() - t0, 1e-6)
-            bar.update(task, completed=done, rate=f"{rate:,.0f} papers/s")
-
-        done = (rebuild_lexical if rebuild else catch_up_lexical)(engine, progress)
-        bar.update(task, completed=done, total=total or max(done, 1))
-    return done
-
-
 def _papers(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text("SELECT COUNT(*) FROM papers")).scalar_one())
 
 
-def _semantic_update(engine: Engine, model: str, rebuild: bool) -> None:
-    from paperfeed.index.embed import get_embedder
-    from paperfeed.search.hybrid import load_builtin_embedders
+def _load_embedder(model: str) -> object:
+    """The embedding model, or a clear error (before any index work starts)."""
+    from paperfeed.index.embed import get_embedder, load_builtin_embedders
 
     load_builtin_embedders()
     try:
-        from paperfeed.index.vectors import VectorIndex, embed_missing
+        import paperfeed.index.vectors  # noqa: F401  (usearch: the vector index)
     except ImportError as e:
         fail(f"semantic indexing is not available in this install ({e}); "
              "use --lexical-only")
-        return
     try:
-        embedder = get_embedder(model)
+        return get_embedder(model)
     except (ValueError, OSError, RuntimeError) as e:
         fail(f"cannot load embedding model {model!r}: {e}")
-        return
-    with count_progress() as bar:
-        task = bar.add_task(f"embed ({model})", total=None, rate="")
-        t0 = time.perf_counter()
+        raise
 
-        def progress(done: int, total: int) -> None:
-            rate = done / max(time.perf_counter() - t0, 1e-6)
-            bar.update(task, completed=done, total=total or 1, rate=f"{rate:,.1f} papers/s")
 
-        done = embed_missing(engine, embedder, progress=progress)
-    with err.status("updating the vector index..."):
-        vi = VectorIndex.open(engine, embedder.model_id)
-        if rebuild:
-            vi.rebuild(engine)
-        else:
-            vi.catch_up(engine)
-    console.print(f"semantic ({embedder.model_id}): {done:,} papers embedded, "
-                  f"{len(vi):,} in the vector index", highlight=False)
+def _update(lexical_only: bool, model: str | None, rebuild: bool) -> None:
+    from paperfeed.index.embed import default_model
+
+    engine = state.engine()
+    embedder = None if lexical_only else _load_embedder(model or default_model())
+    t0 = time.perf_counter()
+    refresh_indexes(engine, slow=not lexical_only, rebuild=rebuild, embedder=embedder)
+    console.print(f"indexes {'rebuilt' if rebuild else 'up to date'} in "
+                  f"{seconds(time.perf_counter() - t0)}", highlight=False)
 
 
 @index_app.command("status")
@@ -225,8 +210,12 @@ def index_status(
             st = vector_status(engine, m)
             vectors[m] = {"papers": st["embedded"], "missing": st["missing"],
                           "stale": st["stale"]}
+    from paperfeed.store.index_state import all_states
+
     info: dict[str, Any] = {"papers": papers, "lexical": lexical_status(engine),
-                            "vectors": vectors}
+                            "vectors": vectors,
+                            "watermarks": {n: {"seq": st.seq, "updated_at": st.updated_at}
+                                           for n, st in sorted(all_states(engine).items())}}
     if as_json:
         echo_json(info)
         return
@@ -245,30 +234,22 @@ def index_status(
 @index_app.command("update")
 def index_update(
     lexical_only: bool = typer.Option(False, "--lexical-only",
-                                      help="Only the lexical index (no embedding)."),
+                                      help="Skip the embedding (lookups, lexical index and "
+                                      "claims only)."),
     model: str | None = typer.Option(None, "--model", help=_MODEL_HELP),
 ) -> None:
-    """Index what is new: lexical at once, then embed papers without vectors (idempotent)."""
-    from paperfeed.search.hybrid import default_model
-
-    engine = state.engine()
-    done = _lexical_update(engine, rebuild=False)
-    console.print(f"lexical: {done:,} papers indexed", highlight=False)
-    if not lexical_only:
-        _semantic_update(engine, model or default_model(), rebuild=False)
+    """Bring every derived index up to the papers: lookups, lexical index, claims, then embed
+    papers without vectors and update the vector index (idempotent; each step says what it
+    did, or that it was up to date)."""
+    _update(lexical_only, model, rebuild=False)
 
 
 @index_app.command("rebuild")
 def index_rebuild(
     lexical_only: bool = typer.Option(False, "--lexical-only",
-                                      help="Only the lexical index."),
+                                      help="Skip the embeddings and the vector index."),
     model: str | None = typer.Option(None, "--model", help=_MODEL_HELP),
 ) -> None:
-    """Rebuild the indexes from the database (stored vectors are reused, not re-embedded)."""
-    from paperfeed.search.hybrid import default_model
-
-    engine = state.engine()
-    done = _lexical_update(engine, rebuild=True)
-    console.print(f"lexical: rebuilt with {done:,} papers", highlight=False)
-    if not lexical_only:
-        _semantic_update(engine, model or default_model(), rebuild=True)
+    """Rebuild every derived index from the database (stored vectors are reused, not
+    re-embedded)."""
+    _update(lexical_only, model, rebuild=True)

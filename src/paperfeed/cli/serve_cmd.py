@@ -1,6 +1,8 @@
-"""`paperfeed serve`: the web app and JSON API (uvicorn)."""
+"""`paperfeed serve`: the web app and JSON API (uvicorn), in one or several processes."""
 
 from __future__ import annotations
+
+import os
 
 import typer
 
@@ -14,8 +16,16 @@ KEEP_ALIVE_S = 30
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: all)."),
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="TCP port."),
+    workers: int = typer.Option(
+        0, "--workers", "-w", min=0, max=64,
+        help="Processes serving requests, each a read-only reader of the database and the "
+             "indexes (0: one per CPU core). More workers answer more requests at once; each "
+             "holds its own page cache and memory-maps the shared indexes."),
 ) -> None:
     """Serve the web pages, the JSON API (/api) and its documentation (/docs)."""
+    import uvicorn
+
+    from paperfeed.web.budget import GRACE_S, exit_promptly
     from paperfeed.web.settings import SettingsError, load_settings
 
     try:
@@ -23,10 +33,24 @@ def serve_command(
     except SettingsError as e:
         fail(str(e))
         return
-    engine = state.engine()
-    from paperfeed.web.app import create_app
-    from paperfeed.web.budget import serve
+    engine = state.engine()  # opens and migrates once, before any worker starts
+    n = workers or os.cpu_count() or 1
+    typer.echo(f"paperfeed on http://{host}:{port}/  ({n} worker{'s' if n != 1 else ''}; "
+               "API docs: /docs; Ctrl+C to stop)")
+    # X-Forwarded-For/-Proto only from PAPERFEED_TRUSTED_PROXIES (uvicorn's own default
+    # would believe any local process); with none configured the peer address is the client.
+    proxies = ",".join(settings.trusted_proxies)
+    common = {"host": host, "port": port, "log_level": "warning", "access_log": False,
+              "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None,
+              "timeout_keep_alive": KEEP_ALIVE_S, "timeout_graceful_shutdown": GRACE_S}
+    exit_promptly()  # issue #14: stopped within GRACE_S + 1 s, busy handler threads or not
+    if n == 1:
+        from paperfeed.web.app import create_app
 
-    typer.echo(f"paperfeed on http://{host}:{port}/  (API docs: /docs; Ctrl+C to stop)")
-    serve(create_app(engine, settings), host=host, port=port, log_level="warning",
-          access_log=False, proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_S)
+        uvicorn.run(create_app(engine, settings), **common)  # type: ignore[arg-type]
+        return
+    # every worker process builds its own app over the same database (uvicorn's factory)
+    os.environ["PAPERFEED_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    uvicorn.run("paperfeed.web.app:app_from_environment", factory=True, workers=n,
+                **common)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from paperfeed.cli.common import console, echo_json, fail, state
+from paperfeed.cli.safe_text import safe
 from paperfeed.export import bibtex_entry, jsonl_line
 from paperfeed.ids import InvalidId, normalize_paper_id
 from paperfeed.store.read import get_paper, iter_papers, latest_papers, stats
@@ -49,7 +50,8 @@ def list_command(
         return
     t = Table("id", "announced", "category", "title", title="Latest papers", title_justify="left")
     for p in papers:
-        t.add_row(p["id"], p["announced"] or "", p["primary_category"] or "", p["title"])
+        t.add_row(safe(p["id"]), p["announced"] or "", safe(p["primary_category"] or ""),
+                  safe(p["title"]))
     console.print(t)
 
 
@@ -71,19 +73,20 @@ def show_command(
     if as_json:
         echo_json(paper)
         return
-    console.print(f"[bold]{paper['title']}[/bold]", highlight=False)
-    console.print(", ".join(paper["authors"] or ["(no authors listed)"]), highlight=False)
+    console.print(f"[bold]{safe(paper['title'])}[/bold]", highlight=False)
+    console.print(safe(", ".join(paper["authors"] or ["(no authors listed)"])), highlight=False)
     meta = [paper["id"] + (f"v{paper['version']}" if paper["version"] else ""),
             " ".join(paper["categories"] or []), f"announced {paper['announced'] or '?'}"]
-    console.print(" | ".join(meta), style="dim", highlight=False)
+    console.print(safe(" | ".join(meta)), style="dim", highlight=False)
     console.print()
-    console.print(paper["abstract"], highlight=False)
+    console.print(safe(paper["abstract"]), highlight=False)
     console.print()
     for k, v in (paper["links"] or {}).items():
-        console.print(f"{k}: {v}", highlight=False)
+        console.print(safe(f"{k}: {v}"), highlight=False)
     if paper.get("hf"):
-        console.print(f"Hugging Face upvotes: {paper['hf']['upvotes']}")
-    console.print("sources: " + ", ".join(s["source"] for s in paper["sources"]), style="dim")
+        console.print(f"Hugging Face upvotes: {safe(paper['hf']['upvotes'])}")
+    console.print(safe("sources: " + ", ".join(s["source"] for s in paper["sources"])),
+                  style="dim")
 
 
 class ExportFormat(StrEnum):

@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from paperfeed import clock
 from paperfeed.cli.common import console, echo_json, err, fail, state
 from paperfeed.config import setting
 from paperfeed.worker.schedule import (
@@ -90,7 +91,7 @@ def _status(schedule: list[Entry], sources: list[Source], as_json: bool) -> None
     from paperfeed.worker import slots
 
     engine = state.engine()
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     jobs = []
     for e in schedule:
         key = run_key(e.when.slot_at(now))

@@ -27,6 +27,7 @@ from paperfeed.digest.schedule import LOOKBACK, period_label, period_of
 from paperfeed.digest.subscriptions import Subscription, iso
 from paperfeed.ids import abs_url, is_arxiv_id
 from paperfeed.index.lookups import author_key
+from paperfeed.rank.cards import CARD_FROM, VOTES_EXPR
 from paperfeed.rank.trending import trending_scores
 
 TOPIC_DEPTH = 200  # search hits taken per topic
@@ -73,9 +74,8 @@ class Pool:
                                .scalar_one())
             for r in conn.execute(text(
                     "SELECT p.id, p.seq, p.title, p.abstract, p.authors, p.categories, "
-                    "p.announced, COALESCE(h.upvotes, 0) + (SELECT COUNT(*) FROM votes v "
-                    "WHERE v.paper_id = p.id) AS votes FROM papers p LEFT JOIN hf_papers h "
-                    "ON h.paper_id = p.id WHERE p.announced >= :since AND p.seq <= :mx"),
+                    f"p.announced, {VOTES_EXPR} AS votes {CARD_FROM} "
+                    "WHERE p.announced >= :since AND p.seq <= :mx"),
                     {"since": since, "mx": pool.max_seq}):
                 pool.papers[r.id] = Candidate(
                     r.id, int(r.seq), r.title, r.abstract or "",

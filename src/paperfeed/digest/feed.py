@@ -11,6 +11,7 @@ import datetime as dt
 import orjson
 from sqlalchemy import Connection, text
 
+from paperfeed import clock
 from paperfeed.digest.compose import _excerpt
 from paperfeed.digest.messages import base_url, links, paper_link
 from paperfeed.digest.subscriptions import Subscription
@@ -20,11 +21,7 @@ FEED_ENTRIES = 100
 
 
 def _when(iso: str | None, fallback: dt.datetime) -> dt.datetime:
-    try:
-        t = dt.datetime.fromisoformat(iso or "")
-    except ValueError:
-        return fallback
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    return clock.parse_instant(iso) or fallback
 
 
 def digest_feed(conn: Connection, sub: Subscription, kind: str, secret: str | None = None
@@ -37,7 +34,7 @@ def digest_feed(conn: Connection, sub: Subscription, kind: str, secret: str | No
         "JOIN papers p ON p.id = i.paper_id WHERE i.subscription_id = :s AND "
         "o.status <> 'cancelled' ORDER BY o.created_at DESC, i.position LIMIT :n"),
         {"s": sub.id, "n": FEED_ENTRIES}).all()
-    epoch = _when(sub.confirmed_at or sub.created_at, dt.datetime.now(dt.UTC))
+    epoch = _when(sub.confirmed_at or sub.created_at, clock.now())
     entries = []
     for r in rows:
         sent = _when(r.created_at, epoch)

@@ -27,10 +27,11 @@ from paperfeed.store.db import write_tx
 
 
 def _catch_up(engine: Engine) -> None:
-    """Bring the lexical index up to the papers just imported (topics search it)."""
-    from paperfeed.index.lexical import catch_up_lexical
+    """Bring the derived indexes up to the papers just imported (topics search them); the
+    embeddings are the index job's."""
+    from paperfeed.index.refresh import refresh
 
-    catch_up_lexical(engine)
+    refresh(engine, slow=False)
 
 
 def active_subscriptions(engine: Engine) -> list[Subscription]:

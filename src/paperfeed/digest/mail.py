@@ -18,13 +18,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
+from email.policy import EmailPolicy
 from email.utils import format_datetime, getaddresses
+from typing import Any
 
 from paperfeed.config import setting
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORT = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+# Headers whose value is a list of <URL>s (RFC 2369): never folded or RFC 2047-encoded, or
+# mail clients cannot read the one-click unsubscribe address (RFC 8058) back.
+URL_HEADERS = ("list-unsubscribe", "list-unsubscribe-post", "list-id")
+
+
+class _MailPolicy(EmailPolicy):
+    """The SMTP policy (CRLF), except that URL headers go out as one unencoded line."""
+
+    def fold(self, name: str, value: Any) -> str:
+        if name.lower() in URL_HEADERS and str(value).isascii():
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if name.lower() in URL_HEADERS and str(value).isascii():
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SMTP_POLICY = _MailPolicy(linesep="\r\n")
 
 
 class SmtpConfigError(ValueError):
@@ -189,6 +212,15 @@ class Connection:
             raise Uncertain(f"no reply to the end of DATA: {e}") from e
         if code != 250:
             raise smtplib.SMTPDataError(code, resp)
+
+
+def send_one(cfg: SmtpConfig, recipient: str, message: str) -> None:
+    """Send one message on its own connection (for email that is in no outbox)."""
+    smtp = Connection(cfg)
+    try:
+        smtp.send(recipient, message, lambda: True)
+    finally:
+        smtp.close()
 
 
 def error_code(e: BaseException) -> int | None:

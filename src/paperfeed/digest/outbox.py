@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from paperfeed.config import setting
+from paperfeed.config import int_setting, typed_setting
 from paperfeed.digest import mail
 from paperfeed.digest.messages import links, render
 from paperfeed.digest.subscriptions import Subscription, iso, utcnow
@@ -38,12 +38,8 @@ CONFIRM_SLOT_MINUTES = 10  # at most one confirmation (or notice) per address pe
 STATES = ("pending", "sending", "sent", "failed", "review", "empty", "cancelled")
 
 
-def _int_setting(env: str, default: int) -> int:
-    raw = setting(env)
-    try:
-        return int(float(raw)) if raw else default
-    except ValueError:
-        raise ValueError(f"{env}={raw!r} is not a number") from None
+def _int_setting(env: str, _default: int = 0) -> int:
+    return int_setting(env)  # parser and default: config.SETTINGS
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -145,8 +141,8 @@ class Sender:
     owner: str = field(default_factory=worker_name)
     lease: dt.timedelta = field(default_factory=lambda: dt.timedelta(
         seconds=_int_setting("PAPERFEED_DIGEST_LEASE_SECONDS", 600)))
-    uncertain: str = field(default_factory=lambda: (
-        setting("PAPERFEED_DIGEST_ON_UNCERTAIN") or "review").lower())
+    uncertain: str = field(default_factory=lambda: typed_setting(
+        "PAPERFEED_DIGEST_ON_UNCERTAIN"))
     report: SendReport = field(default_factory=SendReport)
 
     def _tx(self) -> Any:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from paperfeed.config import setting
+from paperfeed.config import float_setting
 
 EASTERN = ZoneInfo("America/New_York")
 ANNOUNCE_AT = dt.time(20, 0)
@@ -22,11 +22,7 @@ LOOKBACK = {"daily": 4, "weekly": 8}  # days of listings a digest may draw from
 
 
 def delay() -> dt.timedelta:
-    raw = setting("PAPERFEED_DIGEST_DELAY_MINUTES") or "90"
-    try:
-        return dt.timedelta(minutes=float(raw))
-    except ValueError:
-        raise ValueError(f"PAPERFEED_DIGEST_DELAY_MINUTES={raw!r} is not a number") from None
+    return dt.timedelta(minutes=float_setting("PAPERFEED_DIGEST_DELAY_MINUTES"))
 
 
 def latest_listing(now: dt.datetime, wait: dt.timedelta | None = None,

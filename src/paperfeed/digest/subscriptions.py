@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, text
 
+from paperfeed import clock
 from paperfeed.config import secret_key
 from paperfeed.digest.tokens import parse_token, token_valid
 from paperfeed.store.db import write_tx
@@ -46,12 +47,8 @@ class ChoiceError(ValueError):
     """A subscription's choices are not valid; the message says which and why."""
 
 
-def iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+iso = clock.iso
+utcnow = clock.now
 
 
 def _clean_list(values: list[str], limit: int, what: str, max_len: int) -> list[str]:

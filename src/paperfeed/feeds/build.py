@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Connection, text
 
+from paperfeed import clock
 from paperfeed.feeds.model import Entry, Feed
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -26,15 +27,7 @@ def paper_path(paper_id: str) -> str:
     return "/papers/" + quote(paper_id, safe="/:")
 
 
-def parse_when(iso: str | None) -> dt.datetime | None:
-    """An ISO date or datetime as an aware UTC datetime (a bare date is 00:00 UTC)."""
-    if not iso:
-        return None
-    try:
-        t = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+parse_when = clock.parse_instant  # an ISO date or datetime as aware UTC (None if not one)
 
 
 @dataclass(frozen=True)

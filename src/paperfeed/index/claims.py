@@ -7,15 +7,15 @@ everything is re-extracted when the extractor's rules change (EXTRACTOR_VERSION)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import Engine, text
 
 from paperfeed.claims import EXTRACTOR_VERSION, extract_claims
-from paperfeed.store.checkpoints import get_checkpoint, set_checkpoint
+from paperfeed.index.protocol import Derived
 from paperfeed.store.db import write_tx
+from paperfeed.store.index_state import IndexState, get_state, papers_after, set_state
 
-KEY = "index:claims"
+NAME = "claims"  # its index_state row; version = the extractor's
 BATCH = 5_000
 COLS = ("paper_id", "position", "paper_version", "extractor_version", "kind", "value", "low",
         "high", "unit", "what", "text", "start", "end")
@@ -24,15 +24,20 @@ COLS = ("paper_id", "position", "paper_version", "extractor_version", "kind", "v
 def pending_claims(engine: Engine) -> int:
     """Papers whose claims are not extracted yet (by this extractor version)."""
     with engine.connect() as conn:
-        mark = _mark(get_checkpoint(conn, KEY))
-        return int(conn.execute(text("SELECT COUNT(*) FROM papers WHERE seq > :m"),
-                                {"m": mark}).scalar_one())
+        return papers_after(conn, _mark(get_state(conn, NAME)))
 
 
-def _mark(state: dict[str, Any] | None) -> int:
-    if not state or state.get("extractor") != EXTRACTOR_VERSION:
+def _mark(state: IndexState | None) -> int:
+    if state is None or state.version != str(EXTRACTOR_VERSION):
         return 0  # new rules: extract everything again
-    return int(state.get("seq", 0))
+    return state.seq
+
+
+def rebuild_claims(engine: Engine, progress: Callable[[int], None] | None = None) -> int:
+    """Extract every paper's claims again (each paper's rows are replaced as it goes)."""
+    with write_tx(engine) as conn:
+        set_state(conn, NAME, 0, "")
+    return catch_up_claims(engine, progress=progress)
 
 
 def catch_up_claims(engine: Engine, batch: int = BATCH,
@@ -41,13 +46,13 @@ def catch_up_claims(engine: Engine, batch: int = BATCH,
     done = 0
     while True:
         with write_tx(engine) as conn:
-            mark = _mark(get_checkpoint(conn, KEY))
+            mark = _mark(get_state(conn, NAME))
             rows = conn.execute(
                 text("SELECT id, seq, version, abstract FROM papers WHERE seq > :m "
                      "ORDER BY seq LIMIT :n"), {"m": mark, "n": batch}).all()
             if not rows:
                 if mark == 0:  # nothing stored at all, but record the extractor version
-                    set_checkpoint(conn, KEY, {"seq": 0, "extractor": EXTRACTOR_VERSION})
+                    set_state(conn, NAME, 0, str(EXTRACTOR_VERSION))
                 return done
             ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             conn.exec_driver_sql(f"DELETE FROM paper_claims WHERE paper_id = {ph}",
@@ -62,7 +67,15 @@ def catch_up_claims(engine: Engine, batch: int = BATCH,
                 conn.exec_driver_sql(
                     f"INSERT INTO paper_claims ({cols}) VALUES ({', '.join([ph] * len(COLS))})",
                     out)
-            set_checkpoint(conn, KEY, {"seq": rows[-1].seq, "extractor": EXTRACTOR_VERSION})
+            set_state(conn, NAME, rows[-1].seq, str(EXTRACTOR_VERSION))
         done += len(rows)
         if progress:
             progress(done)
+
+
+DERIVED = Derived(
+    "claims", "claims", "read for claims",
+    pending=lambda engine, _opts: pending_claims(engine),
+    catch_up=lambda engine, _opts, tick: catch_up_claims(engine, progress=tick),
+    rebuild=lambda engine, _opts, tick: rebuild_claims(engine, progress=tick),
+)

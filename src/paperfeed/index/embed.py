@@ -7,13 +7,28 @@ vector so a model change triggers a clean re-embed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from collections.abc import Callable
 from typing import Literal, Protocol
 
 import numpy as np
 
 Kind = Literal["query", "passage"]
+DEFAULT_MODEL_ENV = "PAPERFEED_EMBED_MODEL"
+DEFAULT_MODEL = "minilm"
+
+
+def default_model() -> str:
+    """The embedding model named by PAPERFEED_EMBED_MODEL (default: minilm)."""
+    return os.environ.get(DEFAULT_MODEL_ENV) or DEFAULT_MODEL
+
+
+def load_builtin_embedders() -> None:
+    """Register the shipped embedders (importing their module registers them)."""
+    with contextlib.suppress(ImportError):
+        import paperfeed.index.minilm  # noqa: F401
 
 
 class Embedder(Protocol):
@@ -48,6 +63,20 @@ _REGISTRY: dict[str, Callable[[], Embedder]] = {"hash": HashEmbedder}
 def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
     """Make an embedder available by name (built-ins register the same way as plug-ins)."""
     _REGISTRY[name] = factory
+
+
+def not_ready(name: str) -> str | None:
+    """Why loading `name` would first have to prepare files (a reader must not), else None."""
+    if name == "minilm":
+        try:
+            from paperfeed.index import minilm
+        except ImportError:
+            return None
+        runtime = (os.environ.get(minilm.ENV_RUNTIME) or "onnx").lower()
+        if runtime == "onnx" and not minilm.onnx_path().is_file():
+            return ("the ONNX model is not prepared yet: `paperfeed index update` prepares it "
+                    "once")
+    return None
 
 
 def get_embedder(name: str) -> Embedder:

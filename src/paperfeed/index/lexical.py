@@ -1,9 +1,10 @@
 """The lexical index: BM25 over title, abstract and authors in tantivy, caught up by `seq`.
 
-The index lives in `index_dir(engine)/lexical/` and is derived from the database: a sidecar
-`state.json` holds the last `seq` it contains. Catching up replaces each changed paper (delete
-by id, add again); replaying a batch after a crash is harmless. One process writes at a time
-(a file lock); readers reload when the sidecar says the index moved on.
+The index lives in `index_dir(engine)/lexical/` and is derived from the database: its row in
+`index_state` (name "lexical") holds the last `seq` it contains and the id of the build the
+folder holds (`build.json` beside tantivy's files). Catching up replaces each changed paper
+(delete by id, add again); replaying a batch after a crash is harmless. One process writes at a
+time (a file lock); readers only read, and reload when the row says the index moved on.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 import os
 import re
 import shutil
-import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ import tantivy
 from sqlalchemy import Engine, text
 
 from paperfeed.index.location import index_dir
+from paperfeed.index.protocol import Derived, Watch
+from paperfeed.store.db import write_tx
+from paperfeed.store.index_state import max_paper_seq, papers_after, read_state, set_state
 
 FORMAT = 1  # bump when the schema or the analysers change: the index is rebuilt
 BATCH = 20_000
@@ -36,7 +40,9 @@ W_TITLE, W_ABSTRACT, W_AUTHORS = 0.5, 1.0, 1.0
 PHRASE_BOOST = 1.5
 MAX_QUERY_TERMS = 32  # a pasted abstract keeps its most specific terms
 WRITE_LOCK = "lexical.lock"
-STATE = "state.json"
+BUILD = "build.json"  # {"format", "build"}: which build this folder holds
+LEGACY_STATE = "state.json"  # the sidecar of older releases (adopted, then removed)
+NAME = "lexical"  # its index_state row
 
 Progress = Callable[[int], None]
 
@@ -85,18 +91,23 @@ def date_int(iso: str | None) -> int:
     return int(digits) if len(digits) == 8 and digits.isdigit() else 0
 
 
-def _read_state(path: Path) -> dict[str, Any]:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
-        data = orjson.loads((path / STATE).read_bytes())
+        data = orjson.loads(path.read_bytes())
         return data if isinstance(data, dict) else {}
     except (OSError, orjson.JSONDecodeError):
         return {}
 
 
-def _write_state(path: Path, state: dict[str, Any]) -> None:
-    tmp = path / (STATE + ".tmp")
-    tmp.write_bytes(orjson.dumps(state))
-    os.replace(tmp, path / STATE)
+def _read_build(path: Path) -> dict[str, Any]:
+    """The folder's build stamp {"format", "build"} ({} when there is no index there)."""
+    return _read_json(path / BUILD)
+
+
+def _write_build(path: Path, build: str) -> None:
+    tmp = path / (BUILD + ".tmp")
+    tmp.write_bytes(orjson.dumps({"format": FORMAT, "build": build}))
+    os.replace(tmp, path / BUILD)
 
 
 def _register(index: tantivy.Index) -> None:
@@ -107,6 +118,13 @@ def _register(index: tantivy.Index) -> None:
 def _open_or_create(path: Path) -> tantivy.Index:
     path.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
+    _register(index)
+    return index
+
+
+def _open_existing(path: Path) -> tantivy.Index:
+    """Open an index that exists, writing nothing (readers)."""
+    index = tantivy.Index.open(str(path))
     _register(index)
     return index
 
@@ -136,16 +154,21 @@ def _paper_doc(row: Any) -> tantivy.Document:
     return doc
 
 
-def _max_seq(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(text("SELECT MAX(seq) FROM papers")).scalar() or 0)
+def _publish(engine: Engine, seq: int, build: str) -> None:
+    with write_tx(engine) as conn:
+        set_state(conn, NAME, seq, str(FORMAT), build)
 
 
-def _fill(engine: Engine, path: Path, state: dict[str, Any], progress: Progress | None) -> int:
-    """Add every paper changed after state['seq'] to the index at `path` (caller holds the lock)."""
+def _fill(engine: Engine, path: Path, mark: int, build: str, progress: Progress | None,
+          publish: bool) -> tuple[int, int]:
+    """Add every paper changed after `mark` to the index at `path` (caller holds the lock).
+
+    `publish`: record each commit in index_state as it happens (a catch-up of the live
+    index); a rebuild publishes once, after the new folder is swapped in.
+    """
     index = _open_or_create(path)
-    mark = int(state.get("seq", 0))
-    fresh = mark == 0
+    index.reload()
+    fresh = mark == 0 and index.searcher().num_docs == 0
     done = since_commit = 0
     writer = index.writer(heap_size=WRITER_HEAP)
     try:
@@ -156,6 +179,7 @@ def _fill(engine: Engine, path: Path, state: dict[str, Any], progress: Progress 
                          "FROM papers WHERE seq > :m ORDER BY seq LIMIT :n"),
                     {"m": mark, "n": BATCH},
                 ).all()
+                conn.rollback()  # no snapshot held open between batches
                 if not rows:
                     break
                 for r in rows:
@@ -167,30 +191,56 @@ def _fill(engine: Engine, path: Path, state: dict[str, Any], progress: Progress 
                 since_commit += len(rows)
                 if since_commit >= COMMIT_EVERY:
                     writer.commit()
-                    _write_state(path, {"format": FORMAT, "seq": mark})
+                    if publish:
+                        _publish(engine, mark, build)
                     since_commit = 0
                 if progress:
                     progress(done)
-        if since_commit or not (path / STATE).exists():
-            writer.commit()
-            writer.wait_merging_threads()
-            _write_state(path, {"format": FORMAT, "seq": mark})
+        writer.commit()
+        writer.wait_merging_threads()
+        if not (path / BUILD).exists():
+            _write_build(path, build)
+        if publish:
+            _publish(engine, mark, build)
     except BaseException:
         writer.rollback()
         raise
-    return done
+    return done, mark
+
+
+def _current_mark(engine: Engine, root: Path) -> int | None:
+    """Where the live index stands, or None when it must be rebuilt.
+
+    The files must be the ones index_state describes (same build id, same format); an index
+    of an older release (a `state.json` sidecar, no build stamp) is adopted at its sidecar's
+    watermark.
+    """
+    stamp = _read_build(root)
+    if not stamp:
+        legacy = _read_json(root / LEGACY_STATE)
+        if legacy.get("format") != FORMAT or not (root / "meta.json").exists():
+            return None
+        build = uuid.uuid4().hex
+        _write_build(root, build)
+        _publish(engine, int(legacy.get("seq", 0)), build)
+        (root / LEGACY_STATE).unlink()
+        return int(legacy.get("seq", 0))
+    st = read_state(engine, NAME)
+    if stamp.get("format") != FORMAT or st is None or st.build != stamp.get("build"):
+        return None
+    return st.seq
 
 
 def catch_up_lexical(engine: Engine, progress: Progress | None = None) -> int:
     """Index every paper added or changed since the last catch-up; return how many."""
     root = lexical_dir(engine)
     with _write_lock(root.parent):
-        state = _read_state(root)
-        if state and state.get("format") != FORMAT:
+        mark = _current_mark(engine, root)
+        if mark is None:
             return _rebuild_locked(engine, root, progress)
-        if state and int(state.get("seq", 0)) >= _max_seq(engine):
+        if mark >= _max_seq(engine):
             return 0
-        return _fill(engine, root, state, progress)
+        return _fill(engine, root, mark, _read_build(root)["build"], progress, publish=True)[0]
 
 
 def rebuild_lexical(engine: Engine, progress: Progress | None = None) -> int:
@@ -204,13 +254,32 @@ def _rebuild_locked(engine: Engine, root: Path, progress: Progress | None) -> in
     new = root.with_name("lexical.new")
     old = root.with_name("lexical.old")
     shutil.rmtree(new, ignore_errors=True)
-    done = _fill(engine, new, {}, progress)
+    build = uuid.uuid4().hex
+    done, mark = _fill(engine, new, 0, build, progress, publish=False)
     shutil.rmtree(old, ignore_errors=True)
     if root.exists():
         os.replace(root, old)  # readers keep their open files; new opens see the new index
     os.replace(new, root)
     shutil.rmtree(old, ignore_errors=True)
+    _publish(engine, mark, build)
     return done
+
+
+def _max_seq(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return max_paper_seq(conn)
+
+
+def pending_lexical(engine: Engine) -> int | None:
+    """Papers the lexical index still lacks (None: it must be built from scratch)."""
+    root = lexical_dir(engine)
+    stamp = _read_build(root)
+    st = read_state(engine, NAME)
+    if not stamp or st is None or st.build != stamp.get("build") or stamp.get(
+            "format") != FORMAT:
+        return None
+    with engine.connect() as conn:
+        return papers_after(conn, st.seq)
 
 
 def catch_up_after_import(engine: Engine) -> int:
@@ -221,19 +290,19 @@ def catch_up_after_import(engine: Engine) -> int:
 def lexical_status(engine: Engine) -> dict[str, Any]:
     """What the lexical index holds and how far behind the database it is."""
     root = lexical_dir(engine)
-    state = _read_state(root)
+    stamp = _read_build(root)
+    st = read_state(engine, NAME)
+    built = bool(stamp) and st is not None and st.build == stamp.get("build")
+    seq = st.seq if built and st is not None else 0
     latest = _max_seq(engine)
     docs = 0
-    if state:
-        index = _open_or_create(root)
-        docs = index.searcher().num_docs
+    if built:
+        docs = _open_existing(root).searcher().num_docs
     with engine.connect() as conn:
-        behind = int(conn.execute(text("SELECT COUNT(*) FROM papers WHERE seq > :m"),
-                                  {"m": int(state.get("seq", 0))}).scalar_one())
+        behind = papers_after(conn, seq)
     size = sum(f.stat().st_size for f in root.glob("*") if f.is_file()) if root.exists() else 0
-    return {"path": str(root), "built": bool(state), "documents": docs,
-            "seq": int(state.get("seq", 0)), "db_seq": latest, "behind": behind,
-            "bytes": size}
+    return {"path": str(root), "built": built, "documents": docs, "seq": seq,
+            "db_seq": latest, "behind": behind, "bytes": size}
 
 
 # --- queries -----------------------------------------------------------------------------
@@ -317,50 +386,50 @@ class LexicalResult:
 
 
 class LexicalIndex:
-    """An opened lexical index for searching; reloads itself when a writer commits."""
+    """An opened lexical index for searching (read-only); reloads when a writer commits."""
 
-    RELOAD_EVERY = 0.5  # seconds between checks of the sidecar
-
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, engine: Engine | None = None) -> None:
         self.path = path
-        state = _read_state(path)
-        if not state:
+        self.engine = engine
+        if not (_read_build(path) or (path / LEGACY_STATE).exists()) or not (
+                path / "meta.json").exists():
             raise LexicalIndexMissing(
                 f"no lexical index at {path}: run `paperfeed index update`")
-        self.index = _open_or_create(path)
-        self.index.reload()
-        self.searcher = self.index.searcher()
-        self.seq = int(state.get("seq", 0))
         self.weights = {"title": W_TITLE, "abstract": W_ABSTRACT, "authors": W_AUTHORS}
-        self._checked = time.monotonic()
-        self._stamp = self._state_stamp()
+        self._watch = Watch(self._current_stamp)
+        self._reopen()
 
     @classmethod
     def open(cls, engine: Engine) -> LexicalIndex:
-        return cls(lexical_dir(engine))
+        return cls(lexical_dir(engine), engine)
 
-    def _state_stamp(self) -> tuple[int, int]:
+    def _reopen(self) -> None:
+        # a rebuild swaps the folder: reopen it rather than reload the old one
+        self.index = _open_existing(self.path)
+        self.index.reload()
+        self.searcher = self.index.searcher()
+
+    def _current_stamp(self) -> tuple[object, ...]:
+        """What changes when a writer commits: the index_state row, else tantivy's meta.json."""
+        if self.engine is not None:
+            st = read_state(self.engine, NAME)
+            if st is not None:
+                return (st.seq, st.build)
         try:
-            st = (self.path / STATE).stat()
-            return (st.st_mtime_ns, st.st_ino)
+            m = (self.path / "meta.json").stat()
+            return (m.st_mtime_ns, m.st_ino)
         except OSError:
             return (0, 0)
 
-    def refresh(self, force: bool = False) -> None:
-        """Pick up commits made by any writer since the last look (cheap; throttled)."""
-        now = time.monotonic()
-        if not force and now - self._checked < self.RELOAD_EVERY:
-            return
-        self._checked = now
-        stamp = self._state_stamp()
-        if stamp == self._stamp and not force:
-            return
-        self._stamp = stamp
-        # a rebuild swaps the folder: reopen it rather than reload the old one
-        self.index = _open_or_create(self.path)
-        self.index.reload()
-        self.searcher = self.index.searcher()
-        self.seq = int(_read_state(self.path).get("seq", 0))
+    def refresh(self, force: bool = False) -> bool:
+        """Pick up commits made by any writer since the last look (cheap; throttled).
+
+        True when it reloaded. Reads only: one primary-key query at most every REFRESH_EVERY s.
+        """
+        if not self._watch.changed(force):
+            return False
+        self._reopen()
+        return True
 
     def __len__(self) -> int:
         return int(self.searcher.num_docs)
@@ -591,3 +660,11 @@ def snippet(text_: str, q: ParsedQuery, width: int = 240) -> str:
 def search_lexical(engine: Engine, query: str, k: int = 10, **kw: Any) -> LexicalResult:
     """One-off lexical search (opens the index each call; keep a LexicalIndex for many)."""
     return LexicalIndex.open(engine).search(query, k, **kw)
+
+
+DERIVED = Derived(
+    NAME, "lexical index", "indexed",
+    pending=lambda engine, _opts: pending_lexical(engine),
+    catch_up=lambda engine, _opts, tick: catch_up_lexical(engine, tick),
+    rebuild=lambda engine, _opts, tick: rebuild_lexical(engine, tick),
+)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import orjson
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-from paperfeed.store.checkpoints import get_checkpoint, set_checkpoint
+from paperfeed.index.protocol import Derived
 from paperfeed.store.db import write_tx
+from paperfeed.store.index_state import get_state, papers_after, set_state
 
-KEY = "index:lookups"
+NAME = "lookups"  # its index_state row
 BATCH = 100_000
 
 
@@ -28,7 +29,7 @@ def catch_up_lookups(engine: Engine, batch: int = BATCH,
     """Bring paper_authors / paper_categories up to the newest paper change; return papers done."""
     done = 0
     with engine.connect() as conn:
-        fresh = not get_checkpoint(conn, KEY)
+        fresh = not _mark(conn)
     if fresh:
         # A first build inserts everything: build the secondary indexes once at the end,
         # sorted, instead of maintaining them row by row.
@@ -44,6 +45,26 @@ def catch_up_lookups(engine: Engine, batch: int = BATCH,
     return done
 
 
+def _mark(conn: Connection) -> int:
+    st = get_state(conn, NAME)
+    return st.seq if st else 0
+
+
+def pending_lookups(engine: Engine) -> int:
+    """Papers changed since the lookups were last caught up."""
+    with engine.connect() as conn:
+        return papers_after(conn, _mark(conn))
+
+
+def rebuild_lookups(engine: Engine, progress: Callable[[int], None] | None = None) -> int:
+    """Empty the lookup tables and fill them again from every paper."""
+    with write_tx(engine) as conn:
+        conn.execute(text("DELETE FROM paper_authors"))
+        conn.execute(text("DELETE FROM paper_categories"))
+        set_state(conn, NAME, 0)
+    return catch_up_lookups(engine, progress=progress)
+
+
 _INDEXES = (
     ("ix_paper_authors_name_key", "paper_authors (name_key, paper_id)"),
     ("ix_paper_categories_category", "paper_categories (category, paper_id)"),
@@ -54,7 +75,7 @@ def _catch_up(engine: Engine, batch: int, progress: Callable[[int], None] | None
     done = 0
     while True:
         with write_tx(engine) as conn:
-            mark = int(get_checkpoint(conn, KEY) or 0)
+            mark = _mark(conn)
             rows = conn.execute(
                 text("SELECT id, seq, authors, categories FROM papers WHERE seq > :m "
                      "ORDER BY seq LIMIT :n"), {"m": mark, "n": batch},
@@ -83,7 +104,15 @@ def _catch_up(engine: Engine, batch: int, progress: Callable[[int], None] | None
                 conn.exec_driver_sql(
                     f"INSERT INTO paper_categories (paper_id, category, position) "
                     f"VALUES ({ph}, {ph}, {ph})", cats)
-            set_checkpoint(conn, KEY, rows[-1].seq)
+            set_state(conn, NAME, rows[-1].seq)
         done += len(rows)
         if progress:
             progress(done)
+
+
+DERIVED = Derived(
+    "lookups", "author and category lookups", "indexed",
+    pending=lambda engine, _opts: pending_lookups(engine),
+    catch_up=lambda engine, _opts, tick: catch_up_lookups(engine, progress=tick),
+    rebuild=lambda engine, _opts, tick: rebuild_lookups(engine, progress=tick),
+)

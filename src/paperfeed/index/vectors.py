@@ -1,10 +1,12 @@
 """Sentence vectors: stored in the database (the truth), served from a derived usearch HNSW index.
 
 `embed_missing` fills `paper_vectors` for one model, a batch a transaction (resumable after a
-kill; readers never wait). `VectorIndex` is an HNSW graph over those rows, persisted beside the
-database (see location.index_dir) with a JSON sidecar holding its watermark, the highest
-`paper_vectors.seq` it contains: any process on any machine can rebuild it or catch it up from
-the database alone.
+kill; readers never wait); its position is the index_state row `embeddings:<model>`.
+`VectorIndex` is an HNSW graph over those rows, persisted beside the database (see
+location.index_dir) with a JSON sidecar (format, model, dimension, count, build id); its
+watermark, the highest `paper_vectors.seq` it contains, is the index_state row
+`vectors:<model>`: any process on any machine can rebuild it or catch it up from the database
+alone. Readers (`open(..., readonly=True)`) write nothing and reload when the row moves.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 import os
 import re
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,13 +29,15 @@ from sqlalchemy import Connection, Engine, text
 
 from paperfeed.index.embed import Embedder
 from paperfeed.index.location import index_dir
-from paperfeed.store.checkpoints import delete_checkpoint, get_checkpoint, set_checkpoint
+from paperfeed.index.protocol import Derived, Options, Watch
 from paperfeed.store.db import write_tx
+from paperfeed.store.index_state import delete_state, get_state, read_state, set_state
 from paperfeed.store.write import utcnow
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_PREFIX = "vectors:"  # + model id: the highest papers.seq already examined
+EMBED_PREFIX = "embeddings:"  # + model id: index_state row, the highest papers.seq examined
+INDEX_PREFIX = "vectors:"  # + model id: index_state row of the ANN index
 FORMAT = 1
 # HNSW settings (bench/vector_index.py): recall@10 >= 0.95 on real MiniLM vectors at 100k.
 CONNECTIVITY = 16
@@ -92,12 +97,16 @@ def _drop_other_models(engine: Engine, model_id: str) -> int:
         n = conn.execute(text("DELETE FROM paper_vectors WHERE model_id != :m"),
                          {"m": model_id}).rowcount
         for old, _ in others:
-            delete_checkpoint(conn, CHECKPOINT_PREFIX + old)
+            delete_state(conn, EMBED_PREFIX + old)
         # whatever this model had already examined may now lack a vector: look again
-        delete_checkpoint(conn, CHECKPOINT_PREFIX + model_id)
+        delete_state(conn, EMBED_PREFIX + model_id)
     log.warning("embedding model changed to %s: deleted %d vectors of %s; every paper is "
                 "embedded again", model_id, n, ", ".join(f"{m} ({c})" for m, c in others))
     return int(n or 0)
+
+
+def _seq(state: Any) -> int:
+    return int(state.seq) if state is not None else 0
 
 
 def count_missing(engine: Engine, model_id: str) -> int:
@@ -119,10 +128,10 @@ def embed_missing(engine: Engine, embedder: Embedder, batch: int = 32,
     Vectors of another model are deleted first: a model change is a clean re-embed.
     """
     model_id = embedder.model_id
-    key = CHECKPOINT_PREFIX + model_id
+    key = EMBED_PREFIX + model_id
     _drop_other_models(engine, model_id)
     with engine.connect() as conn:
-        after = int(get_checkpoint(conn, key) or 0)
+        after = _seq(get_state(conn, key))
         total = int(conn.execute(text(f"SELECT COUNT(*) FROM ({_CANDIDATES}) c"),
                                  {"after": after}).scalar_one())
     if limit is not None:
@@ -162,8 +171,7 @@ def embed_missing(engine: Engine, embedder: Embedder, batch: int = 32,
                 conn.exec_driver_sql(
                     f"UPDATE paper_vectors SET seq = {ph} WHERE paper_id = {ph}", same)
             after = int(rows[-1].seq)
-            mark = int(get_checkpoint(conn, key) or 0)
-            set_checkpoint(conn, key, max(mark, after))
+            set_state(conn, key, max(_seq(get_state(conn, key)), after))
         done += len(rows)
         embedded += len(todo)
         if progress:
@@ -207,13 +215,17 @@ class VectorIndex:
     def __init__(self, engine: Engine, model_id: str, dim: int | None = None) -> None:
         self.engine = engine
         self.model_id = model_id
+        self.name = INDEX_PREFIX + model_id  # its index_state row
         self.dim = dim
         self.watermark = 0
+        self.build = ""
+        self.readonly = False
         self.index: Any = None
         self._key_sorted = np.zeros(0, dtype=np.uint64)  # keys, sorted
         self._id_sorted = np.zeros(0, dtype=str)  # the paper id of each key
         self._new_ids: dict[int, str] = {}  # added since the arrays were last merged
         self._dirty = False
+        self._watch: Watch | None = None  # a reader's look at its row
         base = index_dir(engine) / f"vectors-{_slug(model_id)}"
         self.path = base.with_suffix(".usearch")
         self.ids_path = base.with_suffix(".ids.npz")
@@ -223,14 +235,34 @@ class VectorIndex:
     # opening, building, saving ------------------------------------------------------------
 
     @classmethod
-    def open(cls, engine: Engine, model_id: str, catch_up: bool = True) -> VectorIndex:
-        """Load the persisted index (else build it from the database) and catch it up."""
+    def open(cls, engine: Engine, model_id: str, catch_up: bool = True,
+             readonly: bool = False) -> VectorIndex:
+        """Load the persisted index (else build it from the database) and catch it up.
+
+        `readonly=True` (web processes) writes nothing: it loads what a writer saved (an empty
+        index when there is none yet) and `refresh()` picks up what writers save later.
+        """
         self = cls(engine, model_id)
+        if readonly:
+            self.readonly = True
+            self._watch = Watch(self._row)
+            self._load()
+            return self
         if not self._load():
             self.rebuild(engine)
         elif catch_up:
             self.catch_up(engine)
         return self
+
+    def _row(self) -> tuple[int, str] | None:
+        st = read_state(self.engine, self.name)
+        return None if st is None else (st.seq, st.build)
+
+    def refresh(self, force: bool = False) -> bool:
+        """A reader's cheap look (throttled) at the row: reload when a writer saved. True if so."""
+        if self._watch is None:
+            self._watch = Watch(self._row)
+        return self._watch.changed(force) and self._load()
 
     def _new_index(self, dim: int) -> Any:
         Index = _usearch_index()
@@ -240,7 +272,10 @@ class VectorIndex:
 
     @contextlib.contextmanager
     def _locked(self, exclusive: bool) -> Iterator[None]:
-        with open(self.lock_path, "a+") as f:
+        if not exclusive and not self.lock_path.exists():
+            yield  # nobody has written here yet (a reader does not create the lock file)
+            return
+        with open(self.lock_path, "a+" if exclusive else "r") as f:
             fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             try:
                 yield
@@ -248,6 +283,7 @@ class VectorIndex:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     def _load(self) -> bool:
+        """Load the files; a writer also checks that they are what index_state describes."""
         if not (self.meta_path.is_file() and self.path.is_file() and self.ids_path.is_file()):
             return False
         Index = _usearch_index()
@@ -255,29 +291,48 @@ class VectorIndex:
             with self._locked(exclusive=False):
                 meta = orjson.loads(self.meta_path.read_bytes())
                 if meta.get("format") != FORMAT or meta.get("model_id") != self.model_id:
-                    log.warning("vector index %s is of another format or model: rebuilding",
-                                self.path)
+                    log.warning("vector index %s is of another format or model", self.path)
                     return False
                 index = Index.restore(str(self.path))
                 with np.load(self.ids_path, allow_pickle=False) as z:
                     keys, ids = z["keys"], z["ids"]
         except (OSError, ValueError, RuntimeError) as e:
-            log.warning("vector index %s is unreadable (%s): rebuilding", self.path, e)
+            log.warning("vector index %s is unreadable (%s)", self.path, e)
             return False
         if index is None or len(index) != len(keys) or len(index) != meta.get("count"):
-            log.warning("vector index %s is inconsistent with its sidecar: rebuilding", self.path)
+            log.warning("vector index %s is inconsistent with its sidecar", self.path)
             return False
-        self.index, self.dim, self.watermark = index, int(meta["dim"]), int(meta["watermark"])
+        build = str(meta.get("build", ""))
+        adopt = False
+        st = read_state(self.engine, self.name)
+        if st is not None and st.build == build and build:
+            watermark = st.seq
+        elif not build and "watermark" in meta:
+            watermark = int(meta["watermark"])  # an older release's sidecar: adopted on save
+            build, adopt = uuid.uuid4().hex, True
+        elif self.readonly:
+            watermark = 0  # not what the row describes: serve it; the writer will rebuild
+        else:
+            log.warning("vector index %s is not the build the database describes", self.path)
+            return False
+        self.index, self.dim, self.watermark = index, int(meta["dim"]), watermark
+        self.build = build
         self._key_sorted = keys.astype(np.uint64)
         self._id_sorted = ids.astype(str, copy=False)
         self._new_ids = {}
+        if adopt and not self.readonly:
+            self.save()  # the watermark moves from the sidecar to index_state
         return True
 
     def save(self) -> None:
-        """Write the index and its sidecars atomically (readers see the old or the new one)."""
+        """Write the index and its sidecars atomically (readers see the old or the new one),
+        then record the watermark in index_state."""
+        if self.readonly:
+            raise RuntimeError("a read-only vector index is never saved")
         if self.index is None:
             return
         self._merge_ids()
+        self.build = self.build or uuid.uuid4().hex
         d = self.path.parent
         with self._locked(exclusive=True):
             for dest, write in (
@@ -293,6 +348,8 @@ class VectorIndex:
                 finally:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(tmp)
+        with write_tx(self.engine) as conn:
+            set_state(conn, self.name, self.watermark, str(FORMAT), self.build)
         self._dirty = False
 
     def _write_index(self, path: str) -> None:
@@ -305,7 +362,7 @@ class VectorIndex:
     def _write_meta(self, path: str) -> None:
         Path(path).write_bytes(orjson.dumps({
             "format": FORMAT, "model_id": self.model_id, "dim": self.dim,
-            "watermark": self.watermark, "count": len(self.index), "saved_at": utcnow()}))
+            "count": len(self.index), "build": self.build, "saved_at": utcnow()}))
 
     def rebuild(self, engine: Engine | None = None) -> int:
         """Build the index afresh from the database and save it; return its size."""
@@ -315,15 +372,23 @@ class VectorIndex:
         self._id_sorted = np.zeros(0, dtype=str)
         self._new_ids = {}
         self.watermark = 0
+        self.build = uuid.uuid4().hex
         self._add_since(0)
         self.save()
         return len(self)
+
+    def pending(self) -> int:
+        """Vectors written since the watermark (what a catch-up would add)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(text(
+                "SELECT COUNT(*) FROM paper_vectors WHERE model_id = :m AND seq > :s"),
+                {"m": self.model_id, "s": self.watermark}).scalar_one())
 
     def catch_up(self, engine: Engine | None = None, save: bool = True) -> int:
         """Add or replace the vectors written since the watermark; return how many.
 
         Cheap when nothing changed (one indexed MAX query). `save=False` keeps the changes in
-        memory only (web processes; the worker that embeds saves).
+        memory only.
         """
         self.engine = engine or self.engine
         with self.engine.connect() as conn:
@@ -332,7 +397,7 @@ class VectorIndex:
         if top is None or int(top) <= self.watermark:
             return 0
         n = self._add_since(self.watermark)
-        if save and n:
+        if save and n and not self.readonly:
             self.save()
         return n
 
@@ -457,3 +522,45 @@ class VectorIndex:
                 "SELECT vec FROM paper_vectors WHERE paper_id = :p AND model_id = :m"),
                 {"p": paper_id, "m": self.model_id}).scalar()
         return None if blob is None else from_blob(blob)
+
+
+# --- the refresh protocol (index/protocol.py) ------------------------------------------------
+
+
+def pending_vectors(engine: Engine, model_id: str) -> int | None:
+    """Vectors the saved index lacks (None: it has to be built)."""
+    ix = VectorIndex(engine, model_id)
+    st = read_state(engine, ix.name)
+    if st is None or not ix.meta_path.is_file():
+        with engine.connect() as conn:
+            has = conn.execute(text("SELECT 1 FROM paper_vectors WHERE model_id = :m LIMIT 1"),
+                               {"m": model_id}).first()
+        return None if has else 0
+    ix.watermark = st.seq
+    return ix.pending()
+
+
+def _vectors_step(engine: Engine, opts: Options, rebuild: bool) -> int:
+    model_id = opts.embedder().model_id
+    ix = VectorIndex(engine, model_id)
+    n = ix.rebuild(engine) if rebuild or not ix._load() else ix.catch_up(engine)
+    opts.cache["vectors_in_index"] = len(ix)
+    return n
+
+
+EMBEDDINGS = Derived(
+    "embeddings", "embeddings", "embedded",
+    pending=lambda engine, opts: count_missing(engine, opts.embedder().model_id),
+    catch_up=lambda engine, opts, tick: embed_missing(
+        engine, opts.embedder(), progress=(lambda d, _t: tick(d)) if tick else None),
+    rebuild=lambda engine, opts, tick: embed_missing(  # stored vectors are reused
+        engine, opts.embedder(), progress=(lambda d, _t: tick(d)) if tick else None),
+    slow=True,
+)
+VECTORS = Derived(
+    "vectors", "vector index", "added",
+    pending=lambda engine, opts: pending_vectors(engine, opts.embedder().model_id),
+    catch_up=lambda engine, opts, _tick: _vectors_step(engine, opts, rebuild=False),
+    rebuild=lambda engine, opts, _tick: _vectors_step(engine, opts, rebuild=True),
+    slow=True, unit="vectors",
+)

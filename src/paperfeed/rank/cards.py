@@ -6,33 +6,53 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from paperfeed.index.codelinks import code_links_for
 from paperfeed.rank.claims import claims_for, mark_spans
 from paperfeed.store.merge import loads
 from paperfeed.store.read import paper_from_row
 
+# The one way of counting votes: local votes + Hugging Face upvotes (over `p` JOIN `h`).
+LOCAL_VOTES_EXPR = "(SELECT COUNT(*) FROM votes v WHERE v.paper_id = p.id)"
+HF_UPVOTES_EXPR = "COALESCE(h.upvotes, 0)"
+VOTES_EXPR = f"({HF_UPVOTES_EXPR} + {LOCAL_VOTES_EXPR})"
 CARD_COLS = (
     "p.id, p.title, p.abstract, p.authors, p.categories, p.primary_category, p.announced, "
-    "p.links, h.github_repo, h.project_page, COALESCE(h.upvotes, 0) AS hf_upvotes, "
-    "(SELECT COUNT(*) FROM votes v WHERE v.paper_id = p.id) AS local_votes"
+    f"p.links, h.github_repo, h.project_page, {HF_UPVOTES_EXPR} AS hf_upvotes, "
+    f"{LOCAL_VOTES_EXPR} AS local_votes"
 )
 CARD_FROM = "FROM papers p LEFT JOIN hf_papers h ON h.paper_id = p.id"
-VOTES_EXPR = "(COALESCE(h.upvotes, 0) + (SELECT COUNT(*) FROM votes v WHERE v.paper_id = p.id))"
+
+
+def set_votes(d: dict[str, Any], local_votes: Any, hf_upvotes: Any) -> dict[str, Any]:
+    """`local_votes`, `hf_upvotes` and their sum `votes` on a card (or a paper page)."""
+    d["local_votes"], d["hf_upvotes"] = int(local_votes or 0), int(hf_upvotes or 0)
+    d["votes"] = d["local_votes"] + d["hf_upvotes"]
+    return d
+
+
+def vote_counts(conn: Connection, paper_id: str) -> dict[str, int]:
+    """{"local_votes", "hf_upvotes", "votes"} for one paper."""
+    row = conn.execute(text(f"SELECT {LOCAL_VOTES_EXPR} AS local_votes, {HF_UPVOTES_EXPR} AS "
+                            f"hf_upvotes {CARD_FROM} WHERE p.id = :p"), {"p": paper_id}).first()
+    return set_votes({}, row.local_votes if row else 0, row.hf_upvotes if row else 0)
+
+
+def set_links(d: dict[str, Any], repo: str | None, page: str | None) -> dict[str, Any]:
+    """The card's links: the stored ones (arXiv ...) plus code and project page if known."""
+    links = dict(d.get("links") or {})
+    if repo:
+        links.setdefault("code", repo)
+    if page:
+        links.setdefault("project", page)
+    d["links"] = links
+    return d
 
 
 def card_from_row(row: Any) -> dict[str, Any]:
     """One card: decoded JSON columns, links (arXiv, code, project page) and the vote total."""
     d = paper_from_row(row)
-    links = dict(d.get("links") or {})
-    repo, page = d.pop("github_repo", None), d.pop("project_page", None)
-    if repo and "code" not in links:
-        links["code"] = repo
-    if page and "project" not in links:
-        links["project"] = page
-    d["links"] = links
-    d["hf_upvotes"] = int(d.get("hf_upvotes") or 0)
-    d["local_votes"] = int(d.get("local_votes") or 0)
-    d["votes"] = d["hf_upvotes"] + d["local_votes"]
-    return d
+    set_links(d, d.pop("github_repo", None), d.pop("project_page", None))
+    return set_votes(d, d.get("local_votes"), d.get("hf_upvotes"))
 
 
 def _in(ids: list[str], prefix: str = "i") -> tuple[str, dict[str, Any]]:
@@ -58,7 +78,10 @@ def mark_viewer(conn: Connection, cards: list[dict[str, Any]], user_id: int | No
     """Add `voted`, `saved` and `tags` for the signed-in viewer (False/None when anonymous),
     and each paper's extracted `claims` (efficiency kinds first; one query for all cards)."""
     claims = claims_for(conn, [c["id"] for c in cards])
+    found = code_links_for(conn, [c["id"] for c in cards])  # issue #17: code/project links
     for c in cards:
+        c["links"] = {**found.get(c["id"], {}), **(c.get("links") or {})}
+        c["has_code"] = bool(c["links"].get("code"))
         c["voted"], c["saved"], c["tags"] = False, False, []
         c["claims"] = claims.get(c["id"], [])
         if c["claims"]:

@@ -18,6 +18,8 @@ from typing import Any, Literal
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, TextClause, bindparam, text
 
+from paperfeed import clock
+
 KINDS = ("speedup", "memory", "compression", "compute", "precision", "quality", "scale", "cost")
 Kind = Literal["speedup", "memory", "compression", "compute", "precision", "quality", "scale",
                "cost"]
@@ -68,7 +70,7 @@ class ClaimQuery:
             params["since"] = self.since.isoformat()
         if self.until:  # announced may carry a time: compare with the next day
             conds.append("p.announced < :until_next")
-            params["until_next"] = (self.until + dt.timedelta(days=1)).isoformat()
+            params["until_next"] = clock.day_after(self.until).isoformat()
         if self.ids is not None:
             if not self.ids:
                 conds.append("1 = 0")

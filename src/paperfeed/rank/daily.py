@@ -8,9 +8,14 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, text
 
+from paperfeed import clock
+from paperfeed.index.codelinks import HAS_CODE_SQL
 from paperfeed.rank.cards import VOTES_EXPR, hidden_clause, load_cards
 
 Span = Literal["day", "week", "month"]
+Order = Literal["votes", "newest"]
+ORDERS = {"votes": f"{VOTES_EXPR} DESC, p.announced DESC, p.id DESC",
+          "newest": "p.announced DESC, p.submitted DESC, p.id DESC"}
 
 
 @dataclass
@@ -30,16 +35,7 @@ class DailyPage:
                 ("day", "span", "start", "end", "prev", "next", "total", "papers")}
 
 
-def period(day: dt.date, span: Span) -> tuple[dt.date, dt.date]:
-    """The first and last day of the day itself, its ISO week (Monday first) or its month."""
-    if span == "week":
-        start = day - dt.timedelta(days=day.weekday())
-        return start, start + dt.timedelta(days=6)
-    if span == "month":
-        start = day.replace(day=1)
-        nxt = (start + dt.timedelta(days=32)).replace(day=1)
-        return start, nxt - dt.timedelta(days=1)
-    return day, day
+period = clock.period  # first and last day of a day, its ISO week or its month
 
 
 def latest_day(conn: Connection) -> dt.date | None:
@@ -57,20 +53,28 @@ def _neighbours(conn: Connection, start: str, end: str) -> tuple[str | None, str
 
 
 def daily_papers(conn: Connection, day: dt.date | None = None, span: Span = "day",
-                 user_id: int | None = None, limit: int = 30, offset: int = 0) -> DailyPage:
-    """Papers announced in the period around `day` (default: the latest day with papers)."""
-    day = day or latest_day(conn) or dt.datetime.now(dt.UTC).date()
+                 user_id: int | None = None, limit: int = 30, offset: int = 0,
+                 order: Order = "votes", has_code: bool = False,
+                 submitter: str | None = None) -> DailyPage:
+    """Papers announced in the period around `day` (default: the latest day with papers),
+    optionally only those with a code link, or submitted to Hugging Face by `submitter`."""
+    day = day or latest_day(conn) or clock.now().date()
     first, last = period(day, span)
     start, end = first.isoformat(), last.isoformat()
     # announced is an ISO date (maybe with a time): compare on the date prefix's range
     params: dict[str, Any] = {"s": start, "e": end + "\uffff", "viewer": user_id,
                               "limit": limit, "offset": offset}
     where = "p.announced >= :s AND p.announced <= :e" + hidden_clause(user_id)
+    if has_code:
+        where += " AND " + HAS_CODE_SQL
+    if submitter:
+        where += (" AND p.id IN (SELECT paper_id FROM hf_papers WHERE submitter = :submitter)")
+        params["submitter"] = submitter
     total = conn.execute(text(f"SELECT COUNT(*) FROM papers p WHERE {where}"), params).scalar()
     # rank by ids first (narrow rows), then load the page's cards: 5x faster on busy days
     ids = list(conn.execute(text(
         f"SELECT p.id FROM papers p LEFT JOIN hf_papers h ON h.paper_id = p.id WHERE {where} "
-        f"ORDER BY {VOTES_EXPR} DESC, p.announced DESC, p.id DESC LIMIT :limit OFFSET :offset"
+        f"ORDER BY {ORDERS[order]} LIMIT :limit OFFSET :offset"
     ), params).scalars())
     cards = load_cards(conn, ids, user_id)
     prev, nxt = _neighbours(conn, start, end)

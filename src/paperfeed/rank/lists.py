@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from paperfeed.index.codelinks import HAS_CODE_SQL
 from paperfeed.index.lookups import author_key
 from paperfeed.rank.cards import CARD_COLS, CARD_FROM, card_from_row, mark_viewer
 
@@ -46,3 +47,10 @@ def top_categories(conn: Connection, limit: int = 40) -> list[str]:
         "SELECT primary_category FROM papers WHERE primary_category IS NOT NULL "
         "GROUP BY primary_category ORDER BY COUNT(*) DESC, primary_category LIMIT :n"),
         {"n": limit}).scalars())
+
+
+def code_papers(conn: Connection, user_id: int | None = None, limit: int = 30,
+                offset: int = 0) -> dict[str, Any]:
+    """{"total", "papers"}: papers with a code link, newest first (issue #17)."""
+    total, cards = _page(conn, HAS_CODE_SQL, {}, user_id, limit, offset)
+    return {"total": total, "papers": cards}

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from paperfeed.rank.cards import mark_viewer
+from paperfeed.rank.cards import mark_viewer, set_links, vote_counts
 from paperfeed.rank.claims import highlight_abstract
 from paperfeed.store.read import get_paper
 
@@ -20,17 +20,8 @@ def paper_view(conn: Connection, paper_id: str, user_id: int | None = None
     if paper is None:
         return None
     hf = paper.get("hf") or {}
-    links = dict(paper.get("links") or {})
-    if hf.get("github_repo"):
-        links.setdefault("code", hf["github_repo"])
-    if hf.get("project_page"):
-        links.setdefault("project", hf["project_page"])
-    paper["links"] = links
-    local = conn.execute(text("SELECT COUNT(*) FROM votes WHERE paper_id = :p"),
-                         {"p": paper_id}).scalar_one()
-    paper["local_votes"] = int(local)
-    paper["hf_upvotes"] = int(hf.get("upvotes") or 0)
-    paper["votes"] = paper["local_votes"] + paper["hf_upvotes"]
+    set_links(paper, hf.get("github_repo"), hf.get("project_page"))
+    paper.update(vote_counts(conn, paper["id"]))
     mark_viewer(conn, [paper], user_id)
     paper["abstract_html"] = highlight_abstract(paper.get("abstract") or "", paper["claims"])
     paper["not_interested"] = bool(user_id is not None and conn.execute(text(

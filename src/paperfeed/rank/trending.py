@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, text
 
+from paperfeed import clock
 from paperfeed.rank.cards import hidden_clause, load_cards
 
 Window = Literal["day", "week", "month"]
@@ -38,8 +39,7 @@ FORMULA = ("score = Σ over votes in the window of 0.5^(age in hours / H) + Hugg
 
 
 def _when(iso: str) -> dt.datetime:
-    t = dt.datetime.fromisoformat(iso)
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    return clock.require_instant(iso, "announced")
 
 
 def decay(age: dt.timedelta, half_life_hours: float) -> float:
@@ -52,7 +52,7 @@ def trending_scores(conn: Connection, window: Window = "week", now: dt.datetime 
                     user_id: int | None = None) -> dict[str, float]:
     """paper id -> trending score for every paper with a vote or upvote in the window."""
     spec = WINDOWS[window]
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     since = now - spec.length
     params = {"since": since.isoformat(timespec="seconds"), "day": since.date().isoformat(),
               "viewer": user_id}

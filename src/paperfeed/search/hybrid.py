@@ -7,8 +7,6 @@ lexically and says so in `note`.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -16,20 +14,25 @@ import numpy as np
 import orjson
 from sqlalchemy import Engine, text
 
+from paperfeed.index.embed import (  # noqa: F401 (re-exported: callers import them from here)
+    DEFAULT_MODEL,
+    DEFAULT_MODEL_ENV,
+    default_model,
+    load_builtin_embedders,
+)
+from paperfeed.index.lexical import NAME as LEXICAL
 from paperfeed.index.lexical import (
     LexicalIndex,
     LexicalIndexMissing,
     ParsedQuery,
-    catch_up_lexical,
-    lexical_dir,
     parse_query,
     snippet,
 )
+from paperfeed.index.protocol import Watch
+from paperfeed.store.index_state import read_state
 
 Mode = Literal["hybrid", "lexical", "semantic"]
 Sort = Literal["relevance", "date"]
-DEFAULT_MODEL_ENV = "PAPERFEED_EMBED_MODEL"
-DEFAULT_MODEL = "minilm"
 
 # Fusion (weighted reciprocal rank), tuned on SciFact train + known_items_dev + topics_dev only.
 RRF_K = 10.0
@@ -68,16 +71,6 @@ class SearchResult:
     note: str | None = None
 
 
-def default_model() -> str:
-    return os.environ.get(DEFAULT_MODEL_ENV) or DEFAULT_MODEL
-
-
-def load_builtin_embedders() -> None:
-    """Register the shipped embedders (importing their module registers them)."""
-    with contextlib.suppress(ImportError):
-        import paperfeed.index.minilm  # noqa: F401
-
-
 def rrf(lists: list[tuple[list[str], float]], k: float = RRF_K) -> list[tuple[str, float]]:
     """Weighted reciprocal-rank fusion of ranked id lists: sum of w / (k + rank)."""
     scores: dict[str, float] = {}
@@ -92,6 +85,9 @@ class Searcher:
 
     def __init__(self, engine: Engine, model: str | None = None, embedder: Any = None,
                  vectors: Any = None, catch_up: bool = True) -> None:
+        """`catch_up=True` (the CLI, a writer) first brings the lexical index up to date;
+        `catch_up=False` (web processes) only reads. Either way the opened indexes are
+        read-only and `refresh()` picks up what writers add later."""
         self.engine = engine
         self.model = model or default_model()
         self._embedder = embedder
@@ -102,12 +98,31 @@ class Searcher:
         self.rrf_k, self.w_lexical, self.w_semantic = RRF_K, W_LEXICAL, W_SEMANTIC
         self.w_lexical_long = W_LEXICAL_LONG
         self._qcache: dict[str, np.ndarray] = {}
+        self._reader = not catch_up
         if catch_up:
-            catch_up_lexical(engine)
+            from paperfeed.index.refresh import refresh
+
+            refresh(engine, only=["lexical"])
+        self.lexical: LexicalIndex | None = self._open_lexical()
+        # before the first build: watch for the lexical index's row to appear
+        self._appeared = Watch(lambda: read_state(engine, LEXICAL))
+
+    def _open_lexical(self) -> LexicalIndex | None:
         try:
-            self.lexical: LexicalIndex | None = LexicalIndex.open(engine)
+            return LexicalIndex.open(self.engine)
         except LexicalIndexMissing:
-            self.lexical = None
+            return None
+
+    def refresh(self, force: bool = False) -> None:
+        """Pick up what writers added since the last look: cheap, throttled, reads only."""
+        if self.lexical is None:
+            if self._appeared.changed(force):
+                self.lexical = self._open_lexical()
+        else:
+            self.lexical.refresh(force)
+        reload = getattr(self._vectors, "refresh", None)
+        if reload is not None:
+            reload(force)
 
     # the semantic side is loaded on first use --------------------------------------------
 
@@ -115,15 +130,21 @@ class Searcher:
         self._semantic_tried = True
         load_builtin_embedders()
         try:
-            from paperfeed.index.embed import get_embedder
+            from paperfeed.index.embed import get_embedder, not_ready
             from paperfeed.index.vectors import VectorIndex
         except ImportError as e:
             self._semantic_note = f"semantic search unavailable ({e}); showing lexical results"
             return
         try:
             if self._embedder is None:
+                why = not_ready(self.model) if self._reader else None
+                if why:
+                    self._semantic_note = f"semantic search unavailable ({why}); showing " \
+                                          "lexical results"
+                    return
                 self._embedder = get_embedder(self.model)
-            self._vectors = VectorIndex.open(self.engine, self._embedder.model_id)
+            self._vectors = VectorIndex.open(self.engine, self._embedder.model_id,
+                                             readonly=True)
         except (ValueError, OSError, RuntimeError) as e:
             self._semantic_note = f"semantic search unavailable ({e}); showing lexical results"
             self._vectors = None
@@ -197,8 +218,7 @@ class Searcher:
             raise ValueError(f"unknown sort {sort!r}: use relevance or date")
         if mode not in ("hybrid", "lexical", "semantic"):
             raise ValueError(f"unknown mode {mode!r}: use hybrid, lexical or semantic")
-        if self.lexical is not None:
-            self.lexical.refresh()
+        self.refresh()
         filters: dict[str, Any] = {"category": category, "since": since, "until": until,
                                    "author": author}
         q = parse_query(query or "")
@@ -250,6 +270,7 @@ class Searcher:
                                {"id": paper_id}).first()
         if row is None:
             raise KeyError(paper_id)
+        self.refresh()
         note = None
         if self.semantic_ready():
             assert self._vectors is not None
@@ -275,6 +296,7 @@ class Searcher:
     def months(self, query: str, category: str | None = None, since: str | None = None,
                until: str | None = None, author: str | None = None) -> list[tuple[str, int]]:
         """Papers per month whose text has every word of `query` (for a chart)."""
+        self.refresh()
         if self.lexical is None:
             return []
         return self.lexical.months(query, category=category, since=since, until=until,
@@ -310,11 +332,12 @@ _SEARCHERS: dict[tuple[int, str], Searcher] = {}
 
 
 def get_searcher(engine: Engine, model: str | None = None) -> Searcher:
-    """A Searcher for this engine and model, opened once per process."""
+    """A read-only Searcher for this engine and model, opened once per process (web, API,
+    digests): it never writes, and refreshes itself when writers move the indexes on."""
     key = (id(engine), model or default_model())
     s = _SEARCHERS.get(key)
-    if s is None or s.engine is not engine or not lexical_dir(engine).exists():
-        s = _SEARCHERS[key] = Searcher(engine, model)
+    if s is None or s.engine is not engine:
+        s = _SEARCHERS[key] = Searcher(engine, model, catch_up=False)
     return s
 
 

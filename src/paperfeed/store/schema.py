@@ -299,3 +299,44 @@ digest_items = Table(
     PrimaryKeyConstraint("subscription_id", "paper_id"),
     Index("ix_digest_items_digest", "digest_id", "position"),
 )
+
+# issue #10: every derived index's watermark, in one place (store/index_state.py).
+index_state = Table(
+    "index_state",
+    metadata,
+    Column("name", Text, primary_key=True),  # lookups, lexical, claims, vectors:<model>, ...
+    Column("seq", BigInteger, nullable=False),  # the highest papers.seq the index holds
+    Column("version", Text, nullable=False, server_default=""),  # format / rules it was built by
+    Column("build", Text, nullable=False, server_default=""),  # id of a file index's build
+    Column("updated_at", Text, nullable=False),
+)
+# issue #14: API token scopes and expiry (migration 0009). Password reset links are signed
+# (accounts/reset.py), so they need no table.
+api_tokens.append_column(Column("scopes", Text, nullable=False,
+                                server_default="read vote library"))  # space-separated
+api_tokens.append_column(Column("expires_at", Text))  # NULL: never
+# issue #17: code and project links pulled from abstracts, comments and Hugging Face (a
+# derived index caught up by papers.seq, see index/codelinks.py), and library tags that a user
+# made public (a collection with its own page, feeds, BibTeX and JSON).
+paper_code_links = Table(
+    "paper_code_links",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", Text, nullable=False),  # code | project
+    Column("url", Text, nullable=False),
+    Column("source", Text, nullable=False),  # abstract | comment | links (HF githubRepo...)
+    PrimaryKeyConstraint("paper_id", "position"),
+    Index("ix_paper_code_links_kind", "kind", "paper_id"),
+)
+
+public_collections = Table(
+    "public_collections",
+    metadata,
+    Column("slug", Text, primary_key=True),  # the collection's URL: /c/{slug}
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("tag", Text, nullable=False),
+    Column("title", Text),
+    Column("created_at", Text, nullable=False),
+    Index("uq_public_collections_user_tag", "user_id", "tag", unique=True),
+)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
+from paperfeed import clock
 from paperfeed.records import PaperRecord
 from paperfeed.store.merge import content_equal, dumps, merge_rows, row_from_record
 
@@ -38,8 +38,7 @@ class WriteResult:
             setattr(self, k, getattr(self, k) + v)
 
 
-def utcnow() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+utcnow = clock.now_iso  # the stored form of "now"
 
 
 def _ph(conn: Connection) -> str:

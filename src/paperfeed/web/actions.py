@@ -37,12 +37,12 @@ def safe_next(raw: str | None, default: str = "/") -> str:
 def _act(request: Request, paper_id: str, csrf: str | None, nxt: str | None,
          change: Callable[[int, str], dict[str, Any]]) -> Response:
     viewer = get_viewer(request)
-    check_csrf(request, viewer, csrf)
     api = wants_json(request)
-    try:
+    try:  # anonymous: to the login page first (nothing changes, so no token is needed yet)
         user = require_user(viewer, api)
     except LoginRequired:
         raise LoginRequired(safe_next(nxt)) from None
+    check_csrf(request, viewer, csrf)
     pid = canonical_id(paper_id)
     try:
         result = change(user.id, pid)

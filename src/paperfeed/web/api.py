@@ -17,6 +17,7 @@ from paperfeed.rank.paper import paper_view
 from paperfeed.rank.trending import FORMULA, Window, trending_papers
 from paperfeed.web import search_adapter
 from paperfeed.web.auth import Viewer, check_csrf, get_viewer, require_user
+from paperfeed.web.hf_api import hf_paper
 from paperfeed.web.pages import OptDate, canonical_id, engine_of
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -71,17 +72,21 @@ def _paper_or_404(request: Request, pid: str) -> JSON:
 
 @router.get("/papers/{paper_id:path}", summary="One paper")
 def api_paper(request: Request, paper_id: PaperId) -> JSON:
-    """A paper with its sources, Hugging Face data, votes and a BibTeX entry."""
+    """A paper with its sources, Hugging Face data, votes and a BibTeX entry; also the flat
+    Hugging Face paper object (`summary`, `publishedAt`, `upvotes`, `githubRepo`, ..., and
+    `authors` as `[{"name", "hidden"}]`), so `HfApi.paper_info(id)` reads it."""
     paper = _paper_or_404(request, canonical_id(paper_id))
-    return {**paper, "bibtex": bibtex_entry(paper)}
+    return {**paper, "bibtex": bibtex_entry(paper), **hf_paper(paper)}
 
 
 @router.get("/daily", summary="Papers of a day, week or month")
 def api_daily(request: Request, date: OptDate = None, span: Span = "day",
-              limit: Limit = 30, offset: Offset = 0) -> JSON:
-    """Papers announced in the period, most votes (local + Hugging Face) first."""
+              limit: Limit = 30, offset: Offset = 0, has_code: bool = False) -> JSON:
+    """Papers announced in the period, most votes (local + Hugging Face) first; `has_code`
+    keeps those with a code link."""
     with engine_of(request).connect() as conn:
-        return daily_papers(conn, date, span, _viewer_id(request), limit, offset).to_json()
+        return daily_papers(conn, date, span, _viewer_id(request), limit, offset,
+                            has_code=has_code).to_json()
 
 
 @router.get("/trending", summary="Trending papers")
@@ -101,11 +106,14 @@ def api_search(
     since: OptDate = None, until: OptDate = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
     sort: search_adapter.SortName = "relevance", mode: search_adapter.ModeName = "hybrid",
+    has_code: bool = False,
 ) -> JSON:
-    """Hybrid (words + meaning) search; snippets are HTML with matches in <mark>."""
+    """Hybrid (words + meaning) search; snippets are HTML with matches in <mark>;
+    `has_code` keeps papers with a code link."""
     res = search_adapter.search(engine_of(request), q, k, offset, category,
                                 since.isoformat() if since else None,
-                                until.isoformat() if until else None, author, sort, mode)
+                                until.isoformat() if until else None, author, sort, mode,
+                                has_code=has_code)
     hits = [{k_: getattr(h, k_) for k_ in ("id", "title", "score", "snippet", "authors",
                                            "categories", "announced")} for h in res.hits]
     return {"query": q, "total": res.total, "mode_used": res.mode_used, "note": res.note,

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from paperfeed import __version__
-from paperfeed.web import account, actions, api, budget, claims, errors, feeds, pages
+from paperfeed.web import (
+    account,
+    actions,
+    api,
+    budget,  # issue #14
+    claims,
+    errors,
+    feeds,
+    pages,
+    search_adapter,
+)
+from paperfeed.web import collections as collection_pages  # issue #17
+from paperfeed.web import hf_api as hf_routes  # issue #17
 from paperfeed.web import subscribe as subscribe_pages
 from paperfeed.web.headers import SecurityHeaders
+from paperfeed.web.pagecache import PageCache
 from paperfeed.web.settings import WebSettings, load_settings
+from paperfeed.web.static_files import StaticFiles
 
-STATIC = Path(__file__).with_name("static")
 WORKER_THREADS = 8
 DESCRIPTION = """Research papers from arXiv (metadata, CC0) and Hugging Face Daily Papers.
 
@@ -34,6 +47,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Page handlers are sync and CPU-bound under one GIL: a few threads serve more requests
     # per second, with far shorter tails, than anyio's default 40 fighting over it.
     anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+    if note := search_adapter.missing_indexes(app.state.engine):
+        logging.getLogger("paperfeed.web").warning("%s", note)
     yield
 
 
@@ -46,6 +61,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = settings or load_settings()
     errors.install(app)
     budget.install(app)  # issue #14: request time budget, 503 when the write lock is busy
+    app.include_router(hf_routes.router)  # issue #17: before api/pages (/api/papers/search, .md)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feeds.router)
@@ -53,7 +69,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(claims.router)
     app.include_router(subscribe_pages.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(collection_pages.router)  # issue #17: Zotero in/out, public collections
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -63,5 +79,18 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
                                    swagger_css_url="/static/swagger/swagger-ui.css",
                                    swagger_favicon_url="/static/favicon.svg")
 
+    # outermost last: security headers on everything, then static files and cached anonymous
+    # pages from memory (gzipped once), then gzip for the rest
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
+    app.add_middleware(PageCache, engine=engine)
+    app.add_middleware(StaticFiles)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over $PAPERFEED_DATABASE_URL: what each `paperfeed serve --workers N` process
+    builds for itself (uvicorn's factory)."""
+    from paperfeed.store import open_store
+
+    return create_app(open_store(None))

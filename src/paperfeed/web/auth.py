@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request
 from sqlalchemy import Engine
 
 from paperfeed.accounts.sessions import find_session
-from paperfeed.accounts.tokens import token_user
+from paperfeed.accounts.tokens import token_grant
 from paperfeed.accounts.users import User
 from paperfeed.web.settings import WebSettings
 
@@ -36,6 +37,7 @@ class Viewer:
     csrf: str  # the token this viewer's forms carry
     session_token: str | None = None
     new_anon_cookie: str | None = None  # set on the response when the visitor had none
+    scopes: frozenset[str] = field(default_factory=frozenset)  # a token's; sessions: all
 
     @property
     def user_id(self) -> int | None:
@@ -58,21 +60,68 @@ def anon_csrf(secret: str, cookie: str) -> str:
     return hmac.new(secret.encode(), f"csrf:{cookie}".encode(), hashlib.sha256).hexdigest()
 
 
+def client_ip(request: Request) -> str | None:
+    """The client's address: the peer, or, when the peer is a configured proxy
+    (PAPERFEED_TRUSTED_PROXIES), the right-most X-Forwarded-For entry that is not one."""
+    peer = request.client.host if request.client else None
+    nets = [ipaddress.ip_network(n) for n in _settings(request).trusted_proxies]
+
+    def trusted(addr: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address((addr or "").strip())
+        except ValueError:
+            return False
+        return any(ip in n for n in nets)
+
+    if not nets or not trusted(peer):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # garbage in the header: count it against the proxy
+    return peer
+
+
+def token_scope(request: Request) -> str:
+    """The scope an API request needs: vote (votes), library (the library), else read."""
+    path = request.url.path
+    if path.startswith("/api/votes"):
+        return "vote"
+    if path == "/api/library" or path.startswith("/api/library/"):
+        return "library"
+    return "read"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+
 def _resolve(request: Request) -> Viewer:
     auth = request.headers.get("authorization")
-    if auth:
+    if auth and _is_api(request):  # tokens work on the API only: never on account pages
         scheme, _, token = auth.partition(" ")
-        user = token_user(_engine(request), token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
-            raise HTTPException(401, "invalid or revoked API token (send `Authorization: "
-                                     "Bearer <token>`; create one on your account page)")
-        return Viewer(user, "token", "")
+        grant = token_grant(_engine(request), token.strip()) if scheme.lower() == "bearer" \
+            else None
+        if grant is None:
+            raise HTTPException(401, "invalid, expired or revoked API token (send "
+                                     "`Authorization: Bearer <token>`; create one on your "
+                                     "account page)")
+        need = token_scope(request)
+        if need not in grant.scopes:
+            raise HTTPException(403, f"this API token lacks the {need!r} scope (it has: "
+                                     f"{', '.join(sorted(grant.scopes))}); make one with it "
+                                     "on your account page")
+        return Viewer(grant.user, "token", "", scopes=grant.scopes)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         with _engine(request).connect() as conn:
             session = find_session(conn, cookie)
         if session is not None:
-            return Viewer(session.user, "session", session.csrf_token, cookie)
+            return Viewer(session.user, "session", session.csrf_token, cookie,
+                          scopes=frozenset(("read", "vote", "library")))
     anon = request.cookies.get(ANON_COOKIE)
     fresh = None
     if not anon or len(anon) > 100:
@@ -100,6 +149,14 @@ def check_csrf(request: Request, viewer: Viewer, submitted: str | None) -> None:
     if viewer.new_anon_cookie is not None or not hmac.compare_digest(sent, viewer.csrf):
         raise HTTPException(403, "the form's security token is missing or out of date: "
                                  "reload the page and try again")
+
+
+def require_session(request: Request, viewer: Viewer, submitted: str | None) -> User:
+    """Account management: a signed-in session (never an API token) and its CSRF token."""
+    if viewer.via == "token":
+        raise HTTPException(403, "API tokens cannot manage the account: sign in")
+    check_csrf(request, viewer, submitted)
+    return require_user(viewer, api=False)
 
 
 def require_user(viewer: Viewer, api: bool) -> User:

@@ -4,7 +4,7 @@
   answered 503 with Retry-After; its handler's late answer is dropped.
 - Writes made by a request wait at most PAPERFEED_WEB_WRITE_WAIT seconds for the writers'
   lock; past that the request answers 503 with Retry-After (never a 500, never parked).
-- `serve` exits within GRACE_S seconds of SIGTERM or Ctrl+C even while handlers are busy.
+- `serve` exits within GRACE_S + 1 seconds of SIGTERM or Ctrl+C even while handlers are busy.
 """
 
 from __future__ import annotations
@@ -13,10 +13,7 @@ import asyncio
 import logging
 import os
 import threading
-from types import FrameType
-from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -57,6 +54,15 @@ class RequestBudget:
         self._answering: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan" and os.environ.get(EXIT_ENV):
+            async def watched(receive: Receive = receive) -> Message:
+                message = await receive()
+                if message["type"] == "lifespan.shutdown":
+                    _exit_soon()
+                return message
+
+            await self.app(scope, watched, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -107,30 +113,26 @@ def install(app: FastAPI) -> None:
                        write_wait=float_setting("PAPERFEED_WEB_WRITE_WAIT"))
 
 
-class PromptServer(uvicorn.Server):
-    """uvicorn that ends the process GRACE_S s after SIGTERM/SIGINT, busy threads or not.
+EXIT_ENV = "PAPERFEED_SERVE_EXIT_PROMPTLY"  # set by `paperfeed serve` for its workers
 
-    Request handlers run in threads that cannot be interrupted; uvicorn would wait for them
-    (and Python's exit joins them), so a stuck handler would keep a stopped server alive.
+
+def exit_promptly() -> None:
+    """Make this server process (and its workers) end soon after uvicorn's shutdown starts.
+
+    Handlers run in threads that cannot be interrupted, and Python waits for them at exit,
+    so a stuck handler would keep a stopped server alive. uvicorn waits GRACE_S for running
+    requests (`timeout_graceful_shutdown`), then tells the app it shuts down; one second after
+    that message the process ends, busy threads or not.
     """
-
-    _timer: threading.Timer | None = None
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        super().handle_exit(sig, frame)
-        if self._timer is None:
-            self._timer = threading.Timer(GRACE_S + 1, _exit_now)
-            self._timer.daemon = True
-            self._timer.start()
+    os.environ[EXIT_ENV] = "1"
 
 
-def _exit_now() -> None:
-    log.warning("handlers still busy %d s after the stop signal: exiting anyway", GRACE_S + 1)
-    logging.shutdown()
-    os._exit(0)
+def _exit_soon() -> None:
+    def now() -> None:
+        log.warning("handlers still busy after the shutdown: exiting anyway")
+        logging.shutdown()
+        os._exit(0)
 
-
-def serve(app: Any, **config: Any) -> None:
-    """uvicorn.run(app, **config) with the prompt exit above."""
-    config.setdefault("timeout_graceful_shutdown", GRACE_S)
-    PromptServer(uvicorn.Config(app, **config)).run()
+    timer = threading.Timer(1.0, now)
+    timer.daemon = True
+    timer.start()

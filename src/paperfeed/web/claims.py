@@ -22,6 +22,7 @@ from paperfeed.rank.claims import (
 )
 from paperfeed.web import search_adapter
 from paperfeed.web.charts import scatter
+from paperfeed.web.output import csv_cell, link_base, shared_cache
 from paperfeed.web.pages import OptDate, app_cached, common_categories, engine_of
 from paperfeed.web.render import paper_url, render
 
@@ -157,14 +158,14 @@ def claims_csv(
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
-    base = str(request.base_url).rstrip("/")
+    base = link_base(request)
     for r in rows:
         r["url"] = base + _claim_url(r)
-        w.writerow(["" if r[c] is None else repr(r[c]) if isinstance(r[c], float) else r[c]
-                    for c in CSV_COLUMNS])
+        w.writerow([csv_cell(r[c]) for c in CSV_COLUMNS])
     name = "claims" + (f"-{kind}" if kind else "") + ".csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": shared_cache(request, "public, max-age=600")})
 
 
 @router.get("/api/claims", summary="Extracted claims across papers", tags=["api"],

@@ -24,9 +24,10 @@ from paperfeed.feeds.model import Feed
 from paperfeed.feeds.render import render_atom, render_rss
 from paperfeed.rank.cards import load_cards
 from paperfeed.rank.daily import Span, daily_papers
-from paperfeed.rank.lists import author_papers, category_papers
+from paperfeed.rank.lists import author_papers, category_papers, code_papers
 from paperfeed.rank.trending import Window, trending_papers
 from paperfeed.web import search_adapter
+from paperfeed.web.output import link_base, shared_cache
 from paperfeed.web.pages import OptDate, engine_of
 from paperfeed.web.render import author_url, category_url, query_url
 
@@ -58,8 +59,7 @@ def _split(rest: str) -> tuple[str, str]:
 
 def base_url(request: Request) -> str:
     """The public address: $PAPERFEED_BASE_URL, else the one the request came to."""
-    configured: str | None = request.app.state.settings.base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    return link_base(request)
 
 
 def _self_url(request: Request) -> str:
@@ -94,7 +94,7 @@ def respond(request: Request, feed: Feed, fmt: str) -> Response:
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag,
                "Last-Modified": format_datetime(feed.updated.astimezone(dt.UTC), usegmt=True),
-               "Cache-Control": f"public, max-age={MAX_AGE_S}"}
+               "Cache-Control": shared_cache(request, f"public, max-age={MAX_AGE_S}")}
     if _not_modified(request, etag, feed.updated):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=content_type, headers=headers)
@@ -198,4 +198,16 @@ def author_feed(request: Request, rest: Annotated[str, Path(max_length=210)],
             raise HTTPException(404, f"no papers by {name!r} here")
         feed = _build(request, conn, a["papers"], page=author_url(a["name"]),
                       title=f"paperfeed: {a['name']}", subtitle=f"Newest papers by {a['name']}.")
+    return respond(request, feed, fmt)
+
+
+@router.get("/feeds/code.{fmt}")
+def code_feed(request: Request, fmt: str, n: Entries = DEFAULT_ENTRIES) -> Response:
+    """The newest papers that link their code (issue #17)."""
+    fmt = _format(fmt)
+    with engine_of(request).connect() as conn:
+        papers = code_papers(conn, None, n, 0)["papers"]
+        feed = _build(request, conn, papers, page="/?code=1",
+                      title="paperfeed: papers with code",
+                      subtitle="The newest papers that link a code repository.")
     return respond(request, feed, fmt)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import AfterValidator, BeforeValidator
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from paperfeed.export import bibtex_entry
 from paperfeed.ids import InvalidId, normalize_paper_id
@@ -24,9 +23,7 @@ from paperfeed.store.read import stats
 from paperfeed.web import search_adapter
 from paperfeed.web.auth import get_viewer
 from paperfeed.web.charts import HEIGHT, WIDTH, month_bars
-from paperfeed.web.render import paper_url, render
-
-T = TypeVar("T")
+from paperfeed.web.render import app_cached, paper_url, render
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 30
@@ -65,13 +62,14 @@ def canonical_id(raw: str) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def daily_page(request: Request, date: OptDate = None, span: Span = "day",
-               page: PageNo = 1) -> Response:
-    """Papers announced on a day (or its week/month), most voted first."""
+               page: PageNo = 1, code: bool = False) -> Response:
+    """Papers announced on a day (or its week/month), most voted first (`code`: with code)."""
     viewer = get_viewer(request)
     with engine_of(request).connect() as conn:
-        d = daily_papers(conn, date, span, viewer.user_id, PER_PAGE, (page - 1) * PER_PAGE)
+        d = daily_papers(conn, date, span, viewer.user_id, PER_PAGE, (page - 1) * PER_PAGE,
+                         has_code=code)
     return render(request, "daily.html", {"d": d, "page": page, "per_page": PER_PAGE,
-                                          "nav": "daily"})
+                                          "nav": "daily", "code": code})
 
 
 @router.get("/trending", response_class=HTMLResponse)
@@ -83,17 +81,6 @@ def trending_page(request: Request, window: Window = "week") -> Response:
     return render(request, "trending.html", {"papers": papers, "window": window,
                                              "windows": WINDOWS, "formula": FORMULA,
                                              "nav": "trending"})
-
-
-def app_cached(request: Request, key: str, ttl: float, load: Callable[[Connection], T]) -> T:
-    """`load(conn)`, kept on the app for `ttl` seconds (small lists every page shows)."""
-    cached = getattr(request.app.state, key, None)
-    if cached is None or time.monotonic() - cached[0] > ttl:
-        with engine_of(request).connect() as conn:
-            cached = (time.monotonic(), load(conn))
-        setattr(request.app.state, key, cached)
-    value: T = cached[1]
-    return value
 
 
 def common_categories(request: Request) -> list[str]:
@@ -110,6 +97,7 @@ def search_page(
     author: Annotated[str | None, Query(max_length=200)] = None,
     sort: search_adapter.SortName = "relevance",
     page: PageNo = 1,
+    code: bool = False,
 ) -> Response:
     """Search with filters, highlighted snippets, pages and a per-month chart."""
     viewer = get_viewer(request)
@@ -120,11 +108,11 @@ def search_page(
     ctx: dict[str, Any] = {"q": q, "sort": sort, "page": page, "filters": filters,
                            "categories": common_categories(request), "nav": "search",
                            "params": {"q": q, "sort": sort if sort != "relevance" else None,
-                                      **filters}}
+                                      "code": 1 if code else None, **filters}, "code": code}
     if q.strip() or any(filters.values()):
         engine = engine_of(request)
         res = search_adapter.search(engine, q, SEARCH_PER_PAGE, (page - 1) * SEARCH_PER_PAGE,
-                                    sort=sort, **filters)
+                                    sort=sort, has_code=code, **filters)
         with engine.connect() as conn:
             cards = {c["id"]: c for c in load_cards(conn, [h.id for h in res.hits],
                                                     viewer.user_id)}

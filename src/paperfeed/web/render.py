@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Connection
 
+from paperfeed.rank.daily import latest_day
 from paperfeed.web.auth import ANON_COOKIE, Viewer, get_viewer
+from paperfeed.web.pagecache import SHARED_FLAG
+from paperfeed.web.static_files import static_url
 
 TEMPLATES = Path(__file__).with_name("templates")
 EXCERPT = 300
+FRESH_DAYS = 3  # newest announcement older than this: every page says how old the data is
+FRESHNESS_CACHE_S = 60.0
+T = TypeVar("T")
 
 
 def paper_url(paper_id: str) -> str:
@@ -71,11 +80,31 @@ def _env() -> Environment:
         lstrip_blocks=True, auto_reload=False)
     env.filters.update(paper_url=paper_url, author_url=author_url, category_url=category_url,
                        excerpt=excerpt, long_date=long_date, month_name=month_name)
-    env.globals.update(query_url=query_url)
+    env.globals.update(query_url=query_url, static_url=static_url)
     return env
 
 
 ENV = _env()
+
+
+def app_cached(request: Request, key: str, ttl: float, load: Callable[[Connection], T]) -> T:
+    """`load(conn)`, kept on the app for `ttl` seconds (small lists every page shows)."""
+    cached = getattr(request.app.state, key, None)
+    if cached is None or time.monotonic() - cached[0] > ttl:
+        with request.app.state.engine.connect() as conn:
+            cached = (time.monotonic(), load(conn))
+        setattr(request.app.state, key, cached)
+    value: T = cached[1]
+    return value
+
+
+def staleness(request: Request) -> dict[str, Any] | None:
+    """How old the newest announcement is, when older than FRESH_DAYS (None: fresh or empty)."""
+    latest = app_cached(request, "latest_day", FRESHNESS_CACHE_S, latest_day)
+    if latest is None:
+        return None
+    days = (dt.datetime.now(dt.UTC).date() - latest).days
+    return {"day": latest.isoformat(), "days": days} if days > FRESH_DAYS else None
 
 
 def render(request: Request, template: str, ctx: dict[str, Any], status: int = 200
@@ -86,11 +115,14 @@ def render(request: Request, template: str, ctx: dict[str, Any], status: int = 2
     except HTTPException:  # a bad API token on an HTML page: show the page, signed out
         viewer = Viewer(None, "anonymous", "")
     settings = request.app.state.settings
+    # A page the page cache keeps for every anonymous visitor carries no per-visitor token
+    # (its buttons lead anonymous visitors to the login page, which sets one).
+    shared = viewer.user is None and getattr(request.state, SHARED_FLAG, False)
     html = ENV.get_template(template).render(
-        request=request, viewer=viewer, user=viewer.user, csrf=viewer.csrf,
-        path=request.url.path, base_url=settings.base_url, **ctx)
+        request=request, viewer=viewer, user=viewer.user, csrf="" if shared else viewer.csrf,
+        path=request.url.path, base_url=settings.base_url, stale=staleness(request), **ctx)
     resp = HTMLResponse(html, status_code=status)
-    if viewer.new_anon_cookie:
+    if viewer.new_anon_cookie and not shared:
         resp.set_cookie(ANON_COOKIE, viewer.new_anon_cookie, httponly=True, samesite="lax",
                         secure=settings.https, max_age=60 * 60 * 24 * 30)
     return resp

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
+from paperfeed.index.codelinks import with_code
 from paperfeed.search import histogram, hybrid
 from paperfeed.search import similar as similar_mod
 
@@ -17,11 +18,46 @@ ModeName = Literal["hybrid", "lexical", "semantic"]
 def search(engine: Engine, query: str, k: int = 10, offset: int = 0,
            category: str | None = None, since: str | None = None, until: str | None = None,
            author: str | None = None, sort: str = "relevance", mode: str = "hybrid",
-           count: bool = True) -> hybrid.SearchResult:
-    """A SearchResult (hits, total, mode_used, note); `count` asks for the number of matches."""
+           count: bool = True, has_code: bool = False) -> hybrid.SearchResult:
+    """A SearchResult (hits, total, mode_used, note); `count` asks for the number of matches;
+    `has_code` keeps papers with a code link (among the best CODE_DEPTH matches)."""
+    if has_code:
+        return _with_code(engine, query, k, offset, dict(
+            category=category, since=since, until=until, author=author, sort=sort, mode=mode))
     return hybrid.search(engine, query, k=k, offset=offset, category=category, since=since,
                          until=until, author=author, sort=sort,  # type: ignore[arg-type]
                          mode=mode, count=count)  # type: ignore[arg-type]
+
+
+def missing_indexes(engine: Engine) -> str | None:
+    """What a web process starting now cannot serve yet (logged at startup), or None."""
+    from paperfeed.store.index_state import all_states
+
+    states = all_states(engine)
+    if "lexical" not in states:
+        return ("no search index yet: search shows nothing until `paperfeed import` (or "
+                "`paperfeed index update`) has run; this server picks the index up by itself")
+    if not any(n.startswith("vectors:") for n in states):
+        return ("no vector index yet: search is by words only until `paperfeed index update` "
+                "has run; this server picks it up by itself")
+    return None
+
+
+CODE_DEPTH = 300
+
+
+def _with_code(engine: Engine, query: str, k: int, offset: int, filters: dict[str, Any]
+               ) -> hybrid.SearchResult:
+    res = hybrid.search(engine, query, CODE_DEPTH, 0, count=False, **filters)
+    keep = with_code(engine, [h.id for h in res.hits])
+    hits = [h for h in res.hits if h.id in keep]
+    total = len(hits) if len(res.hits) < CODE_DEPTH else None
+    return hybrid.SearchResult(hits[offset:offset + k], total, res.mode_used, res.note)
+
+
+def search_ids(engine: Engine, query: str, k: int, has_code: bool = False) -> list[str]:
+    """The ids of the best `k` papers for `query` (hybrid search)."""
+    return [h.id for h in search(engine, query, k, count=False, has_code=has_code).hits]
 
 
 def months(engine: Engine, query: str, filters: dict[str, Any]) -> list[tuple[str, int]]:

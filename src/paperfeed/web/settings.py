@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from paperfeed.config import (  # noqa: F401
     persisted_secret,
     secret_file,
     secret_key,
+    setting,
 )
 
 BASE_URL_ENV = "PAPERFEED_BASE_URL"
@@ -25,6 +27,8 @@ BASE_URL_ENV = "PAPERFEED_BASE_URL"
 class WebSettings:
     secret_key: str
     base_url: str | None = None  # e.g. https://papers.example.org (absolute links, cookies)
+    # reverse proxies whose X-Forwarded-For is believed (addresses or networks); none: never
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def https(self) -> bool:
@@ -38,4 +42,19 @@ def load_settings() -> WebSettings:
     base = (os.environ.get(BASE_URL_ENV) or "").rstrip("/") or None
     if base and not base.startswith(("http://", "https://")):
         raise SettingsError(f"{BASE_URL_ENV}={base!r}: expected an http:// or https:// URL")
-    return WebSettings(secret, base)
+    return WebSettings(secret, base, parse_proxies(setting(PROXIES_ENV) or ""))
+
+
+PROXIES_ENV = "PAPERFEED_TRUSTED_PROXIES"
+
+
+def parse_proxies(raw: str) -> tuple[str, ...]:
+    """Addresses or CIDR networks, comma or space separated; SettingsError naming a bad one."""
+    out = []
+    for item in raw.replace(",", " ").split():
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(f"{PROXIES_ENV}: {item!r} is not an IP address or network "
+                                "(e.g. 127.0.0.1, 10.0.0.0/8, ::1)") from None
+    return tuple(out)

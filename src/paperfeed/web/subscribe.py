@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.digest import subscriptions as subs
 from paperfeed.digest.feed import digest_feed
+from paperfeed.digest.mail import SmtpConfigError
 from paperfeed.digest.messages import links
-from paperfeed.digest.outbox import send_due
 from paperfeed.digest.subscriptions import (
     ChoiceError,
     Choices,
@@ -22,8 +22,9 @@ from paperfeed.digest.subscriptions import (
     Subscription,
     split_lines,
 )
-from paperfeed.digest.tokens import make_token
+from paperfeed.digest.tokens import CONFIRM_TTL, make_token, token_expired
 from paperfeed.web.auth import check_csrf, get_viewer
+from paperfeed.web.mail_sender import sender_of
 from paperfeed.web.pages import engine_of
 from paperfeed.web.render import render
 
@@ -32,9 +33,14 @@ log = logging.getLogger(__name__)
 
 Token = Annotated[str, Query(max_length=100)]
 OptStr = Annotated[str | None, Form(max_length=4000)]
-SENT = ("Check your inbox. If this address can receive our email, a message is on its way: "
-        "open its link to confirm (nothing is sent before you do), or to manage a "
-        "subscription it already has.")
+SENT = ("We are sending a message to this address now (or sent one in the last few minutes). "
+        "Open its link to confirm: nothing else is sent before you do. If the address already "
+        "has a subscription, the message links to its settings instead.")
+NO_MAIL = ("Nothing was saved or sent: this server cannot send email right now (its mail "
+           "settings are wrong; the administrator has been told in the log). Please try again "
+           "later.")
+EXPIRED = (f"This confirmation link has expired (they last {CONFIRM_TTL.days} days). "
+           "Subscribe again to get a new one.")
 BAD_LINK = ("This link is not valid: it may be mistyped, or the subscription's links were "
             "reset. Use the newest email from us, or subscribe again.")
 
@@ -93,6 +99,11 @@ def subscribe_submit(request: Request, email: Annotated[str, Form(max_length=320
     try:
         ch = _choices(trending, topics, categories, authors, frequency, max_papers, send_empty)
         res = subs.subscribe(engine, email, ch, viewer.user_id, secret=_secret(request))
+    except SmtpConfigError as e:
+        log.error("cannot queue a confirmation email: %s", e)
+        return render(request, "subscribe_sent.html", {
+            "notice": NO_MAIL, "error": True, "title": "Email is not set up here",
+            "nav": "subscribe"}, status=503)
     except (ChoiceError, InvalidEmail) as e:
         ctx = {"trending": bool(trending), "topics": topics or "", "categories": categories or "",
                "authors": authors or "", "frequency": frequency or "daily",
@@ -101,18 +112,31 @@ def subscribe_submit(request: Request, email: Annotated[str, Form(max_length=320
         return render(request, "subscribe.html", {**ctx, "email": email, "error": str(e),
                                                   "nav": "subscribe"}, status=422)
     if res.outbox_id is not None:
-        # Send the confirmation now; if the mail server is down it stays in the outbox and
-        # `paperfeed digest send` (or the worker) delivers it later.
-        try:
-            send_due(engine, only_id=res.outbox_id)
-        except Exception:  # never let a mail problem turn into a different answer
-            log.exception("sending confirmation #%s", res.outbox_id)
+        # Queued, not sent here: the app's mail thread sends it; a failure is logged and the
+        # row stays in the outbox for the worker (or `paperfeed digest send`) to retry.
+        sender_of(request.app).notify(res.outbox_id)
     return render(request, "subscribe_sent.html", {"notice": SENT, "nav": "subscribe"})
 
 
+def _confirm_token(request: Request, token: str) -> Subscription:
+    if token_expired(token):
+        raise HTTPException(410, EXPIRED)
+    return _by_token(request, token, "confirm")
+
+
 @router.get("/subscribe/confirm", response_class=HTMLResponse)
-def subscribe_confirm(request: Request, token: Token) -> Response:
-    """Open the confirmation link: the subscription starts."""
+def subscribe_confirm_page(request: Request, token: Token) -> Response:
+    """The confirmation link's page: a button that confirms (link scanners only GET)."""
+    sub = _confirm_token(request, token)
+    return render(request, "subscribe_confirm.html", {
+        "sub": sub, "token": token, "summary": sub.choices.summary(), "nav": "subscribe"})
+
+
+@router.post("/subscribe/confirm", response_class=HTMLResponse)
+def subscribe_confirm(request: Request, token: Annotated[str, Form(max_length=100)]
+                      ) -> Response:
+    """Confirm: the subscription starts. The signed token is the authority (no CSRF cookie)."""
+    _confirm_token(request, token)
     sub = subs.confirm(engine_of(request), token, secret=_secret(request))
     if sub is None:
         raise HTTPException(404, BAD_LINK)

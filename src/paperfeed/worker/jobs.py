@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from paperfeed.config import float_setting, setting
-from paperfeed.ingest.gate import DatabaseGate
-from paperfeed.ingest.records import FetchReport, harvest_oai, store_records
-from paperfeed.sources.http import PoliteClient
+from paperfeed.index.refresh import RefreshFailed, RefreshReport, refresh
+from paperfeed.ingest.fetch import fetch_source as ingest_fetch
+from paperfeed.ingest.records import FetchReport
+from paperfeed.progress import Reporter
 from paperfeed.worker.schedule import Source
 
 log = logging.getLogger("paperfeed.worker")
@@ -44,77 +44,40 @@ Job = Callable[[JobContext], Result]
 
 # --- derived indexes -----------------------------------------------------------------------
 
-def refresh_derived(engine: Engine) -> dict[str, int]:
-    """Catch the cheap derived data up with the papers: lookups, lexical index, claims.
-
-    What `paperfeed fetch` does after storing (cli/common.refresh_lookups), without the
-    progress bars; the vectors are the index job's (embedding is slow).
-    """
-    from paperfeed.index.claims import catch_up_claims
-    from paperfeed.index.lexical import catch_up_lexical
-    from paperfeed.index.lookups import catch_up_lookups
-
-    return {"lookups": catch_up_lookups(engine), "lexical": catch_up_lexical(engine),
-            "claims": catch_up_claims(engine)}
+def _log_reporter() -> Reporter:
+    """Index progress as plain log lines (every 10 s or 10 %), and each step's result."""
+    return Reporter(write=lambda line: log.info("%s", line), every_s=10.0)
 
 
-def update_vectors(engine: Engine, model: str | None = None) -> dict[str, Any]:
-    """Embed papers without a current vector and catch the vector index up (as `index update`)."""
-    from paperfeed.index.embed import get_embedder
-    from paperfeed.index.vectors import VectorIndex, embed_missing
-    from paperfeed.search.hybrid import default_model
+def _derived_summary(report: RefreshReport, slow: bool) -> str:
+    parts = [f"{name} +{report.done(name)}" for name in ("lookups", "lexical", "claims")]
+    if slow:
+        parts.append(f"vectors +{report.done('embeddings')} ({report.info.get('model_id')}, "
+                     f"{report.info.get('vectors_in_index', 0)} in the vector index)")
+    return ", ".join(parts)
 
-    embedder = get_embedder(model or default_model())  # loads a built-in model on first use
-    embedded = embed_missing(engine, embedder)
-    vi = VectorIndex.open(engine, embedder.model_id)  # loads (or builds) and catches up
-    return {"model": embedder.model_id, "embedded": embedded, "in_index": len(vi)}
+
+def run_refresh(engine: Engine, slow: bool) -> Result:
+    """index/refresh.refresh with log progress; a failed step raises JobFailed with the rest."""
+    try:
+        report = refresh(engine, slow=slow, progress=_log_reporter())
+    except RefreshFailed as e:
+        result: Result = {**e.report.to_json(),
+                          "summary": _derived_summary(e.report, False) + f"; {e.step} failed"}
+        raise JobFailed(str(e), result) from e
+    return {**report.to_json(), "summary": _derived_summary(report, slow)}
 
 
 def index_job(ctx: JobContext) -> Result:
-    """Lookups, lexical index, claims, then vectors: what `paperfeed index update` does."""
-    result: Result = dict(refresh_derived(ctx.engine))
-    done = (f"lookups +{result['lookups']}, lexical +{result['lexical']}, "
-            f"claims +{result['claims']}")
-    try:
-        result["vectors"] = v = update_vectors(ctx.engine)
-    except Exception as e:
-        result["summary"] = f"{done}; vectors failed"
-        raise JobFailed(f"vectors: {type(e).__name__}: {e}", result) from e
-    result["summary"] = (f"{done}, vectors +{v['embedded']} ({v['model']}, "
-                         f"{v['in_index']} in the vector index)")
-    return result
+    """Every derived index, embeddings included: what `paperfeed index update` does."""
+    return run_refresh(ctx.engine, slow=True)
 
 
 # --- fetch ---------------------------------------------------------------------------------
 
-def _arxiv_client(engine: Engine) -> PoliteClient:
-    """arXiv's pace for the whole deployment: the request gate lives in the database."""
-    interval = float_setting("PAPERFEED_ARXIV_MIN_INTERVAL")
-    return PoliteClient(interval, gate=DatabaseGate(engine, "arxiv", interval))
-
-
 def fetch_source(engine: Engine, source: Source) -> FetchReport:
-    """Read one source and store what it says (the same calls as `paperfeed fetch|harvest`)."""
-    if source.kind == "rss":
-        from paperfeed.sources.arxiv_rss import fetch_announcements
-
-        with _arxiv_client(engine) as client:
-            records, bad = fetch_announcements(client, list(source.arg),
-                                               setting("PAPERFEED_ARXIV_RSS_URL") or "")
-        return store_records(engine, records, FetchReport(bad=bad))
-    if source.kind == "hf":
-        from paperfeed.sources.hf_daily import HFDailyPapers
-
-        with PoliteClient(float_setting("PAPERFEED_HF_MIN_INTERVAL")) as client:
-            records, bad = HFDailyPapers(client, setting("PAPERFEED_HF_URL") or "").fetch()
-        return store_records(engine, records, FetchReport(bad=bad))
-    if source.kind == "oai":
-        from paperfeed.sources.arxiv_oai import OAIHarvester
-
-        with _arxiv_client(engine) as client:
-            harvester = OAIHarvester(client, setting("PAPERFEED_ARXIV_OAI_URL") or "")
-            return harvest_oai(engine, harvester, set_=source.arg[0] if source.arg else None)
-    raise ValueError(f"unknown source kind {source.kind!r}")
+    """Read one source and store what it says (the same call as `paperfeed fetch|harvest`)."""
+    return ingest_fetch(engine, source.kind, source.arg)
 
 
 def _report(r: FetchReport) -> Result:
@@ -148,11 +111,11 @@ def fetch_job(ctx: JobContext) -> Result:
         sources[str(src)] = _report(report)
         for msg in report.bad[:5]:
             log.info("fetch %s: bad record: %s", src, msg)
-    derived = refresh_derived(ctx.engine)
+    derived = run_refresh(ctx.engine, slow=False)
     parts = [_line(name, r) if "error" not in r else f"{name}: FAILED" for name, r in
              sources.items()]
     result: Result = {"sources": sources, "derived": derived,
-                      "summary": "; ".join(parts) + f"; lexical +{derived['lexical']}"}
+                      "summary": "; ".join(parts) + f"; {derived['summary']}"}
     if errors:
         raise JobFailed("; ".join(errors), result)
     return result

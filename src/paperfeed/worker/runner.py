@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from paperfeed import clock
 from paperfeed.worker import slots
 from paperfeed.worker.jobs import JOB_FUNCTIONS, Job, JobContext, JobFailed
 from paperfeed.worker.schedule import Entry, Source, run_key
@@ -37,8 +38,7 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+utcnow = clock.now
 
 
 @dataclass

@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from paperfeed.sources.arxiv_rss import feed_url
+from paperfeed.sources.registry import parse_item
 
 SCHEDULE_ENV = "PAPERFEED_WORKER_SCHEDULE"
 SOURCES_ENV = "PAPERFEED_WORKER_SOURCES"
@@ -192,25 +192,12 @@ SOURCES_EXAMPLE = "rss:cs.LG,cs.CL hf"
 
 
 def parse_sources(raw: str, env: str = SOURCES_ENV) -> list[Source]:
-    """What the fetch job reads, in the order given."""
+    """What the fetch job reads, in the order given (the grammar: sources/registry.py)."""
     out: list[Source] = []
     for item in raw.replace(";", " ").split():
-        kind, colon, arg = item.partition(":")
-        kind = kind.lower()
-        if kind == "rss":
-            cats = tuple(c for c in arg.split(",") if c)
-            try:
-                feed_url(list(cats))  # validates the categories
-            except ValueError as e:
-                raise _err(env, f"{item!r}: {e}", SOURCES_EXAMPLE) from None
-            out.append(Source("rss", cats))
-        elif kind == "hf" and not colon:
-            out.append(Source("hf"))
-        elif kind == "oai":
-            if colon and not re.fullmatch(r"[A-Za-z0-9.:\-]+", arg):
-                raise _err(env, f"{item!r}: {arg!r} is not an OAI set like cs or "
-                           "physics:hep-th", SOURCES_EXAMPLE)
-            out.append(Source("oai", (arg,) if arg else ()))
-        else:
-            raise _err(env, f"{item!r} is not rss:CATEGORIES, hf or oai[:SET]", SOURCES_EXAMPLE)
+        try:
+            spec, arg = parse_item(item)
+        except ValueError as e:
+            raise _err(env, str(e), SOURCES_EXAMPLE) from None
+        out.append(Source(spec.name, arg))
     return out
