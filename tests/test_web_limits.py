@@ -6,7 +6,6 @@ import html
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from support.paths import ROOT
+from support.server import free_port
 
 from paperfeed.index.lexical import catch_up_after_import
 from paperfeed.index.lookups import catch_up_lookups
@@ -100,12 +100,6 @@ def test_a_request_past_its_budget_answers_503_and_its_late_answer_is_dropped(
         assert page.status_code == 503 and "<h1>Service Unavailable</h1>" in page.text
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store with one paper of a 200,000-word abstract (stored as an older version might
@@ -128,7 +122,7 @@ def serve(db: Path, budget: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]
     """A real `paperfeed serve` process over `db`, with this request budget."""
     env = {**os.environ, "PAPERFEED_SECRET_KEY": "b" * 48,
            "PAPERFEED_REQUEST_BUDGET": str(budget), "PAPERFEED_WEB_WRITE_WAIT": "60"}
-    port = _free_port()
+    port = free_port()
     log = db.with_suffix(".log")
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "paperfeed", "--db", str(db), "serve",
