@@ -243,6 +243,8 @@ def test_cli_fetch_commands_store_papers(tmp_path: Path) -> None:
             r = pf(*args)
             assert r.returncode == 0 and expect in r.stdout, (args, r.stdout, r.stderr)
         bad = pf("fetch", "hf", "--date", "25/10/2024")
-        assert bad.returncode == 1 and "is not YYYY-MM-DD" in bad.stderr
+        said = " ".join(bad.stderr.replace("│", " ").split())  # a usage error (#14: one helper)
+        assert bad.returncode == 2 and "Invalid value for --date:" in said
+        assert "'25/10/2024' is not a date (expected YYYY-MM-DD)" in said
         stats = orjson.loads(pf("stats", "--json").stdout)
     assert stats["papers"] == 37 and stats["with_hf_upvotes"] == 29

@@ -135,6 +135,25 @@ SETTINGS: dict[str, Setting] = {s.env: s for s in (
     Setting("PAPERFEED_TRUSTED_PROXIES", None,
             "reverse proxies (addresses or networks, e.g. '127.0.0.1 10.0.0.0/8') whose "
             "X-Forwarded-For names the client; unset: the header is ignored"),
+    # issue #14: availability and limits (docs/security.md, "Availability and limits")
+    Setting("PAPERFEED_WRITE_LOCK_WAIT", "60",
+            "seconds a writer (import, fetch, worker) waits for the writers' lock before it "
+            "gives up with a clear error", parse=number),
+    Setting("PAPERFEED_WEB_WRITE_WAIT", "5",
+            "seconds a web write (vote, save, sign-in) waits for the writers' lock before it "
+            "answers 503 with Retry-After", parse=number),
+    Setting("PAPERFEED_IDLE_TX_TIMEOUT", "120",
+            "PostgreSQL: a writer's session idle inside its transaction this many seconds is "
+            "ended by the server, which frees the writers' lock", parse=number),
+    Setting("PAPERFEED_REQUEST_BUDGET", "20",
+            "seconds a web request may take before it answers 503 (the work is abandoned)",
+            parse=number),
+    Setting("PAPERFEED_HTTP_TIMEOUT", "30",
+            "seconds before a source (arXiv, Hugging Face) connection or reply times out",
+            parse=number),
+    Setting("PAPERFEED_HTTP_RETRIES", "4",
+            "retries of a failed source request (with backoff) before a fetch gives up",
+            parse=count),
 )}
 
 

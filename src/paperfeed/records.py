@@ -18,8 +18,22 @@ SOURCE_PRIORITY: dict[str, int] = source_priority()  # declared in sources/regis
 
 def _unclean(s: str) -> bool:
     """Whether clean_text would change `s`: substring tests run in C, far faster than a regex."""
-    return ("  " in s or "\n" in s or "\t" in s or "\r" in s or "\xa0" in s
+    return ("  " in s or "\n" in s or "\t" in s or "\r" in s or "\xa0" in s or "\x00" in s
             or s[:1].isspace() or s[-1:].isspace())
+
+
+def _squash(s: str) -> str:
+    """Whitespace collapsed and NUL bytes dropped (PostgreSQL text cannot hold them)."""
+    return " ".join(s.replace("\x00", "").split())
+
+
+# Upper bounds of a record's fields (docs/security.md, "Availability and limits"): a record
+# over one is rejected with the field named, so one hostile line costs that line only.
+# arXiv's own limits are far lower (an abstract: 1,920 characters).
+LIMITS: dict[str, int] = {
+    "title": 2_000, "abstract": 20_000, "comment": 5_000, "journal_ref": 1_000, "doi": 1_000,
+    "license": 1_000, "authors": 10_000, "author": 1_000, "categories": 100, "category": 100,
+}
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -90,8 +104,33 @@ def clean_text(value: Any) -> str | None:
         raise RecordError(f"expected text, got {type(value).__name__}")
     if not _unclean(value):  # the common case, checked in C without building a word list
         return value or None
-    s = " ".join(value.split())
+    s = _squash(value)
     return s or None
+
+
+# Dates the app accepts anywhere (records, web parameters, CLI options): far enough from
+# date.min/max that a month's or a week's arithmetic around them cannot overflow.
+DATE_MIN, DATE_MAX = dt.date(1000, 1, 1), dt.date(8999, 12, 31)
+
+
+def date_in_range(d: dt.date, what: str = "date") -> dt.date:
+    """`d`, or RecordError (a ValueError) when it is outside DATE_MIN..DATE_MAX."""
+    if not DATE_MIN <= d <= DATE_MAX:
+        raise RecordError(f"{what}: {d.isoformat()} is out of range ({DATE_MIN.isoformat()} "
+                          f"to {DATE_MAX.isoformat()})")
+    return d
+
+
+def parse_date(value: str, what: str = "date") -> dt.date:
+    """A YYYY-MM-DD date in range, or RecordError saying what is wrong with it."""
+    s = value.strip()
+    if not _DATE.match(s):
+        raise RecordError(f"{what}: {s!r} is not a date (expected YYYY-MM-DD)")
+    try:
+        d = dt.date.fromisoformat(s)
+    except ValueError as e:
+        raise RecordError(f"{what}: {s!r} is not a valid date ({e})") from None
+    return date_in_range(d, what)
 
 
 def iso_date(value: Any, what: str = "date") -> str | None:
@@ -103,19 +142,26 @@ def iso_date(value: Any, what: str = "date") -> str | None:
     s = value.strip()
     if _DATE.match(s):
         try:
-            dt.date.fromisoformat(s)
+            date_in_range(dt.date.fromisoformat(s), what)
+        except RecordError:
+            raise
         except ValueError as e:
             raise RecordError(f"{what}: {s!r} is not a valid date") from e
         return s
     try:
-        return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date().isoformat()
+        return date_in_range(
+            dt.datetime.fromisoformat(s.replace("Z", "+00:00")).date(), what).isoformat()
+    except RecordError:
+        raise
     except ValueError:
         pass
     from email.utils import parsedate_to_datetime
 
     try:
-        return parsedate_to_datetime(s).date().isoformat()
-    except (TypeError, ValueError, IndexError) as e:
+        return date_in_range(parsedate_to_datetime(s).date(), what).isoformat()
+    except RecordError:
+        raise
+    except (TypeError, ValueError, IndexError, OverflowError) as e:
         raise RecordError(f"{what}: {s!r} is not a date (expected YYYY-MM-DD)") from e
 
 
@@ -123,6 +169,8 @@ def validate(rec: PaperRecord) -> PaperRecord:
     """Normalise a record in place and raise RecordError naming the first bad field."""
     if not isinstance(rec.id, str) or not rec.id.strip():
         raise RecordError("id: missing")
+    if "\x00" in rec.id:
+        raise RecordError("id: contains a NUL byte")
     try:
         arxiv_id, version = parse_arxiv_id(rec.id)
     except InvalidId:
@@ -146,7 +194,7 @@ def validate(rec: PaperRecord) -> PaperRecord:
             raise RecordError("authors: expected a list of names")
         # One check over all names at once; clean name by name only when something is off.
         if "" in rec.authors or _unclean(" ".join(rec.authors)):
-            names = (" ".join(a.split()) for a in rec.authors)
+            names = (_squash(a) for a in rec.authors)
             rec.authors = [a for a in names if a] or None
         rec.authors = rec.authors or None
     if rec.categories is not None:
@@ -154,7 +202,7 @@ def validate(rec: PaperRecord) -> PaperRecord:
             raise RecordError("categories: expected a list of category names")
         cats = rec.categories
         if "" in cats or _unclean(" ".join(cats)):
-            cats = [c.strip() for c in cats if c.strip()]
+            cats = [c for c in map(_squash, cats) if c]
         rec.categories = list(dict.fromkeys(cats)) if len(cats) > 1 else (cats or None)
     rec.submitted = iso_date(rec.submitted, "submitted")
     rec.updated = iso_date(rec.updated, "updated")
@@ -163,4 +211,35 @@ def validate(rec: PaperRecord) -> PaperRecord:
         raise RecordError(f"version: expected a positive integer, got {rec.version!r}")
     for name in ("comment", "journal_ref", "doi", "license"):
         setattr(rec, name, clean_text(getattr(rec, name)))
+    _check_limits(rec)
+    if rec.hf is not None:
+        for f in fields(rec.hf):
+            v = getattr(rec.hf, f.name)
+            if isinstance(v, str) and "\x00" in v:
+                setattr(rec.hf, f.name, v.replace("\x00", ""))
+            elif isinstance(v, list) and any(isinstance(x, str) and "\x00" in x for x in v):
+                setattr(rec.hf, f.name, [x.replace("\x00", "") if isinstance(x, str) else x
+                                         for x in v])
     return rec
+
+
+def _over(what: str, n: int, unit: str = "characters") -> RecordError:
+    return RecordError(f"{what}: {n:,} {unit}, over the limit of {LIMITS[what.split()[0]]:,}")
+
+
+def _check_limits(rec: PaperRecord) -> None:
+    """RecordError naming the first field over its bound in LIMITS."""
+    for name in ("title", "abstract", "comment", "journal_ref", "doi", "license"):
+        value = getattr(rec, name)
+        if value is not None and len(value) > LIMITS[name]:
+            raise _over(name, len(value))
+    for many, one, items in (("authors", "author", rec.authors),
+                             ("categories", "category", rec.categories)):
+        if not items:
+            continue
+        if len(items) > LIMITS[many]:
+            raise _over(many, len(items), "names")
+        longest = max(items, key=len)
+        if len(longest) > LIMITS[one]:
+            raise RecordError(f"{many}: a name of {len(longest):,} characters, over the limit "
+                              f"of {LIMITS[one]:,}")

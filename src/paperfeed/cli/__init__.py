@@ -6,7 +6,7 @@ import typer
 
 from paperfeed import __version__
 from paperfeed.cli.claims_cmd import claims_app
-from paperfeed.cli.common import state
+from paperfeed.cli.common import err, state
 from paperfeed.cli.config_cmd import config_command
 from paperfeed.cli.demo_cmd import demo_command
 from paperfeed.cli.digest_cmd import digest_app
@@ -69,4 +69,11 @@ app.add_typer(digest_app, name="digest")
 
 
 def main() -> None:
-    app()
+    from paperfeed.store.db import WriteBusy
+
+    try:
+        app()
+    except WriteBusy as e:  # issue #14: another writer kept the lock past the bounded wait
+        err.print(f"[bold red]error:[/bold red] {e} (PAPERFEED_WRITE_LOCK_WAIT sets how long "
+                  "to wait)", highlight=False)
+        raise SystemExit(1) from None

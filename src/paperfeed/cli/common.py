@@ -62,6 +62,19 @@ def friendly_errors(*kinds: type[BaseException]) -> Iterator[None]:
         fail(str(e))
 
 
+def date_option(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """Callback of every YYYY-MM-DD option: a real date in range, or an error naming the option."""
+    from paperfeed.records import RecordError, parse_date
+
+    if value is None or ctx.resilient_parsing:
+        return value
+    name = (param.opts or [param.name or "date"])[0]
+    try:
+        return parse_date(value, name).isoformat()
+    except RecordError as e:
+        raise typer.BadParameter(str(e).removeprefix(f"{name}: "), param_hint=name) from None
+
+
 def echo_json(data: object) -> None:
     """Print JSON to stdout exactly (no Rich markup or wrapping)."""
     import orjson

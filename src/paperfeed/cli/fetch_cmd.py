@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from sqlalchemy import Engine
 
-from paperfeed.cli.common import console, err, fail, refresh_indexes, reporter, state
+from paperfeed.cli.common import console, date_option, err, fail, refresh_indexes, reporter, state
 from paperfeed.ingest.fetch import fetch_source
 from paperfeed.ingest.records import FetchReport
 from paperfeed.sources.http import SourceError
@@ -40,9 +40,10 @@ def _summary(what: str, r: FetchReport) -> None:
 @harvest_app.command("arxiv")
 def harvest_arxiv(
     set_: str | None = typer.Option(None, "--set", help="OAI set, e.g. cs or physics:hep-th."),
-    from_: str | None = typer.Option(None, "--from", metavar="YYYY-MM-DD",
+    from_: str | None = typer.Option(None, "--from", metavar="YYYY-MM-DD", callback=date_option,
                                      help="Start date (default: the last harvest's watermark)."),
-    until: str | None = typer.Option(None, "--until", metavar="YYYY-MM-DD", help="End date."),
+    until: str | None = typer.Option(None, "--until", metavar="YYYY-MM-DD", help="End date.",
+                                       callback=date_option),
     prefix: str = typer.Option("arXiv", "--prefix", help="Metadata format: arXiv or arXivRaw "
                                "(arXivRaw has every version with its date)."),
 ) -> None:
@@ -79,7 +80,7 @@ def fetch_rss(
 
 @fetch_app.command("hf")
 def fetch_hf(
-    date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD"),
+    date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD", callback=date_option),
     week: str | None = typer.Option(None, "--week", metavar="YYYY-Www"),
     month: str | None = typer.Option(None, "--month", metavar="YYYY-MM"),
 ) -> None:

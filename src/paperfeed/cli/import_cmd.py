@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 
 from paperfeed.cli.common import console, err, fail, refresh_indexes, reporter, state
-from paperfeed.ingest.files import ImportReport, StrictError, import_file
+from paperfeed.ingest.files import ImportFailed, ImportReport, StrictError, import_file
 from paperfeed.progress import Step, size
+from paperfeed.store.db import WriteBusy
 
 
 def import_command(
@@ -42,11 +43,19 @@ def import_command(
                                  progress=progress)
         except StrictError as e:
             fail(str(e))
+        except ImportFailed as e:
+            step.finish("stopped")
+            _print_report(e.report)
+            fail(str(e))
         except OSError as e:
             fail(f"{path}: cannot read ({e.strerror or e}); check the file is complete")
         step.finish(f"{size(path.stat().st_size)} read")
         _print_report(report)
-    refresh_indexes(engine)
+    try:
+        refresh_indexes(engine)
+    except (OSError, WriteBusy) as e:  # e.g. a full disk: the papers themselves are stored
+        fail(f"the papers are stored, but updating the derived indexes failed ({e}); "
+             "run `paperfeed index update` once that is fixed")
 
 
 def _print_report(r: ImportReport) -> None:

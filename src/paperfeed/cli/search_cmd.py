@@ -11,7 +11,15 @@ from typing import Any
 import typer
 from sqlalchemy import Engine, text
 
-from paperfeed.cli.common import console, echo_json, err, fail, refresh_indexes, state
+from paperfeed.cli.common import (
+    console,
+    date_option,
+    echo_json,
+    err,
+    fail,
+    refresh_indexes,
+    state,
+)
 from paperfeed.cli.safe_text import safe as escape
 from paperfeed.ids import InvalidId, normalize_paper_id
 from paperfeed.progress import seconds
@@ -57,8 +65,10 @@ def search_command(
     k: int = typer.Option(10, "--k", "-k", min=1, max=1000, help="How many results."),
     offset: int = typer.Option(0, "--offset", min=0, help="Skip this many (pagination)."),
     category: str | None = typer.Option(None, "--category", "-c", help="e.g. cs.CL"),
-    since: str | None = typer.Option(None, "--since", help="Announced on or after YYYY-MM-DD."),
-    until: str | None = typer.Option(None, "--until", help="Announced on or before YYYY-MM-DD."),
+    since: str | None = typer.Option(None, "--since", help="Announced on or after YYYY-MM-DD.",
+                                       callback=date_option),
+    until: str | None = typer.Option(None, "--until", help="Announced on or before YYYY-MM-DD.",
+                                       callback=date_option),
     author: str | None = typer.Option(None, "--author", help="An author's name (or surname)."),
     sort: str = typer.Option("relevance", "--sort", help="relevance or date (newest first)."),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid, lexical or semantic."),

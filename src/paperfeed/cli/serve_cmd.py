@@ -25,6 +25,7 @@ def serve_command(
     """Serve the web pages, the JSON API (/api) and its documentation (/docs)."""
     import uvicorn
 
+    from paperfeed.web.budget import GRACE_S, exit_promptly
     from paperfeed.web.settings import SettingsError, load_settings
 
     try:
@@ -41,7 +42,8 @@ def serve_command(
     proxies = ",".join(settings.trusted_proxies)
     common = {"host": host, "port": port, "log_level": "warning", "access_log": False,
               "proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None,
-              "timeout_keep_alive": KEEP_ALIVE_S}
+              "timeout_keep_alive": KEEP_ALIVE_S, "timeout_graceful_shutdown": GRACE_S}
+    exit_promptly()  # issue #14: stopped within GRACE_S + 1 s, busy handler threads or not
     if n == 1:
         from paperfeed.web.app import create_app
 

@@ -5,23 +5,36 @@ leaves the last batch rolled back and the checkpoint at the batch before, so run
 command again continues there. Records are merged by id, so replaying lines is harmless too.
 
 Parsing runs in a child process while this one writes, so both cores work on a bulk import.
+The child dies with this process (even on kill -9): it holds copies of this process's database
+connections, and an orphan would keep a dead import's transaction, and the writers' lock, open.
+
+A file that cannot be read to its end (a truncated .gz) or a store that cannot be written (a
+full disk) stops the import with ImportFailed naming file, line and cause; every batch before
+it stays committed, and running the same command again resumes after the last one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing as mp
 import os
 import queue
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from paperfeed.records import PaperRecord
-from paperfeed.sources.jsonl import JsonlFile
+from paperfeed.sources.jsonl import InputError, JsonlFile
 from paperfeed.store.checkpoints import delete_checkpoint, get_checkpoint, set_checkpoint
-from paperfeed.store.db import write_tx
+from paperfeed.store.db import WriteBusy, write_tx
 from paperfeed.store.write import WriteResult, write_records
 
 BATCH = 10_000
@@ -32,6 +45,14 @@ AfterBatch = Callable[[Connection, list[PaperRecord]], None]  # runs inside the 
 
 class StrictError(ValueError):
     """--strict met a bad record: nothing of its batch was written."""
+
+
+class ImportFailed(RuntimeError):
+    """The file could not be read on, or the store not written: what was committed stays."""
+
+    def __init__(self, message: str, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @dataclass
@@ -56,6 +77,7 @@ class _Batch:
     lines: int
     records: list[PaperRecord]
     errors: list[str]
+    fatal: str | None = None  # the file cannot be read past this batch: why
 
 
 def checkpoint_key(path: Path) -> str:
@@ -68,23 +90,44 @@ def _batches(path: Path, skip: int, batch_size: int) -> Iterator[_Batch]:
     """Parse the file into batches of valid records plus the errors met on the way."""
     src = JsonlFile(path)
     b = _Batch(skip, 0, 0, [], [])
-    for line in src.lines(skip=skip):
-        b.lines += 1
-        b.last_line = line.number
-        if line.record is None:
-            b.errors.append(f"{path}:{line.number}: {line.error}")
-        else:
-            b.records.append(line.record)
-        if len(b.records) >= batch_size:
-            b.bytes_read = src.bytes_read
-            yield b
-            b = _Batch(b.last_line, 0, 0, [], [])
-    b.bytes_read = src.size
+    try:
+        for line in src.lines(skip=skip):
+            b.lines += 1
+            b.last_line = line.number
+            if line.record is None:
+                b.errors.append(f"{path}:{line.number}: {line.error}")
+            else:
+                b.records.append(line.record)
+            if len(b.records) >= batch_size:
+                b.bytes_read = src.bytes_read
+                yield b
+                b = _Batch(b.last_line, 0, 0, [], [])
+    except InputError as e:
+        b.fatal = str(e)
+    b.bytes_read = src.bytes_read if b.fatal else src.size
     yield b
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this (child) process end when `parent` does, however the parent ends."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # SIGKILL when the parent dies
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:  # elsewhere (and as a second line): notice being re-parented
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _produce(path: Path, skip: int, batch_size: int, out: mp.Queue, parent: int) -> None:
     """Child process: parse and hand batches over; stop if the parent dies (e.g. kill -9)."""
+    _die_with_parent(parent)
     try:
         for b in _batches(path, skip, batch_size):
             while True:
@@ -138,14 +181,28 @@ def import_file(
             raise StrictError(f"{b.errors[0]} (--strict: nothing of this batch was written)")
         for e in b.errors:
             report.note_error(e)
-        with write_tx(engine) as conn:
-            report.written.add(write_records(conn, b.records))
-            if after_batch is not None:
-                after_batch(conn, b.records)
-            set_checkpoint(conn, key, {"line": b.last_line})
+        try:
+            with write_tx(engine) as conn:
+                report.written.add(write_records(conn, b.records))
+                if after_batch is not None:
+                    after_batch(conn, b.records)
+                set_checkpoint(conn, key, {"line": b.last_line})
+        except (OperationalError, WriteBusy, OSError) as e:
+            raise ImportFailed(_write_failure(path, done, b.last_line, e), report) from e
         stored += len(b.records)
         if progress:
             progress(b.bytes_read, stored)
+        done = b.last_line
+        if b.fatal:
+            kept = f"lines up to {done:,} are stored" if done else "nothing is stored"
+            raise ImportFailed(f"{b.fatal}; {kept} (import a complete copy to go on)", report)
     with write_tx(engine) as conn:
         delete_checkpoint(conn, key)
     return report
+
+
+def _write_failure(path: Path, done: int, last: int, e: Exception) -> str:
+    cause = (str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0]
+    kept = f"lines up to {done:,} are stored" if done else "nothing of it is stored"
+    return (f"{path}:{done + 1:,}-{last:,}: cannot write to the database ({cause}); {kept}; "
+            "run the same command again to resume there (first free disk space if it is full)")

@@ -8,6 +8,7 @@ machines passes a gate shared through its database.
 from __future__ import annotations
 
 import email.utils
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,9 @@ from typing import Protocol
 import httpx
 
 from paperfeed import __version__
+from paperfeed.config import float_setting
+
+log = logging.getLogger("paperfeed.sources")
 
 USER_AGENT = f"paperfeed/{__version__} (+https://github.com/paperfeed/paperfeed)"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -64,6 +68,17 @@ def retry_after_seconds(value: str | None, default: float) -> float:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _why(e: httpx.HTTPError, timeout: float) -> str:
+    """A failed request, as a person would say it."""
+    if isinstance(e, httpx.ConnectTimeout):
+        return f"no connection within {timeout:g} s (is the network up?)"
+    if isinstance(e, httpx.TimeoutException):
+        return f"timed out: no answer within {timeout:g} s"
+    if isinstance(e, httpx.ConnectError):
+        return f"cannot connect ({e or 'refused'}; is the network up?)"
+    return f"{type(e).__name__}: {e}"
+
+
 class PoliteClient:
     """GET with a gate, retries with backoff, and Retry-After honoured."""
 
@@ -72,19 +87,25 @@ class PoliteClient:
         min_interval: float = 3.0,
         *,
         gate: Gate | None = None,
-        max_retries: int = 4,
+        max_retries: int | None = None,
         backoff: float = 5.0,
         max_wait: float = 600.0,
-        timeout: float = 60.0,
+        timeout: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.gate: Gate = gate or IntervalGate(min_interval, sleep=sleep)
+        if max_retries is None:
+            max_retries = int(float_setting("PAPERFEED_HTTP_RETRIES"))
+        if timeout is None:
+            timeout = float_setting("PAPERFEED_HTTP_TIMEOUT")
         self.max_retries, self.backoff, self.max_wait = max_retries, backoff, max_wait
+        self.timeout = timeout
         self._sleep = sleep
-        # One connection at a time: a single pooled connection, used serially.
+        # One connection at a time: a single pooled connection, used serially. Every phase
+        # (connect, each read, the pool) is bounded, so a silent server cannot stall a fetch.
         self._http = httpx.Client(
-            timeout=timeout,
+            timeout=httpx.Timeout(timeout),
             headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
             follow_redirects=True,
@@ -107,7 +128,7 @@ class PoliteClient:
             try:
                 resp = self._send(url, params)
             except httpx.HTTPError as e:
-                reason = f"{type(e).__name__}: {e}"
+                reason = _why(e, self.timeout)
                 wait = self.backoff * 2**attempt
             else:
                 if resp.status_code not in RETRY_STATUSES:
@@ -120,6 +141,8 @@ class PoliteClient:
                 raise SourceError(f"{url}: giving up after {attempt} attempts ({reason})")
             if wait > self.max_wait:
                 raise SourceError(f"{url}: server asks to wait {wait:.0f} s ({reason}); try later")
+            log.warning("%s: %s; retry %d of %d in %.0f s", url, reason, attempt,
+                        self.max_retries, wait)
             self._sleep(wait)
 
     def close(self) -> None:

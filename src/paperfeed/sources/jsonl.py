@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,18 @@ from typing import IO, Any
 import orjson
 
 from paperfeed.records import PaperRecord, RecordError, iso_date, validate
+
+# The longest line read (bytes): a longer one is skipped without holding it in memory. The
+# arXiv snapshot's longest lines (3,000-author collaborations) are a few hundred kB.
+MAX_LINE_BYTES = 8 << 20
+
+
+class InputError(OSError):
+    """The file cannot be read past a line (truncated .gz, damaged data, I/O error)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass(slots=True)
@@ -65,8 +78,14 @@ class JsonlFile:
             stream: IO[bytes] = io.BufferedReader(self._counter, 1 << 20)
             if _is_gzip(self.path):
                 stream = gzip.GzipFile(fileobj=stream)  # type: ignore[assignment]
-            for number, raw in enumerate(stream, start=1):
-                if number <= skip or not raw.strip():
+            for number, raw in enumerate(_bounded(stream, self.path), start=1):
+                if number <= skip:
+                    continue
+                if isinstance(raw, int):
+                    yield Line(number, None, f"line of {raw:,} bytes, over the limit of "
+                                             f"{MAX_LINE_BYTES:,} (skipped)")
+                    continue
+                if not raw.strip():
                     continue
                 line = parse_line(raw, number)
                 if line.record is not None:
@@ -75,6 +94,30 @@ class JsonlFile:
                     line.record.raw = {"file": self.path.name, "line": number,
                                        "sha1": hashlib.sha1(raw.strip()).hexdigest()}
                 yield line
+
+
+def _bounded(stream: IO[bytes], path: Path) -> Iterator[bytes | int]:
+    """The stream's lines; a line over MAX_LINE_BYTES comes as its length, read in pieces.
+
+    A read failure (a truncated or damaged .gz, an I/O error) raises InputError naming the
+    file and the line it could not finish.
+    """
+    number = 0
+    try:
+        while raw := stream.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+                yield raw
+                continue
+            size = len(raw)
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(1 << 20)
+                size += len(raw)
+            yield size
+    except (EOFError, OSError, zlib.error) as e:
+        cause = "the file ends early (truncated?)" if isinstance(e, EOFError) else str(e)
+        raise InputError(f"{path}:{number + 1}: cannot read further: {cause}",
+                         number + 1) from None
 
 
 def _is_gzip(path: Path) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -81,7 +80,7 @@ def api_paper(request: Request, paper_id: PaperId) -> JSON:
 
 
 @router.get("/daily", summary="Papers of a day, week or month")
-def api_daily(request: Request, date: dt.date | None = None, span: Span = "day",
+def api_daily(request: Request, date: OptDate = None, span: Span = "day",
               limit: Limit = 30, offset: Offset = 0, has_code: bool = False) -> JSON:
     """Papers announced in the period, most votes (local + Hugging Face) first; `has_code`
     keeps those with a code link."""

@@ -14,7 +14,17 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 
 from paperfeed import __version__
-from paperfeed.web import account, actions, api, claims, errors, feeds, pages, search_adapter
+from paperfeed.web import (
+    account,
+    actions,
+    api,
+    budget,  # issue #14
+    claims,
+    errors,
+    feeds,
+    pages,
+    search_adapter,
+)
 from paperfeed.web import collections as collection_pages  # issue #17
 from paperfeed.web import hf_api as hf_routes  # issue #17
 from paperfeed.web import subscribe as subscribe_pages
@@ -50,6 +60,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or load_settings()
     errors.install(app)
+    budget.install(app)  # issue #14: request time budget, 503 when the write lock is busy
     app.include_router(hf_routes.router)  # issue #17: before api/pages (/api/papers/search, .md)
     app.include_router(api.router)
     app.include_router(pages.router)

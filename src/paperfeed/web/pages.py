@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy import Engine
 
 from paperfeed.export import bibtex_entry
@@ -18,6 +18,7 @@ from paperfeed.rank.daily import Span, daily_papers
 from paperfeed.rank.lists import author_papers, category_papers, top_categories
 from paperfeed.rank.paper import paper_view
 from paperfeed.rank.trending import FORMULA, WINDOWS, Window, trending_papers
+from paperfeed.records import date_in_range
 from paperfeed.store.read import stats
 from paperfeed.web import search_adapter
 from paperfeed.web.auth import get_viewer
@@ -36,8 +37,12 @@ def _blank_is_none(value: object) -> object:
     return value or None
 
 
-# an empty date field of a submitted form means "no date"
-OptDate = Annotated[dt.date | None, BeforeValidator(_blank_is_none),
+def _in_range(value: dt.date | None) -> dt.date | None:
+    return value if value is None else date_in_range(value)  # ValueError: a 422 naming it
+
+
+# an empty date field of a submitted form means "no date"; dates far out are a 422
+OptDate = Annotated[dt.date | None, BeforeValidator(_blank_is_none), AfterValidator(_in_range),
                     Query(description="ISO date, e.g. 2026-11-23")]
 
 
@@ -56,7 +61,7 @@ def canonical_id(raw: str) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def daily_page(request: Request, date: dt.date | None = None, span: Span = "day",
+def daily_page(request: Request, date: OptDate = None, span: Span = "day",
                page: PageNo = 1, code: bool = False) -> Response:
     """Papers announced on a day (or its week/month), most voted first (`code`: with code)."""
     viewer = get_viewer(request)
