@@ -19,6 +19,7 @@ from paperfeed.rank.trending import FORMULA, Window, trending_papers
 from paperfeed.web import search_adapter
 from paperfeed.web.auth import Viewer, check_csrf, get_viewer, require_user
 from paperfeed.web.pages import OptDate, canonical_id, engine_of
+from paperfeed.web.render import highlight
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -103,13 +104,24 @@ def api_search(
     author: Annotated[str | None, Query(max_length=200)] = None,
     sort: search_adapter.SortName = "relevance", mode: search_adapter.ModeName = "hybrid",
 ) -> JSON:
-    """Hybrid (words + meaning) search; snippets are HTML with matches in <mark>."""
+    """Hybrid (words + meaning) search. An arXiv id, URL or DOI returns that paper first.
+
+    `total` counts the papers that match the words; each hit's `match` says why it is there
+    (`id`, `author`, `words`, or `meaning` only). `snippet` is the abstract's text as stored,
+    `spans` the [start, end) of the query words in it, and `snippet_html` the same with the
+    spans in <mark> (LaTeX math left as `$...$` for KaTeX). `corrected` is the query searched
+    instead of a misspelt one; `without_filters` how many match when no filter applies.
+    """
     res = search_adapter.search(engine_of(request), q, k, offset, category,
                                 since.isoformat() if since else None,
                                 until.isoformat() if until else None, author, sort, mode)
-    hits = [{k_: getattr(h, k_) for k_ in ("id", "title", "score", "snippet", "authors",
-                                           "categories", "announced")} for h in res.hits]
+    hits = [{**{k_: getattr(h, k_) for k_ in ("id", "title", "score", "snippet", "authors",
+                                              "categories", "announced", "match")},
+             "spans": [list(sp) for sp in h.spans],
+             "snippet_html": str(highlight(h.snippet, h.spans))} for h in res.hits]
     return {"query": q, "total": res.total, "mode_used": res.mode_used, "note": res.note,
+            "corrected": res.corrected, "id_match": res.id_match, "author": res.author,
+            "without_filters": res.without_filters, "reason": res.reason,
             "offset": offset, "hits": hits}
 
 

@@ -10,7 +10,9 @@ from urllib.parse import quote, urlencode
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
+from paperfeed.latex import convert, math_regions, text_mode, to_unicode
 from paperfeed.web.auth import ANON_COOKIE, Viewer, get_viewer
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -33,12 +35,46 @@ def category_url(cat: str) -> str:
 
 
 def excerpt(text: str | None, limit: int = EXCERPT) -> str:
-    """The first `limit` characters, cut at a word, with an ellipsis when shortened."""
-    s = " ".join((text or "").split())
+    """The first `limit` characters (text-mode LaTeX resolved), cut at a word and never inside
+    a formula, with an ellipsis when shortened."""
+    s = " ".join(text_mode(text).split())
     if len(s) <= limit:
         return s
     cut = s.rfind(" ", 0, limit)
-    return s[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
+    cut = cut if cut > limit // 2 else limit
+    for a, b in math_regions(s[: cut + 4 * limit]):
+        if a < cut < b:
+            cut = a if a > limit // 3 else b
+            break
+    return s[:cut].rstrip(" ,;:") + "…"
+
+
+def tex(text: str | None) -> Markup:
+    """Titles and abstracts for the page: text-mode LaTeX as Unicode, math left for KaTeX."""
+    return Markup(escape(text_mode(text)))
+
+
+def highlight(text: str | None, spans: list[tuple[int, int]] | list[list[int]] | None,
+              css: str = "") -> Markup:
+    """The one place spans become HTML: `text` escaped, text-mode LaTeX resolved (math kept for
+    KaTeX, spans moved with the text), each span in <mark>."""
+    conv = convert(text or "", keep_math=True)
+    out: list[str] = []
+    pos = 0
+    cls = f' class="{escape(css)}"' if css else ""
+    for a, b in conv.map_spans(sorted((int(x), int(y)) for x, y in spans or [])):
+        if a < pos:
+            continue  # overlapping spans: the first wins
+        out.append(str(escape(conv.text[pos:a])))
+        out.append(f"<mark{cls}>{escape(conv.text[a:b])}</mark>")
+        pos = b
+    out.append(str(escape(conv.text[pos:])))
+    return Markup("".join(out))
+
+
+def plain(text: str | None) -> str:
+    """Plain Unicode (math too): for attributes and titles where no renderer runs."""
+    return to_unicode(text)
 
 
 def long_date(iso: str | None) -> str:
@@ -70,7 +106,9 @@ def _env() -> Environment:
         enabled_extensions=("html", "svg"), default_for_string=True), trim_blocks=True,
         lstrip_blocks=True, auto_reload=False)
     env.filters.update(paper_url=paper_url, author_url=author_url, category_url=category_url,
-                       excerpt=excerpt, long_date=long_date, month_name=month_name)
+                       excerpt=excerpt, long_date=long_date, month_name=month_name, tex=tex,
+                       plain=plain)
+    env.globals.update(highlight=highlight)
     env.globals.update(query_url=query_url)
     return env
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from paperfeed.search import histogram, hybrid
 from paperfeed.search import similar as similar_mod
+from paperfeed.search.spelling import as_typed
 
 SortName = Literal["relevance", "date"]
 ModeName = Literal["hybrid", "lexical", "semantic"]
@@ -22,6 +23,11 @@ def search(engine: Engine, query: str, k: int = 10, offset: int = 0,
     return hybrid.search(engine, query, k=k, offset=offset, category=category, since=since,
                          until=until, author=author, sort=sort,  # type: ignore[arg-type]
                          mode=mode, count=count)  # type: ignore[arg-type]
+
+
+def exact_query(query: str, corrected: str | None) -> str:
+    """The query with its corrected words quoted (a link to search them as typed)."""
+    return as_typed(query, corrected)
 
 
 def months(engine: Engine, query: str, filters: dict[str, Any]) -> list[tuple[str, int]]:
