@@ -356,5 +356,5 @@ def test_api_returns_spans_and_the_id_match_first(client: TestClient) -> None:
     body = client.get("/api/search", params={"q": "quokka decoder", "mode": "lexical"}).json()
     h = body["hits"][0]
     assert h["id"] == "2601.00042" and h["match"] == "words"
-    assert {h["snippet"][a:b] for a, b in h["spans"]} == {"quokka", "decoder", "decoders"}
-    assert "<mark>quokka</mark>" in h["snippet_html"]
+    assert {h["snippet_text"][a:b] for a, b in h["spans"]} == {"quokka", "decoder", "decoders"}
+    assert "<mark>quokka</mark>" in h["snippet"]

@@ -79,6 +79,10 @@ SETTINGS: dict[str, Setting] = {s.env: s for s in (
     Setting("PAPERFEED_DIGEST_ON_UNCERTAIN", "review",
             "an email whose delivery is unknown after a crash: review (hold it) or resend "
             "(same Message-ID)"),
+    # issue #12
+    Setting("PAPERFEED_EMBED_PASSAGES", "off",
+            "whole abstracts on the semantic side: off (first 256 tokens), mean or max "
+            "(windows of 180 words embedded and pooled; a new model id, so papers re-embed)"),
 )}
 
 

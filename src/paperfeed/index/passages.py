@@ -11,10 +11,11 @@ Chosen by $PAPERFEED_EMBED_PASSAGES (off, mean or max); docs/benchmarks.md has t
 
 from __future__ import annotations
 
-import os
 from typing import Any, Literal
 
 import numpy as np
+
+from paperfeed.config import setting
 
 WINDOW_WORDS = 180  # ~240 word-piece tokens of scientific English: fits 256
 STRIDE_WORDS = 150  # 30 words of overlap, so no sentence is only ever seen cut
@@ -68,7 +69,7 @@ class PassageEmbedder:
 
 def passage_setting() -> str:
     """off, mean or max (from $PAPERFEED_EMBED_PASSAGES; off when unset)."""
-    value = (os.environ.get(ENV) or "off").strip().lower()
+    value = (setting(ENV) or "off").strip().lower()
     if value not in ("off", "mean", "max"):
         raise ValueError(f"{ENV}={value!r}: use off, mean or max")
     return value

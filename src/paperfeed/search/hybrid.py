@@ -117,6 +117,7 @@ class Searcher:
         # fusion settings (module defaults; the benchmark's tuning sets them per Searcher)
         self.rrf_k, self.w_lexical, self.w_semantic = RRF_K, W_LEXICAL, W_SEMANTIC
         self.w_lexical_long = W_LEXICAL_LONG
+        self.spelling = True  # correct words no paper has (the benchmark's baseline turns it off)
         self._qcache: dict[str, np.ndarray] = {}
         if catch_up:
             catch_up_lexical(engine)
@@ -236,7 +237,7 @@ class Searcher:
             return SearchResult([], 0, "lexical", trust.stopword_note(words_query),
                                 reason="stopwords")
         corrected: str | None = None
-        if q.words <= LONG_QUERY_WORDS and words_query.strip():
+        if self.spelling and q.words <= LONG_QUERY_WORDS and words_query.strip():
             fix = Speller(self.lexical.searcher).correct(words_query)
             if fix.changed:
                 corrected = words_query = fix.query

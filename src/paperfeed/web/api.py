@@ -107,18 +107,19 @@ def api_search(
     """Hybrid (words + meaning) search. An arXiv id, URL or DOI returns that paper first.
 
     `total` counts the papers that match the words; each hit's `match` says why it is there
-    (`id`, `author`, `words`, or `meaning` only). `snippet` is the abstract's text as stored,
-    `spans` the [start, end) of the query words in it, and `snippet_html` the same with the
-    spans in <mark> (LaTeX math left as `$...$` for KaTeX). `corrected` is the query searched
-    instead of a misspelt one; `without_filters` how many match when no filter applies.
+    (`id`, `author`, `words`, or `meaning` only). `snippet` is HTML with the query words in
+    <mark> (text-mode LaTeX resolved, math left as `$...$` for KaTeX); `snippet_text` is the
+    same window of the abstract as stored and `spans` the [start, end) of the words in it.
+    `corrected` is the query searched instead of a misspelt one; `without_filters` how many
+    match when no filter applies.
     """
     res = search_adapter.search(engine_of(request), q, k, offset, category,
                                 since.isoformat() if since else None,
                                 until.isoformat() if until else None, author, sort, mode)
-    hits = [{**{k_: getattr(h, k_) for k_ in ("id", "title", "score", "snippet", "authors",
+    hits = [{**{k_: getattr(h, k_) for k_ in ("id", "title", "score", "authors",
                                               "categories", "announced", "match")},
-             "spans": [list(sp) for sp in h.spans],
-             "snippet_html": str(highlight(h.snippet, h.spans))} for h in res.hits]
+             "snippet": str(highlight(h.snippet, h.spans)), "snippet_text": h.snippet,
+             "spans": [list(sp) for sp in h.spans]} for h in res.hits]
     return {"query": q, "total": res.total, "mode_used": res.mode_used, "note": res.note,
             "corrected": res.corrected, "id_match": res.id_match, "author": res.author,
             "without_filters": res.without_filters, "reason": res.reason,
