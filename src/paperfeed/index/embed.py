@@ -60,12 +60,12 @@ def get_embedder(name: str) -> Embedder:
         if name.startswith(minilm.ST_PREFIX):
             from paperfeed.index.passages import with_passages
 
-            return with_passages(  # type: ignore[no-any-return]
+            return with_passages(
                 minilm.st_embedder(name.removeprefix(minilm.ST_PREFIX)))
     from paperfeed.index.passages import with_passages
 
     try:
-        return with_passages(_REGISTRY[name]())  # type: ignore[no-any-return]
+        return with_passages(_REGISTRY[name]())
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
         raise ValueError(f"unknown embedding model {name!r}; known: {known}") from None
