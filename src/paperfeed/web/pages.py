@@ -126,8 +126,9 @@ def search_page(
             cards = {c["id"]: c for c in load_cards(conn, [h.id for h in res.hits],
                                                     viewer.user_id)}
         ctx.update(result=res, hits=[(h, cards.get(h.id)) for h in res.hits],
-                   bars=month_bars(search_adapter.months(engine, q, filters)) if q.strip()
-                   else [], chart_w=WIDTH, chart_h=HEIGHT, per_page=SEARCH_PER_PAGE,
+                   bars=month_bars(search_adapter.months(engine, res.corrected or q, filters))
+                   if q.strip() and res.total and res.mode_used != "id" else [],
+                   chart_w=WIDTH, chart_h=HEIGHT, per_page=SEARCH_PER_PAGE,
                    exact_q=search_adapter.exact_query(q, res.corrected))
     return render(request, "search.html", ctx)
 

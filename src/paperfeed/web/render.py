@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -13,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from paperfeed.latex import convert, math_regions, text_mode, to_unicode
+from paperfeed.rank.claims import chip_label, mark_spans
 from paperfeed.web.auth import ANON_COOKIE, Viewer, get_viewer
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -54,22 +56,37 @@ def tex(text: str | None) -> Markup:
     return Markup(escape(text_mode(text)))
 
 
-def highlight(text: str | None, spans: list[tuple[int, int]] | list[list[int]] | None,
-              css: str = "") -> Markup:
+def highlight(text: str | None, spans: Sequence[Sequence[Any]] | None) -> Markup:
     """The one place spans become HTML: `text` escaped, text-mode LaTeX resolved (math kept for
-    KaTeX, spans moved with the text), each span in <mark>."""
+    KaTeX, spans moved with the text), each span in <mark>. A span is (start, end) or
+    (start, end, {attribute: value}) for the mark's attributes."""
     conv = convert(text or "", keep_math=True)
     out: list[str] = []
     pos = 0
-    cls = f' class="{escape(css)}"' if css else ""
-    for a, b in conv.map_spans(sorted((int(x), int(y)) for x, y in spans or [])):
-        if a < pos:
+    for sp in sorted(spans or [], key=lambda x: (int(x[0]), int(x[1]))):
+        mapped = conv.map_spans([(int(sp[0]), int(sp[1]))])
+        if not mapped or mapped[0][0] < pos:
             continue  # overlapping spans: the first wins
+        a, b = mapped[0]
+        attrs = "".join(f' {k}="{escape(v)}"' for k, v in (sp[2] if len(sp) > 2 else {}).items())
         out.append(str(escape(conv.text[pos:a])))
-        out.append(f"<mark{cls}>{escape(conv.text[a:b])}</mark>")
+        out.append(f"<mark{attrs}>{escape(conv.text[a:b])}</mark>")
         pos = b
     out.append(str(escape(conv.text[pos:])))
     return Markup("".join(out))
+
+
+def claims_abstract(abstract: str | None, claims: list[dict[str, Any]],
+                    anchor: str = "claim-") -> Markup:
+    """The abstract with each markable claim span in <mark class="claim claim-KIND"> (an id to
+    link to, its chip label as title); sets each claim's `marked`."""
+    text = abstract or ""
+    mark_spans(text, claims)
+    spans = [(c["start"], c["end"], {"class": f"claim claim-{c['kind']}",
+                                     "id": f"{anchor}{c.get('position', n)}",
+                                     "title": c.get("label") or chip_label(c)})
+             for n, c in enumerate(claims) if c.get("marked")]
+    return highlight(text, spans)
 
 
 def plain(text: str | None) -> str:
@@ -108,7 +125,7 @@ def _env() -> Environment:
     env.filters.update(paper_url=paper_url, author_url=author_url, category_url=category_url,
                        excerpt=excerpt, long_date=long_date, month_name=month_name, tex=tex,
                        plain=plain)
-    env.globals.update(highlight=highlight)
+    env.globals.update(highlight=highlight, claims_abstract=claims_abstract)
     env.globals.update(query_url=query_url)
     return env
 
