@@ -75,7 +75,9 @@ class Speller:
             if not EN.analyze(cand):  # a stop word is no correction
                 continue
             n = self.papers_with(cand)
-            if n > best_n:
+            # ties (the same stem: "speculate"/"speculative") go to the longer word, as a
+            # dropped letter is the commonest slip
+            if n > best_n or (n == best_n and n and best is not None and len(cand) > len(best)):
                 best, best_n = cand, n
         return best
 
