@@ -127,6 +127,19 @@ def test_every_id_form_finds_the_paper_first(corpus: Engine) -> None:
     assert missing.hits == [] and "2512.99999" in (missing.note or "")
 
 
+def test_a_pasted_title_finds_its_paper_first(corpus: Engine) -> None:
+    s = _hybrid(corpus)
+    for title, pid in [
+        ("Pre-Training Curriculum for Multi-Token Prediction in Language Models", "2505.22757"),
+        ("pre-training curriculum for multi-token prediction in language models.", "2505.22757"),
+        # as arXiv's page shows it: the math rendered
+        ("Constraints on the Thompson optical depth to the CMB from the Lyman-α forest",
+         "2510.00107"),
+        (r"Codes over $\mathbb{F}_q$ beat 24\% of \textit{baselines}", "2601.00042"),
+    ]:
+        assert s.search(title, k=5).hits[0].id == pid, title
+
+
 # --- honest counts -----------------------------------------------------------------------
 
 def test_meaning_only_results_are_labelled_under_a_true_count(corpus: Engine) -> None:

@@ -283,6 +283,10 @@ class Searcher:
         first: list[tuple[str, str]] = []  # (paper, why) before the fused list
         if ref is not None and ref.paper_id is not None:
             first.append((ref.paper_id, "id"))
+        titled = trust.exact_title(self.lexical, self.engine, words_query)
+        if titled is not None and (not filters_active
+                                   or self.lexical.allowed([titled], **filters)):
+            first.append((titled, "words"))
         if named is not None:
             first += [(p, "author") for p in trust.order_by(named.papers, fused)
                       if not filters_active or p in lex_rank or p in sem_rank]

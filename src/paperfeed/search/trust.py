@@ -9,11 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import tantivy
 from sqlalchemy import Engine, text
 
 from paperfeed.ids import find_reference, reference_only
+from paperfeed.index.lexical import EN, SCHEMA
 from paperfeed.index.lookups import author_key
+from paperfeed.latex import to_unicode
 
 MAX_AUTHOR_PAPERS = 1000
 _ID_WORDS = re.compile(r"^\s*(?:arxiv|doi)\s*:\s*$", re.IGNORECASE)
@@ -108,3 +112,32 @@ def stopword_note(query: str) -> str:
     shown = " ".join(query.split())[:80]
     return (f"“{shown}” has only common words (like “the”, “of”) or punctuation, which search "
             "ignores: add a word that says what the papers are about")
+
+
+def _norm_title(s: str) -> str:
+    return " ".join(re.findall(r"\w+", to_unicode(s).lower()))
+
+
+def exact_title(lexical: Any, engine: Engine, query: str) -> str | None:
+    """The paper whose title is the whole query (pasted; case, punctuation and LaTeX aside)."""
+    words = query.split()
+    if not 3 <= len(words) <= 60:
+        return None
+    toks = EN.pre_tokenize(to_unicode(query)).tokens
+    if len(toks) < 2:
+        return None
+    first = toks[0].position
+    phrase = tantivy.Query.phrase_query(SCHEMA, "title",
+                                        [(t.position - first, t.text) for t in toks])
+    hits = lexical.searcher.search(phrase, 5, count=False).hits
+    ids = [str(lexical.searcher.doc(addr).get_first("id")) for _, addr in hits]
+    if not ids:
+        return None
+    want = _norm_title(query)
+    params = {f"i{n}": pid for n, pid in enumerate(ids)}
+    marks = ", ".join(f":{k}" for k in params)
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT id, title FROM papers WHERE id IN ({marks})"),
+                            params).all()
+    same = sorted(r.id for r in rows if _norm_title(r.title or "") == want)
+    return same[0] if same else None
