@@ -222,6 +222,8 @@ class Searcher:
         if self.lexical is None:
             return SearchResult([], 0, "lexical", "no search index yet: import papers first")
         ref = trust.find_paper(self.engine, query)
+        if ref is not None and not ref.only and len(query.split()) > trust.MAX_REF_WORDS:
+            ref = None  # an id cited inside a pasted abstract names no answer
         if ref is not None and ref.only:
             if ref.paper_id is None:
                 return SearchResult([], 0, "id", ref.missing_note(), id_match=None)

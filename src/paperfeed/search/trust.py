@@ -20,6 +20,7 @@ from paperfeed.index.lookups import author_key
 from paperfeed.latex import to_unicode
 
 MAX_AUTHOR_PAPERS = 1000
+MAX_REF_WORDS = 12  # an id among more words than this is a citation, not a look-up
 _ID_WORDS = re.compile(r"^\s*(?:arxiv|doi)\s*:\s*$", re.IGNORECASE)
 _NAME = re.compile(r"^[^\W\d_][\w.'\-]*(?:\s+[^\W\d_][\w.'\-]*){1,4}$")
 
