@@ -258,6 +258,97 @@ def arxiv(work: Path, embedder: Any, doc_text: str, tune: bool, db: Path | None
                 "topics recall@10": tr[m][1]} for m in modes}
 
 
+# --- search trust (#12): ids, pasted titles, typos --------------------------------------------
+
+def typo(word: str, rng: Any) -> str:
+    """One deterministic edit of `word`: a neighbour swap, a deletion, an insertion or a
+    substitution (what fingers do), never of the first letter."""
+    i = int(rng.integers(1, len(word) - 1))
+    kind = int(rng.integers(0, 4))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    c = letters[int(rng.integers(0, 26))]
+    if kind == 0:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if kind == 1:
+        return word[:i] + word[i + 1:]
+    if kind == 2:
+        return word[:i] + c + word[i:]
+    return word[:i] + (c if c != word[i] else "e" if word[i] != "e" else "a") + word[i + 1:]
+
+
+def with_typos(query: str, n: int = 2) -> str:
+    """`query` with `n` of its words of 5+ letters misspelt (seeded by the query: repeatable)."""
+    import zlib
+
+    rng = np.random.default_rng(zlib.crc32(query.encode()))
+    words = query.split()
+    cand = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    for i in sorted(rng.choice(cand, size=min(n, len(cand)), replace=False).tolist()):
+        words[i] = typo(words[i], rng)
+    return " ".join(words)
+
+
+ID_FORMS = ("{id}", "{id}v1", "arXiv:{id}", "https://arxiv.org/abs/{id}",
+            "https://arxiv.org/abs/{id}v2", "https://arxiv.org/pdf/{id}v1",
+            "https://arxiv.org/html/{id}v1", "https://doi.org/10.48550/arXiv.{id}")
+
+
+def trust(work: Path, subset: int) -> None:
+    """Known items on a subset of arxiv-102k (targets + `subset` random papers), lexical."""
+    from paperfeed.search.hybrid import Searcher
+
+    papers = read_jsonl(DATA / "arxiv-102k.jsonl.gz")
+    known = read_jsonl(DATA / "known_items_dev.jsonl")
+    targets = {x["id"] for x in known}
+    rng = np.random.default_rng(12)
+    rest = [p for p in papers if p["id"] not in targets]
+    pick = [rest[i] for i in sorted(rng.choice(len(rest), size=subset, replace=False))]
+    chosen = [p for p in papers if p["id"] in targets] + pick
+    jsonl = work / "subset.jsonl"
+    with open(jsonl, "wb") as f:
+        for p in chosen:
+            f.write(orjson.dumps(p) + b"\n")
+    engine = open_db(work / "subset.sqlite", jsonl)
+    from paperfeed.index.lookups import catch_up_lookups
+
+    catch_up_lookups(engine)
+    s = Searcher(engine)
+
+    def rank1(queries: list[str], truth: list[str]) -> float:
+        return float(np.mean([bool((h := s.search(q, k=1).hits) and h[0].id == t)
+                              for q, t in zip(queries, truth, strict=True)]))
+
+    def mrr(queries: list[str], truth: list[str]) -> float:
+        rr = []
+        for q, t in zip(queries, truth, strict=True):
+            ids = [h.id for h in s.search(q, k=10).hits]
+            rr.append(1 / (ids.index(t) + 1) if t in ids else 0.0)
+        return float(np.mean(rr))
+
+    ids = [x["id"] for x in known]
+    forms = [f.format(id=i) for i in ids for f in ID_FORMS]
+    print(f"\nSearch trust on {len(chosen):,} papers (the {len(targets)} known-item targets + "
+          f"{subset:,} random; lexical: no vectors embedded)")
+    print(f"  id / URL / DOI forms at rank 1 ({len(forms)} queries): "
+          f"{rank1(forms, [i for i in ids for _ in ID_FORMS]):.1%}")
+    sample = [pick[i] for i in rng.choice(len(pick), size=200, replace=False)]
+    titles = [x["title"] for x in known] + [p["title"] for p in sample]
+    tids = ids + [p["id"] for p in sample]
+    print(f"  pasted exact titles at rank 1 ({len(titles)}): {rank1(titles, tids):.1%}")
+    kq = [x["query"] for x in known]
+    tq = [with_typos(q) for q in kq]
+    t0 = time.perf_counter()
+    on = (mrr(kq, ids), mrr(tq, ids))
+    took = time.perf_counter() - t0
+    s.spelling = False
+    off = (mrr(kq, ids), mrr(tq, ids))
+    s.spelling = True
+    print(f"  known items MRR@10, clean / two typos a query: correction on {on[0]:.3f} / "
+          f"{on[1]:.3f}; off {off[0]:.3f} / {off[1]:.3f} ({took / (2 * len(kq)) * 1000:.0f} "
+          "ms a query with correction)")
+    print("  e.g. " + " | ".join(tq[:3]))
+
+
 def tune_grid(searcher: Any, queries: list[str], modes: list[str],
               metric: Callable[[dict[str, list[list[str]]]], float], what: str) -> None:
     """Print the metric over a small grid of field weights and fusion settings."""
@@ -303,11 +394,15 @@ def main() -> None:
                          "from `paperfeed index update`) via its usearch index.")
     ap.add_argument("--tune", action="store_true", help="Print a grid over fusion settings.")
     ap.add_argument("--arxiv-db", type=Path, help="Reuse an arxiv-102k SQLite database.")
-    ap.add_argument("--only", choices=["scifact", "arxiv"], help="Run one part.")
+    ap.add_argument("--only", choices=["scifact", "arxiv", "trust"], help="Run one part.")
+    ap.add_argument("--subset", type=int, default=20_000,
+                    help="trust: random arxiv-102k papers beside the known-item targets.")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"{DATA} is missing: the shared data sets sit beside the repository")
     embedder = None
+    if args.only == "trust":
+        args.skip_dense = True
     if not args.skip_dense and args.model == "st":
         embedder = STEmbedder()
     elif not args.skip_dense:
@@ -326,6 +421,9 @@ def main() -> None:
         print(f"model: {embedder.model_id}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="pf-quality-") as tmp:
         work = Path(tmp)
+        if args.only == "trust":
+            trust(work, args.subset)
+            return
         if args.only != "arxiv":
             t0 = time.perf_counter()
             res = scifact(work, embedder, args.tune)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +19,11 @@ from paperfeed.index.lexical import (
     lexical_status,
     parse_query,
     rebuild_lexical,
-    snippet,
 )
 from paperfeed.ingest.files import import_file
 from paperfeed.search.hybrid import Searcher, rrf
+from paperfeed.search.snippets import make_snippet
+from paperfeed.web.render import highlight
 
 SAMPLE = FIXTURES / "arxiv-sample-305.jsonl.gz"
 
@@ -105,8 +105,8 @@ def test_phrase_and_prefix_queries(corpus: Engine) -> None:
     assert s.search("retrofit", k=10).hits[0].id == "2510.14274"  # stemming
     seg = s.search("segment*", k=50).hits
     assert len(seg) > 5
-    assert all("<mark>segment" in h.snippet.lower() or "segment" in h.title.lower()
-               for h in seg)
+    assert all(any(h.snippet[a:b].lower().startswith("segment") for a, b in h.spans)
+               or "segment" in h.title.lower() for h in seg)
 
 
 def test_filters_exclude_what_they_must(corpus: Engine) -> None:
@@ -147,13 +147,17 @@ def test_snippets_are_escaped_and_highlighted(corpus: Engine, tmp_path: Path) ->
     assert catch_up_after_import(corpus) == 1  # searchable lexically at once
     hit = Searcher(corpus).search("quokka attention", k=1).hits[0]
     assert hit.id == "2601.99999" and hit.title == "Quokka transformers & <b>friends</b>"
-    assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
-    assert "<mark>quokka</mark> <mark>attention</mark>" in hit.snippet
-    assert "x &lt; y &amp; z" in hit.snippet
+    # search returns plain text and spans; the web makes the HTML (web/render.py)
+    assert [hit.snippet[a:b] for a, b in hit.spans] == ["quokka", "attention"]
+    page = str(highlight(hit.snippet, hit.spans))
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<mark>quokka</mark> <mark>attention</mark>" in page
+    assert "x &lt; y &amp; z" in page
     q = parse_query("model")
     long = " ".join(["filler"] * 100) + " the model works " + " ".join(["tail"] * 100)
-    cut = snippet(long, q, width=120)
-    assert "<mark>model</mark>" in cut and len(html.unescape(cut)) < 200
+    cut = make_snippet(long, q, width=120)
+    assert [cut.text[a:b] for a, b in cut.spans] == ["model"] and len(cut.text) < 200
+    assert "<mark>model</mark>" in str(highlight(cut.text, cut.spans))
 
 
 def test_index_catches_up_incrementally_like_a_rebuild(corpus: Engine, tmp_path: Path) -> None:
@@ -268,7 +272,7 @@ def test_cli_search_json_batch_similar_and_status(db_url: str, tmp_path: Path,
     assert all("cs.CV" in h["categories"] and h["announced"] >= "2026-01-01"
                for h in orjson.loads(r.stdout))
     qfile = tmp_path / "q.txt"
-    qfile.write_text("galaxy cluster mass\nvision mamba\nzzzqqq nothing\n")
+    qfile.write_text("galaxy cluster mass\nvision mamba\nzzzqqq xqxqxq\n")  # no word near either
     r = run.invoke(app, [*db, "search", "--batch", str(qfile), "--k", "10", "--json"])
     assert r.exit_code == 0, r.output
     lines = r.stdout.strip().split("\n")

@@ -154,6 +154,10 @@ SETTINGS: dict[str, Setting] = {s.env: s for s in (
     Setting("PAPERFEED_HTTP_RETRIES", "4",
             "retries of a failed source request (with backoff) before a fetch gives up",
             parse=count),
+    # issue #12
+    Setting("PAPERFEED_EMBED_PASSAGES", "off",
+            "whole abstracts on the semantic side: off (first 256 tokens), mean or max "
+            "(windows of 180 words embedded and pooled; a new model id, so papers re-embed)"),
 )}
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from paperfeed.ids import is_arxiv_id
+from paperfeed.latex import math_regions
 
 _EXPORT_KEYS = ("id", "title", "abstract", "authors", "categories", "comment", "version",
                 "submitted", "updated", "doi", "journal_ref", "license")
@@ -21,11 +22,79 @@ def jsonl_line(paper: dict[str, Any]) -> str:
     return orjson.dumps({k: v for k, v in out.items() if v is not None}).decode() + "\n"
 
 
-_LATEX_SPECIAL = re.compile(r"([&%$#_{}])")
+_TEXT_SPECIAL = re.compile(r"\\[&%$#_{}]|\\[A-Za-z]+|\\.|[&%#_^~<>|]|\\$")
+_MATH_SPECIAL = re.compile(r"\\[%&#{}$]|\\[A-Za-z]+|\\.|[%&#]")
+_TEXT_REPLACE = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "^": r"\^{}",
+                 "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                 "|": r"\textbar{}", "\\": r"\textbackslash{}"}
 
 
 def _bib_escape(s: str) -> str:
-    return _LATEX_SPECIAL.sub(r"\\\1", s)
+    """A field value that compiles: math kept as math, text-mode specials escaped, commands
+    kept, and every brace balanced (BibTeX counts braces even after a backslash, so an
+    unmatched one becomes \\textbraceleft{} / \\textbraceright{}: no field can be closed early)."""
+    s = " ".join(s.split())
+    out: list[str] = []
+    pos = 0
+    for a, b in math_regions(s):
+        out.append(_escape_text(s[pos:a]))
+        out.append("$" + _escape_math(s[a:b]) + "$")
+        pos = b
+    out.append(_escape_text(s[pos:]))
+    return _balance("".join(out))
+
+
+def _escape_text(s: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        t = m.group(0)
+        if t.startswith("\\") and len(t) > 1:
+            if t[1] in "{}":
+                return r"\textbraceleft{}" if t[1] == "{" else r"\textbraceright{}"
+            if t[1].isalpha() or t[1] in "&%$#_":
+                return t  # a command or an escape already: LaTeX as written
+            return t if t[1] in "'`^\"~=.,;: -" else r"\textbackslash{}" + t[1:]
+        if t == "$":
+            return r"\$"
+        return _TEXT_REPLACE.get(t, t)
+
+    return _TEXT_SPECIAL.sub(sub, s.replace("$", "\\$"))
+
+
+def _escape_math(region: str) -> str:
+    """The inside of one formula (any delimiters become $...$), with comment characters out."""
+    inner = region
+    for a, b in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if inner.startswith(a) and inner.endswith(b):
+            inner = inner[len(a):len(inner) - len(b)]
+            break
+    return _MATH_SPECIAL.sub(
+        lambda m: m.group(0) if m.group(0).startswith("\\") else "\\" + m.group(0), inner)
+
+
+def _balance(s: str) -> str:
+    """Unmatched { and } replaced by their text-mode commands (matched pairs stay)."""
+    stack: list[int] = []
+    bad: set[int] = set()
+    for i, ch in enumerate(s):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}":
+            if stack:
+                stack.pop()
+            else:
+                bad.add(i)
+    bad.update(stack)
+    if not bad:
+        return s
+    return "".join((r"\textbraceleft " if ch == "{" else r"\textbraceright ") if i in bad else ch
+                   for i, ch in enumerate(s))
+
+
+def _bib_name(name: str) -> str:
+    """One author: escaped, and braced whole when it holds the word "and" (else BibTeX would
+    read two authors)."""
+    out = _bib_escape(name)
+    return "{" + out + "}" if re.search(r"\band\b", out, re.IGNORECASE) else out
 
 
 def bibtex_key(paper: dict[str, Any]) -> str:
@@ -34,15 +103,15 @@ def bibtex_key(paper: dict[str, Any]) -> str:
     last = authors[0].split()[-1] if authors else "anon"
     date = paper.get("submitted") or paper.get("announced") or ""
     word = next((w for w in re.findall(r"[A-Za-z]+", paper["title"]) if len(w) > 3), "paper")
-    raw = f"{last}{date[:4]}{word}".lower()
-    return unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode() or "paper"
+    raw = unicodedata.normalize("NFKD", f"{last}{date[:4]}{word}".lower())
+    return re.sub(r"[^a-z0-9]", "", raw.encode("ascii", "ignore").decode()) or "paper"
 
 
 def bibtex_entry(paper: dict[str, Any]) -> str:
     """A BibTeX @misc entry in the form arXiv itself suggests (eprint, archivePrefix)."""
     fields: list[tuple[str, str]] = [
         ("title", "{" + _bib_escape(paper["title"]) + "}"),
-        ("author", " and ".join(paper.get("authors") or [])),
+        ("author", " and ".join(_bib_name(a) for a in paper.get("authors") or [] if a.strip())),
     ]
     date = paper.get("submitted") or paper.get("announced")
     if date:
@@ -54,7 +123,7 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
             fields.append(("primaryClass", paper["primary_category"]))
         fields.append(("url", f"https://arxiv.org/abs/{pid}"))
     if paper.get("doi"):
-        fields.append(("doi", paper["doi"]))
+        fields.append(("doi", _balance(paper["doi"])))
     if paper.get("journal_ref"):
         fields.append(("journal", _bib_escape(paper["journal_ref"])))
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from paperfeed.cli.common import (
 )
 from paperfeed.cli.safe_text import safe as escape
 from paperfeed.ids import InvalidId, normalize_paper_id
+from paperfeed.latex import convert, to_unicode
 from paperfeed.progress import seconds
 
 index_app = typer.Typer(help="The search indexes (lexical and semantic): status, update, rebuild.",
@@ -34,29 +34,51 @@ def _hit_json(h: Any) -> dict[str, Any]:
     return dict(h.to_json())
 
 
+def _styled_snippet(snippet: str, spans: list[tuple[int, int]]) -> str:
+    """The snippet as plain Unicode (LaTeX resolved), its spans in bold yellow (rich markup)."""
+    conv = convert(snippet, keep_math=False)
+    out, pos = [], 0
+    for a, b in conv.map_spans(sorted(spans)):
+        if a < pos:
+            continue
+        out.append(escape(conv.text[pos:a]))
+        out.append(f"[bold yellow]{escape(conv.text[a:b])}[/bold yellow]")
+        pos = b
+    out.append(escape(conv.text[pos:]))
+    return "".join(out)
+
+
 def _print_hits(result: Any, query: str) -> None:
     if result.note:
         err.print(f"[yellow]note:[/yellow] {escape(result.note)}", highlight=False)
+    if getattr(result, "corrected", None):
+        console.print(f"showing results for [bold]{escape(result.corrected)}[/bold] "
+                      f"(put a word in \"quotes\" to search it as typed)", highlight=False)
+    if getattr(result, "author", None):
+        console.print(f"papers by [bold]{escape(result.author)}[/bold] first", highlight=False)
+    if getattr(result, "without_filters", None):
+        console.print(f"{result.without_filters:,} match without the filters", highlight=False)
     if not result.hits:
         console.print(escape(f"no results for {query!r}" if query else "no results"),
                       highlight=False)
         return
-    total = "" if result.total is None else f" of {result.total:,} matching"
-    console.print(f"[dim]{len(result.hits)} results{total} ({result.mode_used})[/dim]")
+    if result.total == 0:
+        console.print(f"[dim]no paper has these words; {len(result.hits)} results related by "
+                      "meaning:[/dim]")
+    else:
+        total = "" if result.total is None else f", {result.total:,} papers match the words"
+        console.print(f"[dim]{len(result.hits)} results{total} ({result.mode_used})[/dim]",
+                      highlight=False)
     for n, h in enumerate(result.hits, 1):
-        console.print(f"[bold]{n}. {escape(h.title)}[/bold]", highlight=False)
+        why = "  [dim](by meaning)[/dim]" if h.match == "meaning" and result.total else ""
+        console.print(f"[bold]{n}. {escape(to_unicode(h.title))}[/bold]{why}", highlight=False)
         authors = ", ".join(h.authors[:4]) + (" et al." if len(h.authors) > 4 else "")
         cats = " ".join(h.categories[:3])
         console.print(f"   [cyan]{escape(h.id)}[/cyan]  {escape(h.announced or '?')}  "
                       f"{escape(cats)}  "
                       f"[dim]{escape(authors)}  score {h.score:.4g}[/dim]", highlight=False)
         if h.snippet:
-            import html
-
-            parts = [escape(html.unescape(p)) for p in re.split(r"</?mark>", h.snippet)]
-            snip = "".join(f"[bold yellow]{p}[/bold yellow]" if i % 2 else p
-                           for i, p in enumerate(parts))
-            console.print(f"   {snip}", highlight=False)
+            console.print(f"   {_styled_snippet(h.snippet, h.spans)}", highlight=False)
 
 
 def search_command(

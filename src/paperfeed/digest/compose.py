@@ -27,6 +27,7 @@ from paperfeed.digest.schedule import LOOKBACK, period_label, period_of
 from paperfeed.digest.subscriptions import Subscription, iso
 from paperfeed.ids import abs_url, is_arxiv_id
 from paperfeed.index.lookups import author_key
+from paperfeed.latex import to_unicode
 from paperfeed.rank.cards import CARD_FROM, VOTES_EXPR
 from paperfeed.rank.trending import trending_scores
 
@@ -159,7 +160,7 @@ def select(pool: Pool, sub: Subscription, listing: dt.date, exclude: set[str]
 
 
 def _excerpt(s: str) -> str:
-    s = " ".join(s.split())
+    s = " ".join(to_unicode(s).split())
     if len(s) <= EXCERPT:
         return s
     cut = s.rfind(" ", 0, EXCERPT)
@@ -169,7 +170,8 @@ def _excerpt(s: str) -> str:
 def paper_ctx(p: Pick) -> dict[str, Any]:
     a = p.paper.authors
     line = ", ".join(a[:4]) + (f" and {len(a) - 4} more" if len(a) > 4 else "")
-    return {"id": p.paper.id, "title": " ".join(p.paper.title.split()), "authors_line": line,
+    return {"id": p.paper.id, "title": " ".join(to_unicode(p.paper.title).split()),
+            "authors_line": line,
             "categories": p.paper.categories[:3], "announced": p.paper.announced,
             "excerpt": _excerpt(p.paper.abstract), "why": "Because: " + "; ".join(p.reasons),
             "url": paper_link(p.paper.id),

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, text
 
 from paperfeed import clock
 from paperfeed.feeds.model import Entry, Feed
+from paperfeed.latex import to_unicode
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -63,8 +64,9 @@ def entry_from_card(card: dict[str, Any], base_url: str, dates: PaperDates | Non
     """One paper card as a feed entry; its id and link are the paper page's absolute URL."""
     url = base_url.rstrip("/") + paper_path(card["id"])
     when = dates or PaperDates(EPOCH, EPOCH, EPOCH)
-    return Entry(id=url, title=" ".join((card.get("title") or card["id"]).split()), link=url,
-                 summary=(card.get("abstract") or "").strip(), published=when.published,
+    return Entry(id=url, title=" ".join(to_unicode(card.get("title") or card["id"]).split()),
+                 link=url, summary=to_unicode(card.get("abstract") or "").strip(),
+                 published=when.published,
                  updated=when.updated, authors=list(card.get("authors") or []),
                  categories=list(card.get("categories") or []))
 

@@ -87,9 +87,14 @@ def get_embedder(name: str) -> Embedder:
         from paperfeed.index import minilm
 
         if name.startswith(minilm.ST_PREFIX):
-            return minilm.st_embedder(name.removeprefix(minilm.ST_PREFIX))
+            from paperfeed.index.passages import with_passages
+
+            return with_passages(
+                minilm.st_embedder(name.removeprefix(minilm.ST_PREFIX)))
+    from paperfeed.index.passages import with_passages
+
     try:
-        return _REGISTRY[name]()
+        return with_passages(_REGISTRY[name]())
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
         raise ValueError(f"unknown embedding model {name!r}; known: {known}") from None

@@ -10,8 +10,6 @@ time (a file lock); readers only read, and reload when the row says the index mo
 from __future__ import annotations
 
 import fcntl
-import html
-import math
 import os
 import re
 import shutil
@@ -321,10 +319,11 @@ class ParsedQuery:
     name_phrases: list[list[tuple[int, str]]] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     words: int = 0  # how many words the user typed (long queries: pasted abstracts)
+    fuzzy: list[str] = field(default_factory=list)  # stems matched one or two edits away
 
     @property
     def empty(self) -> bool:
-        return not (self.terms or self.phrases or self.prefixes)
+        return not (self.terms or self.phrases or self.prefixes or self.fuzzy)
 
     def highlight_tokens(self) -> tuple[set[str], list[str]]:
         """Stemmed tokens and prefixes a snippet should mark."""
@@ -483,6 +482,12 @@ class LexicalIndex:
                     tantivy.Query.phrase_query(s, "authors", list(nph)), w_au))
             clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(
                 [(tantivy.Occur.Should, x) for x in opts])))
+        for f in q.fuzzy:  # a word no paper has: its neighbours in the term dictionary
+            dist = 2 if len(f) >= 6 else 1
+            clauses.append((occ, tantivy.Query.boolean_query([
+                (tantivy.Occur.Should, tantivy.Query.boost_query(
+                    tantivy.Query.fuzzy_term_query(s, fld, f, distance=dist), w))
+                for fld, w in (("title", w_t), ("abstract", w_a))])))
         for p in q.prefixes:
             pat = re.escape(p) + ".*"
             opts = [tantivy.Query.boost_query(tantivy.Query.regex_query(s, f, pat), w)
@@ -607,54 +612,6 @@ class LexicalIndex:
             if key > 0 and n:
                 out.append((f"{key // 10000:04d}-{key // 100 % 100:02d}", n))
         return out
-
-
-# --- snippets ----------------------------------------------------------------------------
-
-def snippet(text_: str, q: ParsedQuery, width: int = 240) -> str:
-    """A window of `text_` (~width chars) around the best cluster of query words, HTML-escaped,
-    with the matching words in <mark>."""
-    if not text_:
-        return ""
-    toks, prefixes = q.highlight_tokens()
-    marks: list[tuple[int, int, str]] = []  # (start, end, token)
-    for t in EN.pre_tokenize(text_).tokens:
-        if t.text in toks or any(t.text.startswith(p) for p in prefixes):
-            marks.append((t.char_offset_from, t.char_offset_to, t.text))
-    n = len(text_)
-    if n <= width:
-        start, end = 0, n
-    elif not marks:
-        start, end = 0, width
-    else:
-        best, best_score = 0, -1.0
-        for i, (s0, _, _) in enumerate(marks):  # window starting at each mark
-            seen = {tok for s1, _, tok in marks[i:] if s1 < s0 + width * 0.8}
-            score = len(seen) + 0.01 * math.log1p(i == 0)
-            if score > best_score:
-                best, best_score = i, score
-        start = max(0, marks[best][0] - width // 5)
-        end = min(n, start + width)
-        start = max(0, min(start, end - width))
-    # snap to word boundaries
-    if start > 0:
-        sp = text_.find(" ", start)
-        start = sp + 1 if 0 <= sp < start + 20 else start
-    if end < n:
-        sp = text_.rfind(" ", start, end)
-        end = sp if sp > start + width // 2 else end
-    out: list[str] = ["… " if start > 0 else ""]
-    pos = start
-    for s0, e0, _ in marks:
-        if s0 < start or e0 > end:
-            continue
-        out.append(html.escape(text_[pos:s0]))
-        out.append("<mark>" + html.escape(text_[s0:e0]) + "</mark>")
-        pos = e0
-    out.append(html.escape(text_[pos:end]))
-    if end < n:
-        out.append(" …")
-    return "".join(out)
 
 
 def search_lexical(engine: Engine, query: str, k: int = 10, **kw: Any) -> LexicalResult:

@@ -20,15 +20,18 @@ from paperfeed.index.embed import (  # noqa: F401 (re-exported: callers import t
     default_model,
     load_builtin_embedders,
 )
-from paperfeed.index.lexical import NAME as LEXICAL
 from paperfeed.index.lexical import (
+    EN,
     LexicalIndex,
     LexicalIndexMissing,
     ParsedQuery,
     parse_query,
-    snippet,
 )
+from paperfeed.index.lexical import NAME as LEXICAL
 from paperfeed.index.protocol import Watch
+from paperfeed.search import trust
+from paperfeed.search.snippets import make_snippet
+from paperfeed.search.spelling import Speller
 from paperfeed.store.index_state import read_state
 
 Mode = Literal["hybrid", "lexical", "semantic"]
@@ -58,6 +61,8 @@ class Hit:
     announced: str | None = None
     lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if absent
     semantic_rank: int | None = None  # 1-based rank in the vector list
+    match: str = "words"  # why it is here: "id" (named in the query), "author", "words", "meaning"
+    spans: list[tuple[int, int]] = field(default_factory=list)  # query words in `snippet`
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +74,17 @@ class SearchResult:
     total: int | None  # papers matching lexically (None where unknown: semantic ranking)
     mode_used: str
     note: str | None = None
+    corrected: str | None = None  # the query searched instead, when words were misspelt
+    id_match: str | None = None  # the paper an id, URL or DOI in the query names
+    author: str | None = None  # the author the query names (their papers come first)
+    without_filters: int | None = None  # lexical matches were the filters dropped (none left)
+    reason: str | None = None  # why nothing was searched: "stopwords"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"total": self.total, "mode_used": self.mode_used, "note": self.note,
+                "corrected": self.corrected, "id_match": self.id_match, "author": self.author,
+                "without_filters": self.without_filters, "reason": self.reason,
+                "hits": [h.to_json() for h in self.hits]}
 
 
 def rrf(lists: list[tuple[list[str], float]], k: float = RRF_K) -> list[tuple[str, float]]:
@@ -97,6 +113,7 @@ class Searcher:
         # fusion settings (module defaults; the benchmark's tuning sets them per Searcher)
         self.rrf_k, self.w_lexical, self.w_semantic = RRF_K, W_LEXICAL, W_SEMANTIC
         self.w_lexical_long = W_LEXICAL_LONG
+        self.spelling = True  # correct words no paper has (the benchmark's baseline turns it off)
         self._qcache: dict[str, np.ndarray] = {}
         self._reader = not catch_up
         if catch_up:
@@ -221,15 +238,41 @@ class Searcher:
         self.refresh()
         filters: dict[str, Any] = {"category": category, "since": since, "until": until,
                                    "author": author}
-        q = parse_query(query or "")
-        note: str | None = None
+        query = query or ""
         if self.lexical is None:
             return SearchResult([], 0, "lexical", "no search index yet: import papers first")
-        if sort == "date" or (q.empty and not query.strip()):
+        ref = trust.find_paper(self.engine, query)
+        if ref is not None and not ref.only and len(query.split()) > trust.MAX_REF_WORDS:
+            ref = None  # an id cited inside a pasted abstract names no answer
+        if ref is not None and ref.only:
+            if ref.paper_id is None:
+                return SearchResult([], 0, "id", ref.missing_note(), id_match=None)
+            hits = [Hit(ref.paper_id, "", 1.0, match="id")] if offset == 0 else []
+            return SearchResult(self._hydrate(hits, None), 1, "id", None, id_match=ref.paper_id)
+        words_query = ref.rest if ref is not None else query
+        q = parse_query(words_query)
+        if q.empty and words_query.strip():
+            if ref is not None and ref.paper_id is not None:
+                hits = [Hit(ref.paper_id, "", 1.0, match="id")] if offset == 0 else []
+                return SearchResult(self._hydrate(hits, None), 1, "id", None,
+                                    id_match=ref.paper_id)
+            return SearchResult([], 0, "lexical", trust.stopword_note(words_query),
+                                reason="stopwords")
+        corrected: str | None = None
+        if self.spelling and q.words <= LONG_QUERY_WORDS and words_query.strip():
+            fix = Speller(self.lexical.searcher).correct(words_query)
+            if fix.changed:
+                corrected = words_query = fix.query
+                q = parse_query(words_query)
+            q.fuzzy = [t for w in fix.unknown for t in EN.analyze(w)]
+        if sort == "date" or not words_query.strip():
             res = self.lexical.search(q, k, offset=offset, sort="date", **filters)
             hits = [Hit(h.id, "", h.score, lexical_rank=offset + i)
                     for i, h in enumerate(res.hits, 1)]
-            return SearchResult(self._hydrate(hits, q), res.total, "lexical", None)
+            out = SearchResult(self._hydrate(hits, q), res.total, "lexical", None,
+                               corrected=corrected)
+            return self._explain_empty(out, q, filters)
+        note: str | None = None
         depth = max(DEPTH, offset + k)
         long_query = q.words > LONG_QUERY_WORDS
         max_terms = LONG_QUERY_TERMS if long_query else 10_000
@@ -244,7 +287,7 @@ class Searcher:
         sem_ids: list[str] = []
         sem_scores: dict[str, float] = {}
         if use_sem:
-            sem_ids, sem_scores = self._sem(self.embed_query(query), depth, filters)
+            sem_ids, sem_scores = self._sem(self.embed_query(words_query), depth, filters)
         if use_sem and mode == "hybrid":
             w_lex = self.w_lexical_long if long_query else self.w_lexical
             fused = rrf([(lex_ids, w_lex), (sem_ids, self.w_semantic)], self.rrf_k)
@@ -257,11 +300,38 @@ class Searcher:
             used = "lexical"
         lex_rank = {p: i for i, p in enumerate(lex_ids, 1)}
         sem_rank = {p: i for i, p in enumerate(sem_ids, 1)}
-        page = fused[offset:offset + k]
-        hits = [Hit(p, "", round(float(s), 6), lexical_rank=lex_rank.get(p),
-                    semantic_rank=sem_rank.get(p)) for p, s in page]
-        return SearchResult(self._hydrate(hits, q), total if used != "semantic" else None,
-                            used, note)
+        filters_active = any(filters.values())
+        named = trust.author_named(self.engine, words_query) if mode != "semantic" else None
+        first: list[tuple[str, str]] = []  # (paper, why) before the fused list
+        if ref is not None and ref.paper_id is not None:
+            first.append((ref.paper_id, "id"))
+        titled = trust.exact_title(self.lexical, self.engine, words_query)
+        if titled is not None and (not filters_active
+                                   or self.lexical.allowed([titled], **filters)):
+            first.append((titled, "words"))
+        if named is not None:
+            first += [(p, "author") for p in trust.order_by(named.papers, fused)
+                      if not filters_active or p in lex_rank or p in sem_rank]
+        ranked = trust.pin(first, fused)
+        page = ranked[offset:offset + k]
+        hits = [Hit(p, "", round(float(sc), 6), lexical_rank=lex_rank.get(p),
+                    semantic_rank=sem_rank.get(p),
+                    match=why or ("words" if p in lex_rank else "meaning"))
+                for p, sc, why in page]
+        out = SearchResult(self._hydrate(hits, q), total if used != "semantic" else None,
+                           used, note, corrected=corrected,
+                           id_match=ref.paper_id if ref is not None else None,
+                           author=named.name if named is not None else None)
+        if ref is not None and ref.paper_id is None:
+            out.note = ref.missing_note()
+        return self._explain_empty(out, q, filters)
+
+    def _explain_empty(self, res: SearchResult, q: ParsedQuery, filters: dict[str, Any]
+                       ) -> SearchResult:
+        """With no lexical match under filters: how many match without them."""
+        if res.total == 0 and any(filters.values()) and self.lexical is not None:
+            res.without_filters = self.lexical.search(q, 1, count=True).total
+        return res
 
     def similar(self, paper_id: str, k: int = 10) -> SearchResult:
         """Papers like `paper_id`: nearest stored vectors, else a lexical more-like-this."""
@@ -323,7 +393,8 @@ class Searcher:
             h.authors = orjson.loads(r.authors) if r.authors else []
             h.categories = orjson.loads(r.categories) if r.categories else []
             h.announced = r.announced
-            h.snippet = snippet(r.abstract or "", q or parse_query(""))
+            snip = make_snippet(r.abstract or "", q or parse_query(""))
+            h.snippet, h.spans = snip.text, snip.spans
             out.append(h)
         return out
 

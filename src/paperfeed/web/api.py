@@ -19,6 +19,7 @@ from paperfeed.web import search_adapter
 from paperfeed.web.auth import Viewer, check_csrf, get_viewer, require_user
 from paperfeed.web.hf_api import hf_paper
 from paperfeed.web.pages import OptDate, canonical_id, engine_of
+from paperfeed.web.render import highlight
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -108,15 +109,26 @@ def api_search(
     sort: search_adapter.SortName = "relevance", mode: search_adapter.ModeName = "hybrid",
     has_code: bool = False,
 ) -> JSON:
-    """Hybrid (words + meaning) search; snippets are HTML with matches in <mark>;
-    `has_code` keeps papers with a code link."""
+    """Hybrid (words + meaning) search. An arXiv id, URL or DOI returns that paper first.
+
+    `total` counts the papers that match the words; each hit's `match` says why it is there
+    (`id`, `author`, `words`, or `meaning` only). `snippet` is HTML with the query words in
+    <mark> (text-mode LaTeX resolved, math left as `$...$` for KaTeX); `snippet_text` is the
+    same window of the abstract as stored and `spans` the [start, end) of the words in it.
+    `corrected` is the query searched instead of a misspelt one; `without_filters` how many
+    match when no filter applies; `has_code` keeps papers with a code link.
+    """
     res = search_adapter.search(engine_of(request), q, k, offset, category,
                                 since.isoformat() if since else None,
                                 until.isoformat() if until else None, author, sort, mode,
                                 has_code=has_code)
-    hits = [{k_: getattr(h, k_) for k_ in ("id", "title", "score", "snippet", "authors",
-                                           "categories", "announced")} for h in res.hits]
+    hits = [{**{k_: getattr(h, k_) for k_ in ("id", "title", "score", "authors",
+                                              "categories", "announced", "match")},
+             "snippet": str(highlight(h.snippet, h.spans)), "snippet_text": h.snippet,
+             "spans": [list(sp) for sp in h.spans]} for h in res.hits]
     return {"query": q, "total": res.total, "mode_used": res.mode_used, "note": res.note,
+            "corrected": res.corrected, "id_match": res.id_match, "author": res.author,
+            "without_filters": res.without_filters, "reason": res.reason,
             "offset": offset, "hits": hits}
 
 

@@ -162,6 +162,8 @@ def search_feed(
                                "author": author or None}
     engine = engine_of(request)
     res = search_adapter.search(engine, q, n, 0, sort=sort, count=False, **filters)
+    if res.reason == "stopwords":
+        raise HTTPException(422, f"invalid query parameter 'q': {res.note}")
     with engine.connect() as conn:
         cards = load_cards(conn, [h.id for h in res.hits])
         feed = _build(request, conn, cards,

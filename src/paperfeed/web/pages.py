@@ -113,12 +113,16 @@ def search_page(
         engine = engine_of(request)
         res = search_adapter.search(engine, q, SEARCH_PER_PAGE, (page - 1) * SEARCH_PER_PAGE,
                                     sort=sort, has_code=code, **filters)
+        if res.mode_used == "id" and res.id_match:  # an id, URL or DOI: go to the paper
+            return RedirectResponse(paper_url(res.id_match), status_code=303)
         with engine.connect() as conn:
             cards = {c["id"]: c for c in load_cards(conn, [h.id for h in res.hits],
                                                     viewer.user_id)}
         ctx.update(result=res, hits=[(h, cards.get(h.id)) for h in res.hits],
-                   bars=month_bars(search_adapter.months(engine, q, filters)) if q.strip()
-                   else [], chart_w=WIDTH, chart_h=HEIGHT, per_page=SEARCH_PER_PAGE)
+                   bars=month_bars(search_adapter.months(engine, res.corrected or q, filters))
+                   if q.strip() and res.total and res.mode_used != "id" else [],
+                   chart_w=WIDTH, chart_h=HEIGHT, per_page=SEARCH_PER_PAGE,
+                   exact_q=search_adapter.exact_query(q, res.corrected))
     return render(request, "search.html", ctx)
 
 

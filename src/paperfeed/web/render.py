@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -12,8 +12,11 @@ from urllib.parse import quote, urlencode
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from sqlalchemy import Connection
 
+from paperfeed.latex import convert, math_regions, text_mode, to_unicode
+from paperfeed.rank.claims import chip_label, mark_spans
 from paperfeed.rank.daily import latest_day
 from paperfeed.web.auth import ANON_COOKIE, Viewer, get_viewer
 from paperfeed.web.pagecache import SHARED_FLAG
@@ -42,12 +45,61 @@ def category_url(cat: str) -> str:
 
 
 def excerpt(text: str | None, limit: int = EXCERPT) -> str:
-    """The first `limit` characters, cut at a word, with an ellipsis when shortened."""
-    s = " ".join((text or "").split())
+    """The first `limit` characters (text-mode LaTeX resolved), cut at a word and never inside
+    a formula, with an ellipsis when shortened."""
+    s = " ".join(text_mode(text).split())
     if len(s) <= limit:
         return s
     cut = s.rfind(" ", 0, limit)
-    return s[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
+    cut = cut if cut > limit // 2 else limit
+    for a, b in math_regions(s[: cut + 4 * limit]):
+        if a < cut < b:
+            cut = a if a > limit // 3 else b
+            break
+    return s[:cut].rstrip(" ,;:") + "…"
+
+
+def tex(text: str | None) -> Markup:
+    """Titles and abstracts for the page: text-mode LaTeX as Unicode, math left for KaTeX."""
+    return Markup(escape(text_mode(text)))
+
+
+def highlight(text: str | None, spans: Sequence[Sequence[Any]] | None) -> Markup:
+    """The one place spans become HTML: `text` escaped, text-mode LaTeX resolved (math kept for
+    KaTeX, spans moved with the text), each span in <mark>. A span is (start, end) or
+    (start, end, {attribute: value}) for the mark's attributes."""
+    conv = convert(text or "", keep_math=True)
+    out: list[str] = []
+    pos = 0
+    for sp in sorted(spans or [], key=lambda x: (int(x[0]), int(x[1]))):
+        mapped = conv.map_spans([(int(sp[0]), int(sp[1]))])
+        if not mapped or mapped[0][0] < pos:
+            continue  # overlapping spans: the first wins
+        a, b = mapped[0]
+        attrs = "".join(f' {k}="{escape(v)}"' for k, v in (sp[2] if len(sp) > 2 else {}).items())
+        out.append(str(escape(conv.text[pos:a])))
+        out.append(f"<mark{attrs}>{escape(conv.text[a:b])}</mark>")
+        pos = b
+    out.append(str(escape(conv.text[pos:])))
+    return Markup("".join(out))
+
+
+def claims_abstract(abstract: str | None, claims: list[dict[str, Any]],
+                    anchor: str = "claim-") -> Markup:
+    """The abstract with each markable claim span in <mark class="claim claim-KIND"> (an id to
+    link to, its chip label as title); sets each claim's `marked`."""
+    text = abstract or ""
+    mark_spans(text, claims)
+    spans = [(c["start"], c["end"], {"class": f"claim claim-{c['kind']}",
+                                     "id": f"{anchor}{c.get('position', n)}",
+                                     "title": c.get("label") or chip_label(c)})
+             for n, c in enumerate(claims) if c.get("marked")]
+    return highlight(text, spans)
+
+
+def plain(text: str | None) -> str:
+    """Plain Unicode (math too): for attributes and titles where no renderer runs."""
+    return to_unicode(text)
 
 
 def long_date(iso: str | None) -> str:
@@ -79,7 +131,9 @@ def _env() -> Environment:
         enabled_extensions=("html", "svg"), default_for_string=True), trim_blocks=True,
         lstrip_blocks=True, auto_reload=False)
     env.filters.update(paper_url=paper_url, author_url=author_url, category_url=category_url,
-                       excerpt=excerpt, long_date=long_date, month_name=month_name)
+                       excerpt=excerpt, long_date=long_date, month_name=month_name, tex=tex,
+                       plain=plain)
+    env.globals.update(highlight=highlight, claims_abstract=claims_abstract)
     env.globals.update(query_url=query_url, static_url=static_url)
     return env
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Literal
 
@@ -10,6 +11,7 @@ from sqlalchemy import Engine
 from paperfeed.index.codelinks import with_code
 from paperfeed.search import histogram, hybrid
 from paperfeed.search import similar as similar_mod
+from paperfeed.search.spelling import as_typed
 
 SortName = Literal["relevance", "date"]
 ModeName = Literal["hybrid", "lexical", "semantic"]
@@ -52,12 +54,17 @@ def _with_code(engine: Engine, query: str, k: int, offset: int, filters: dict[st
     keep = with_code(engine, [h.id for h in res.hits])
     hits = [h for h in res.hits if h.id in keep]
     total = len(hits) if len(res.hits) < CODE_DEPTH else None
-    return hybrid.SearchResult(hits[offset:offset + k], total, res.mode_used, res.note)
+    return dataclasses.replace(res, hits=hits[offset:offset + k], total=total)
 
 
 def search_ids(engine: Engine, query: str, k: int, has_code: bool = False) -> list[str]:
     """The ids of the best `k` papers for `query` (hybrid search)."""
     return [h.id for h in search(engine, query, k, count=False, has_code=has_code).hits]
+
+
+def exact_query(query: str, corrected: str | None) -> str:
+    """The query with its corrected words quoted (a link to search them as typed)."""
+    return as_typed(query, corrected)
 
 
 def months(engine: Engine, query: str, filters: dict[str, Any]) -> list[tuple[str, int]]:
