@@ -12,6 +12,7 @@ from paperfeed.cli.demo_cmd import demo_command
 from paperfeed.cli.digest_cmd import digest_app
 from paperfeed.cli.fetch_cmd import fetch_app, harvest_app
 from paperfeed.cli.import_cmd import import_command
+from paperfeed.cli.recommend_cmd import recommend_command
 from paperfeed.cli.search_cmd import index_app, search_command, similar_command
 from paperfeed.cli.serve_cmd import serve_command
 from paperfeed.cli.show_cmd import export_command, list_command, show_command, stats_command
@@ -64,6 +65,7 @@ app.add_typer(harvest_app, name="harvest")
 app.add_typer(fetch_app, name="fetch")
 app.command("worker")(worker_command)
 app.add_typer(digest_app, name="digest")
+app.command("recommend")(recommend_command)
 
 
 def main() -> None:
