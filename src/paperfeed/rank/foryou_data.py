@@ -107,7 +107,7 @@ def lexical_candidates(lexical: Any, weighted_terms: list[tuple[str, float]], k:
     clauses = []
     for t, w in weighted_terms:
         if " " in t:
-            words = t.split(" ")
+            words: list[str | tuple[int, str]] = list(t.split(" "))
             for f in ("title", "abstract"):
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(
                     tantivy.Query.phrase_query(SCHEMA, f, words), float(w))))
@@ -118,7 +118,8 @@ def lexical_candidates(lexical: Any, weighted_terms: list[tuple[str, float]], k:
     query = lexical.with_filters(tantivy.Query.boolean_query(clauses), filters)
     lexical.refresh()
     res = lexical.searcher.search(query, k, count=False)
-    return lexical._ids(res.hits)  # type: ignore[no-any-return]
+    ids: list[str] = lexical._ids(res.hits)
+    return ids
 
 
 def recent_candidates(lexical: Any, k: int, filters: list[Any]) -> list[str]:
@@ -128,7 +129,8 @@ def recent_candidates(lexical: Any, k: int, filters: list[Any]) -> list[str]:
     query = lexical.with_filters(tantivy.Query.all_query(), filters)
     res = lexical.searcher.search(query, k, count=False, order_by_field="date",
                                   order=tantivy.Order.Desc)
-    return lexical._ids(res.hits)  # type: ignore[no-any-return]
+    ids: list[str] = lexical._ids(res.hits)
+    return ids
 
 
 def engine_model(engine: Engine) -> tuple[Any, Any, str | None]:

@@ -8,6 +8,7 @@ Without an index, frequencies are estimated from the papers at hand.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ def terms(title: str | None, abstract: str | None) -> Counter[str]:
         for t in toks:
             out[t] += w  # type: ignore[assignment]
         if BIGRAMS:
-            for a, b in zip(toks, toks[1:], strict=False):
+            for a, b in itertools.pairwise(toks):
                 out[f"{a} {b}"] += w  # type: ignore[assignment]
     return out
 
@@ -81,6 +82,10 @@ def local_df(bags: Sequence[Counter[str]]) -> DocFreq:
     return f
 
 
+def _freq(t: str, df: dict[str, int], seen: Counter[str], scale: float) -> float:
+    return float(seen[t] * scale) if " " in t else float(df.get(t, 0))
+
+
 def tfidf(bags: Sequence[Counter[str]], doc_freq: DocFreq, min_df_local: int = 1) -> Sparse:
     """Sublinear TF x smoothed IDF, rows L2-normalised. Terms in fewer than `min_df_local`
     of these papers are dropped (pairs seen once say nothing about a profile)."""
@@ -92,8 +97,7 @@ def tfidf(bags: Sequence[Counter[str]], doc_freq: DocFreq, min_df_local: int = 1
     df, n = doc_freq([t for t in vocab if " " not in t])
     # a pair's frequency in the corpus is unknown: estimate it from these papers, scaled
     scale = max(n, 1) / max(len(bags), 1)
-    idf = np.array([math.log((n + 1) / (1 + (df.get(t) if " " not in t else seen[t] * scale)
-                                        or 1)) + 1.0 for t in vocab])
+    idf = np.array([math.log((n + 1) / (1 + _freq(t, df, seen, scale))) + 1.0 for t in vocab])
     ptr, cols, vals = [0], [], []
     for b in bags:
         c = [index[t] for t in b if t in index]

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from paperfeed import __version__
-from paperfeed.web import account, actions, api, claims, errors, feeds, pages
+from paperfeed.web import account, actions, api, claims, errors, feeds, foryou, foryou_api, pages
 from paperfeed.web import subscribe as subscribe_pages
 from paperfeed.web.headers import SecurityHeaders
 from paperfeed.web.settings import WebSettings, load_settings
@@ -45,6 +45,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or load_settings()
     errors.install(app)
+    app.include_router(foryou_api.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feeds.router)
@@ -52,6 +53,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(claims.router)
     app.include_router(subscribe_pages.router)
+    app.include_router(foryou.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/docs", include_in_schema=False)

@@ -59,6 +59,20 @@ def canonical_id(raw: str) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
+def home_page(request: Request, date: dt.date | None = None, span: Span = "day",
+              page: PageNo = 1) -> Response:
+    """The daily page; For you instead for a signed-in reader who has given it signals."""
+    viewer = get_viewer(request)
+    if viewer.user is not None and not request.url.query:
+        from paperfeed.rank.foryou_signals import has_signals
+
+        with engine_of(request).connect() as conn:
+            if has_signals(conn, viewer.user.id):
+                return RedirectResponse("/for-you", status_code=303)
+    return daily_page(request, date, span, page)
+
+
+@router.get("/daily", response_class=HTMLResponse)
 def daily_page(request: Request, date: dt.date | None = None, span: Span = "day",
                page: PageNo = 1) -> Response:
     """Papers announced on a day (or its week/month), most voted first."""
