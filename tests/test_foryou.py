@@ -18,7 +18,7 @@ from paperfeed.index.vectors import embed_missing
 from paperfeed.ingest.files import import_file
 from paperfeed.rank.foryou import Profile, recommend
 from paperfeed.store.db import write_tx
-from tests.support.foryou_corpus import PER_TOPIC, topic_of, write
+from support.foryou_corpus import PER_TOPIC, topic_of, write
 
 ROOT = Path(__file__).resolve().parent.parent
 
