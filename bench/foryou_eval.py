@@ -114,13 +114,18 @@ def main() -> None:
     docs = fc.corpus(papers)
     ids = [d["id"] for d in docs]
     row = {i: n for n, i in enumerate(ids)}
-    z = np.load(fc.VECTORS)
-    vec_ids, V, model = [str(x) for x in z["ids"]], z["vecs"].astype(np.float32), str(z["model"])
-    assert vec_ids == ids, "bench/out/foryou_vectors.npz is of another corpus: embed again"
     X = sanity_tfidf(docs)
     dates = np.array([int((d.get("date") or "0").replace("-", "")[:8] or 0) for d in docs])
-    engines = {"foryou": make_db(fc.OUT / "foryou_vec.db", docs, (ids, V, model)),
-               "foryou_lexical": make_db(fc.OUT / "foryou_lex.db", docs, None)}
+    engines = {"foryou_lexical": make_db(fc.OUT / "foryou_lex.db", docs, None)}
+    V = None
+    if fc.VECTORS.exists():
+        z = np.load(fc.VECTORS)
+        vec_ids, V, model = [str(x) for x in z["ids"]], z["vecs"].astype(np.float32), \
+            str(z["model"])
+        assert vec_ids == ids, "bench/out/foryou_vectors.npz is of another corpus: embed again"
+        engines["foryou"] = make_db(fc.OUT / "foryou_vec.db", docs, (ids, V, model))
+    else:
+        print("no bench/out/foryou_vectors.npz: lexical methods only")
     from paperfeed.rank.foryou import Profile, recommend
 
     methods: dict[str, Any] = {
@@ -129,11 +134,14 @@ def main() -> None:
         "svm_arxiv_sanity": lambda pos: _svm(LinearSVC, X, pos),
         "trending": lambda pos: dates.astype(float),
     }
+    if V is None:
+        del methods["embedding_centroid"]
     only = set(a.only.split(",")) if a.only else None
     res: dict[str, list[float]] = {}
     by_kind: dict[tuple[str, str], list[float]] = {}
     secs: dict[str, float] = {}
-    for name, pos, hidden in splits(us):
+    for n, (name, pos, hidden) in enumerate(splits(us), 1):
+        print(f"{n}/{len(splits(us))} {name}", file=sys.stderr, flush=True)
         kind = name.split(":")[0]
         skip = set(pos)
         for m in list(methods) + list(engines):

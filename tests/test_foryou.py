@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 from sqlalchemy import Engine, text
+from support.foryou_corpus import PER_TOPIC, topic_of, write
 
 from paperfeed.index.embed import HashEmbedder
 from paperfeed.index.lookups import catch_up_lookups
@@ -18,7 +19,6 @@ from paperfeed.index.vectors import embed_missing
 from paperfeed.ingest.files import import_file
 from paperfeed.rank.foryou import Profile, recommend
 from paperfeed.store.db import write_tx
-from support.foryou_corpus import PER_TOPIC, topic_of, write
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from support.foryou_corpus import topic_of, write
+from test_web_api import SECRET, account, csrf_of
 
 from paperfeed.index.lookups import catch_up_lookups
 from paperfeed.ingest.files import import_file
 from paperfeed.web.app import create_app
 from paperfeed.web.settings import WebSettings
-from support.foryou_corpus import topic_of, write
-from test_web_api import SECRET, account, csrf_of
 
 
 @pytest.fixture
@@ -128,8 +129,8 @@ def test_page_forms_seed_next_and_reset(client: TestClient) -> None:
                                             "text": "dark matter halo lensing"})
     assert r.status_code == 200 and r.url.path == "/for-you"
     assert "galaxy" in r.text and "Why:" in r.text
-    shown = [i for i in __import__("re").findall(r'name="ids" value="([^"]*)"', r.text)
-             if i.strip()][0].split()
+    shown = next(i for i in re.findall(r'name="ids" value="([^"]*)"', r.text)
+                 if i.strip()).split()
     assert len(shown) >= 5
     r = client.post("/for-you/next", data={"ids": " ".join(shown), "csrf": token})
     assert all(f'data-paper="{i}"' not in r.text for i in shown)
@@ -137,3 +138,26 @@ def test_page_forms_seed_next_and_reset(client: TestClient) -> None:
                                                 "mode": "mute", "csrf": token})
     assert "mute category: astro-ph.CO" in r.text
     assert client.post("/for-you/next", data={"ids": "x"}).status_code == 403  # no CSRF
+
+
+def _card_ids(html: str) -> list[str]:
+    return re.findall(r'<h2 class="card-title[^>]*>(?:<span[^>]*>[^<]*</span> )?<a href="/papers/'
+                      r'([^"]+)"', html)
+
+
+def test_daily_page_tabs_top_30_and_for_you_order(client: TestClient) -> None:
+    month = {"date": "2026-01-03", "span": "month"}
+    html = client.get("/daily", params=month).text
+    assert len(_card_ids(html)) == 30 and "Show all 36" in html
+    assert 'href="/daily?date=2026-01-03&amp;span=month&amp;cat=q-bio.BM"' in html
+    prot = client.get("/daily", params={**month, "cat": "q-bio.BM"}).text
+    assert {topic_of(i) for i in _card_ids(prot)} == {"protein"} and len(_card_ids(prot)) == 12
+    every = client.get("/daily", params={**month, "all": 1, "page": 2}).text
+    assert len(_card_ids(every)) == 6 and "Page 2 of 2" in every
+    # a signed-in reader with signals: For-you's order first
+    h = {"X-CSRF-Token": account(client)}
+    for pid in ("2601.02000", "2601.02001"):
+        client.post(f"/api/votes/{pid}", headers=h)
+    mine = client.get("/daily", params=month).text
+    assert "for you first" in mine
+    assert [topic_of(i) for i in _card_ids(mine)[:8]] == ["galaxy"] * 8

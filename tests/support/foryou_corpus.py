@@ -9,15 +9,11 @@ from pathlib import Path
 import orjson
 
 TOPICS = {
-    "kv": ("kv cache compression eviction quantization attention heads long context "
-           "inference memory tokens llm decoding").split(),
-    "protein": ("protein folding structure prediction residues diffusion backbone "
-                "sequence design binding enzyme").split(),
-    "galaxy": ("galaxy cluster redshift dark matter halo lensing survey stellar mass "
-               "telescope cosmology").split(),
+    "kv": ["kv", "cache", "compression", "eviction", "quantization", "attention", "heads", "long", "context", "inference", "memory", "tokens", "llm", "decoding"],
+    "protein": ["protein", "folding", "structure", "prediction", "residues", "diffusion", "backbone", "sequence", "design", "binding", "enzyme"],
+    "galaxy": ["galaxy", "cluster", "redshift", "dark", "matter", "halo", "lensing", "survey", "stellar", "mass", "telescope", "cosmology"],
 }
-FILLER = ("we propose method results show novel approach experiments demonstrate improved "
-          "performance framework analysis evaluate study").split()
+FILLER = ["we", "propose", "method", "results", "show", "novel", "approach", "experiments", "demonstrate", "improved", "performance", "framework", "analysis", "evaluate", "study"]
 PER_TOPIC = 12
 
 

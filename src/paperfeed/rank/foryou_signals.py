@@ -198,3 +198,17 @@ def interests(conn: Connection, user_id: int) -> list[dict[str, Any]]:
 def has_signals(conn: Connection, user_id: int) -> bool:
     """Whether For you has anything to go on for this user (cheap: indexed lookups)."""
     return not load_signals(conn, user_id).empty
+
+
+def for_you_order(engine: Engine, user_id: int, start: str, end: str,
+                  category: str | None = None, k: int = 30) -> list[str]:
+    """For-you's best `k` ids among the papers announced start..end (empty without signals);
+    the daily page shows them first. Seen papers are not left out here: it is the day's list."""
+    with engine.connect() as conn:
+        sig = load_signals(conn, user_id)
+    if sig.empty:
+        return []
+    prof = sig.profile
+    prof.exclude = set(prof.negatives)
+    return [r.id for r in recommend(engine, prof, k=k, since=start, until=end,
+                                    category=category)]

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from paperfeed.export import bibtex_entry
 from paperfeed.ids import InvalidId, normalize_paper_id
 from paperfeed.rank.cards import load_cards
-from paperfeed.rank.daily import Span, daily_papers
+from paperfeed.rank.daily import Span, daily_papers, day_categories
 from paperfeed.rank.lists import author_papers, category_papers, top_categories
 from paperfeed.rank.paper import paper_view
 from paperfeed.rank.trending import FORMULA, WINDOWS, Window, trending_papers
@@ -69,18 +69,34 @@ def home_page(request: Request, date: dt.date | None = None, span: Span = "day",
         with engine_of(request).connect() as conn:
             if has_signals(conn, viewer.user.id):
                 return RedirectResponse("/for-you", status_code=303)
-    return daily_page(request, date, span, page)
+    return daily_page(request, date, span, page, None, False)
 
 
 @router.get("/daily", response_class=HTMLResponse)
 def daily_page(request: Request, date: dt.date | None = None, span: Span = "day",
-               page: PageNo = 1) -> Response:
-    """Papers announced on a day (or its week/month), most voted first."""
+               page: PageNo = 1, cat: Annotated[str | None, Query(max_length=40)] = None,
+               all: bool = False) -> Response:
+    """The top 30 papers of a day (week, month), by For-you score for a signed-in reader with
+    signals, else most voted first; category tabs; "show all N" pages through every paper."""
     viewer = get_viewer(request)
-    with engine_of(request).connect() as conn:
-        d = daily_papers(conn, date, span, viewer.user_id, PER_PAGE, (page - 1) * PER_PAGE)
+    engine = engine_of(request)
+    full = all or page > 1
+    with engine.connect() as conn:
+        d = daily_papers(conn, date, span, viewer.user_id, PER_PAGE, (page - 1) * PER_PAGE,
+                         cat)
+        tabs = day_categories(conn, d.start, d.end)
+    ranked_for_you = False
+    if viewer.user is not None and not full:
+        from paperfeed.rank.foryou_signals import for_you_order
+
+        first = for_you_order(engine, viewer.user.id, d.start, d.end, cat, PER_PAGE)
+        if first:
+            ranked_for_you = True
+            with engine.connect() as conn:
+                d = daily_papers(conn, date, span, viewer.user_id, PER_PAGE, 0, cat, first)
     return render(request, "daily.html", {"d": d, "page": page, "per_page": PER_PAGE,
-                                          "nav": "daily"})
+                                          "nav": "daily", "tabs": tabs, "cat": cat,
+                                          "full": full, "for_you": ranked_for_you})
 
 
 @router.get("/trending", response_class=HTMLResponse)
