@@ -138,3 +138,33 @@ def test_recommend_cli_contract(db_url: str, tmp_path: Path) -> None:
     assert r.returncode != 0 and "lists no paper ids" in r.stderr and r.stdout == ""
     r = pf(db_url, tmp_path, "recommend", "--positives-file", str(tmp_path / "nope.txt"))
     assert r.returncode != 0 and "nope.txt" in r.stderr
+
+
+def test_digest_uses_for_you_and_never_sends_muted_papers(corpus: Engine) -> None:
+    import datetime as dt
+
+    from paperfeed.accounts.foryou_marks import set_interest
+    from paperfeed.accounts.marks import set_vote
+    from paperfeed.accounts.users import signup
+    from paperfeed.digest.compose import Pool, select
+    from paperfeed.digest.subscriptions import Choices, Subscription
+
+    signup(corpus, "fy@example.org", "a long enough password")
+    with corpus.connect() as conn:
+        uid = int(conn.execute(text("SELECT id FROM users")).scalar_one())
+    for pid in ("2601.00003", "2601.00004"):
+        set_vote(corpus, uid, pid, True)
+    set_interest(corpus, uid, "author", "Author Kv1", "mute")
+    now = dt.datetime(2026, 1, 7, 8, tzinfo=dt.UTC)
+    sub = Subscription(1, "fy@example.org", uid, "active",
+                       Choices(False, [], ["cs.CL", "q-bio.BM"], [], "daily", 8, False), "n", 0,
+                       now.isoformat(), now.isoformat())
+    picks = select(Pool.load(corpus, now), sub, dt.date(2026, 1, 7), set())
+    assert picks
+    assert all("Author Kv1" not in p.paper.authors for p in picks)
+    assert "for you" in picks[0].reasons and topic_of(picks[0].paper.id) == "kv"
+    # the same subscription without an account: no For-you reason
+    anon = Subscription(2, "x@example.org", None, "active", sub.choices, "n", 0,
+                        now.isoformat(), now.isoformat())
+    assert all("for you" not in p.reasons
+               for p in select(Pool.load(corpus, now), anon, dt.date(2026, 1, 7), set()))

@@ -80,7 +80,7 @@ def _author_key(name: str) -> str:
     return " ".join(name.lower().split())
 
 
-def _muted(p: data.PaperText, profile: Profile) -> bool:
+def is_muted(p: data.PaperText, profile: Profile) -> bool:
     if profile.muted_authors and any(_author_key(a) in profile.muted_authors
                                      for a in p.authors):
         return True
@@ -162,7 +162,7 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
         if filters and profile.authors:  # author papers came unfiltered
             ok = lexical.allowed(list(ctexts), category, since, until)
             ctexts = {i: p for i, p in ctexts.items() if i in ok}
-        cands = [ctexts[i] for i in cand if i in ctexts and not _muted(ctexts[i], profile)]
+        cands = [ctexts[i] for i in cand if i in ctexts and not is_muted(ctexts[i], profile)]
         if not cands:
             return []
         bg_ids = [i for i in data.background_ids(conn, BACKGROUND, _seed(profile))

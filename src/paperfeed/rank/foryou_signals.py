@@ -158,7 +158,7 @@ def _by_category(engine: Engine, ranked: list[Recommendation], sig: Signals
 def _mix_trending(engine: Engine, ranked: list[Recommendation], sig: Signals, mix: int,
                   include_seen: bool) -> list[Recommendation]:
     """Every (100 / mix)-th slot from trending (content-only at 0, mostly trending at 100)."""
-    from paperfeed.rank.foryou import _muted
+    from paperfeed.rank.foryou import is_muted
     from paperfeed.rank.foryou_data import load_texts
 
     with engine.connect() as conn:
@@ -167,7 +167,7 @@ def _mix_trending(engine: Engine, ranked: list[Recommendation], sig: Signals, mi
         texts = load_texts(conn, top)
     skip = sig.profile.exclude | (set() if include_seen else sig.seen)
     trend = [Recommendation(i, texts[i].title, 0.0, "trending this week")
-             for i in top if i in texts and i not in skip and not _muted(texts[i], sig.profile)]
+             for i in top if i in texts and i not in skip and not is_muted(texts[i], sig.profile)]
     out: list[Recommendation] = []
     used: set[str] = set()
     ti = ci = 0
@@ -212,3 +212,25 @@ def for_you_order(engine: Engine, user_id: int, start: str, end: str,
     prof.exclude = set(prof.negatives)
     return [r.id for r in recommend(engine, prof, k=k, since=start, until=end,
                                     category=category)]
+
+
+@dataclass
+class DigestPicks:
+    """For-you's order for a digest, and the reader's mutes (which never appear)."""
+
+    ids: list[str]
+    profile: Profile
+
+    def muted(self, title: str, abstract: str, authors: list[str]) -> bool:
+        from paperfeed.rank.foryou import is_muted
+        from paperfeed.rank.foryou_data import PaperText
+
+        return is_muted(PaperText("", title, abstract, authors, [], None), self.profile)
+
+
+def digest_picks(engine: Engine, user_id: int, since: str, k: int) -> DigestPicks:
+    """For-you's best `k` papers announced since `since` for a digest or personal feed."""
+    with engine.connect() as conn:
+        sig = load_signals(conn, user_id)
+    ids = [] if sig.empty else [r.id for r in recommend(engine, sig.profile, k=k, since=since)]
+    return DigestPicks(ids, sig.profile)
