@@ -104,9 +104,10 @@ def test_for_you_follows_votes_not_interested_and_never_repeats(server: str, tmp
         assert len(first) >= 8 and all(topic_of(i) == "protein" for i in first[:6]), first
         whys = page.locator(".foryou-list .why").all_inner_texts()
         assert len(whys) == len(first) and all("Why:" in w and len(w) > 10 for w in whys)
-        page.screenshot(path=str(shots / "foryou-1280.png"), full_page=True)
+        page.screenshot(path=str(shots / "foryou-1280.png"))
         page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(shots / "foryou-390.png"), full_page=True)
+        page.screenshot(path=str(shots / "foryou-390.png"))
+        page.locator(".foryou-controls").screenshot(path=str(shots / "foryou-controls-390.png"))
         page.set_viewport_size({"width": 1280, "height": 900})
 
         # not interested: that paper leaves and the list changes

@@ -205,13 +205,26 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
     return out
 
 
+_DF: dict[str, int] = {}  # document frequencies, per opened index
+
+
 def _index_df(lexical: Any) -> Any:
     if lexical is None or len(lexical) == 0:
         return None
     s, n = lexical.searcher, len(lexical)
 
     def f(ts: list[str]) -> tuple[dict[str, int], int]:
-        return {t: max(s.doc_freq("abstract", t), s.doc_freq("title", t)) for t in ts}, n
+        out = {}
+        for t in ts:
+            d = _DF.get(t)
+            if d is None:
+                d = _DF[t] = s.doc_freq("abstract", t) or s.doc_freq("title", t)
+            out[t] = d
+        return out, n
+
+    if _DF.get(" stamp") != (id(s), n):  # a new searcher: the frequencies moved
+        _DF.clear()
+        _DF[" stamp"] = (id(s), n)  # type: ignore[assignment]
 
     return f
 

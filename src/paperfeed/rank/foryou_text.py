@@ -9,7 +9,6 @@ Without an index, frequencies are estimated from the papers at hand.
 from __future__ import annotations
 
 import itertools
-import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,20 +17,24 @@ import numpy as np
 
 from paperfeed.index.lexical import EN
 
-TITLE_WEIGHT = 2.0  # a title word counts like two abstract words
 BIGRAMS = True  # adjacent stems as one more term ("gaussian splat")
 
 
+def _tokens(s: str) -> list[str]:
+    return [t for t in EN.analyze(s) if len(t) > 1 and not t.isdigit()]
+
+
 def terms(title: str | None, abstract: str | None) -> Counter[str]:
-    """Stemmed words (and adjacent pairs) of a paper, title words counted TITLE_WEIGHT times."""
-    out: Counter[str] = Counter()
-    for text_, w in ((title or "", TITLE_WEIGHT), (abstract or "", 1.0)):
-        toks = [t for t in EN.analyze(text_) if len(t) > 1 and not t.isdigit()]
-        for t in toks:
-            out[t] += w  # type: ignore[assignment]
-        if BIGRAMS:
-            for a, b in itertools.pairwise(toks):
-                out[f"{a} {b}"] += w  # type: ignore[assignment]
+    """Stemmed words (and adjacent pairs) of a paper, title words counted twice."""
+    tt, at = _tokens(title or ""), _tokens(abstract or "")
+    out = Counter(at)
+    out.update(tt)
+    out.update(tt)
+    if BIGRAMS:
+        out.update([a + " " + b for a, b in itertools.pairwise(at)])
+        pairs = [a + " " + b for a, b in itertools.pairwise(tt)]
+        out.update(pairs)
+        out.update(pairs)
     return out
 
 
@@ -82,29 +85,32 @@ def local_df(bags: Sequence[Counter[str]]) -> DocFreq:
     return f
 
 
-def _freq(t: str, df: dict[str, int], seen: Counter[str], scale: float) -> float:
-    return float(seen[t] * scale) if " " in t else float(df.get(t, 0))
-
-
 def tfidf(bags: Sequence[Counter[str]], doc_freq: DocFreq, min_df_local: int = 1) -> Sparse:
-    """Sublinear TF x smoothed IDF, rows L2-normalised. Terms in fewer than `min_df_local`
-    of these papers are dropped (pairs seen once say nothing about a profile)."""
-    seen: Counter[str] = Counter()
+    """Sublinear TF x smoothed IDF, rows L2-normalised. Pairs in fewer than `min_df_local`
+    of these papers are dropped (a pair seen once says nothing about a profile)."""
+    keys: list[str] = []
+    lens = np.fromiter((len(b) for b in bags), dtype=np.int64, count=len(bags))
     for b in bags:
-        seen.update(b.keys())
+        keys.extend(b)
+    counts = np.fromiter(itertools.chain.from_iterable(b.values() for b in bags),
+                         dtype=np.float64, count=len(keys))
+    seen = Counter(keys)
     vocab = [t for t, c in seen.items() if c >= min_df_local or " " not in t]
     index = {t: i for i, t in enumerate(vocab)}
     df, n = doc_freq([t for t in vocab if " " not in t])
     # a pair's frequency in the corpus is unknown: estimate it from these papers, scaled
     scale = max(n, 1) / max(len(bags), 1)
-    idf = np.array([math.log((n + 1) / (1 + _freq(t, df, seen, scale))) + 1.0 for t in vocab])
-    ptr, cols, vals = [0], [], []
-    for b in bags:
-        c = [index[t] for t in b if t in index]
-        v = np.array([1.0 + math.log(b[t]) for t in b if t in index]) * idf[c] if c else \
-            np.zeros(0)
-        norm = float(np.linalg.norm(v)) or 1.0
-        cols.extend(c)
-        vals.extend((v / norm).tolist())
-        ptr.append(len(cols))
-    return Sparse(np.array(ptr), np.array(cols, dtype=np.int64), np.array(vals), vocab)
+    freq = np.fromiter((seen[t] * scale if " " in t else df.get(t, 0) for t in vocab),
+                       dtype=np.float64, count=len(vocab))
+    idf = np.log((n + 1) / (1 + freq)) + 1.0
+    lookup = dict.fromkeys(seen, -1)
+    lookup.update(index)
+    cols = np.fromiter(map(lookup.__getitem__, keys), dtype=np.int64, count=len(keys))
+    rows = np.repeat(np.arange(len(bags)), lens)
+    keep = cols >= 0
+    cols, rows, counts = cols[keep], rows[keep], counts[keep]
+    vals = (1.0 + np.log(counts)) * idf[cols]
+    norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(bags)))
+    vals = vals / np.maximum(norms[rows], 1e-12)
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(bags)))])
+    return Sparse(ptr.astype(np.int64), cols, vals, vocab)
