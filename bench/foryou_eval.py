@@ -106,19 +106,26 @@ def recall(top: list[str], hidden: list[str]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--only", help="comma-separated methods to run")
+    ap.add_argument("--full", metavar="DB", help="rank all 102k papers instead (lexical methods "
+                    "only): DB is a paperfeed database of arxiv-102k (`paperfeed import`)")
     a = ap.parse_args()
     from sklearn.svm import LinearSVC
 
     papers = fc.load_papers()
     us = fc.users(papers)
-    docs = fc.corpus(papers)
+    docs = papers if a.full else fc.corpus(papers)
     ids = [d["id"] for d in docs]
     row = {i: n for n, i in enumerate(ids)}
     X = sanity_tfidf(docs)
     dates = np.array([int((d.get("date") or "0").replace("-", "")[:8] or 0) for d in docs])
-    engines = {"foryou_lexical": make_db(fc.OUT / "foryou_lex.db", docs, None)}
+    if a.full:
+        from paperfeed.store import open_store
+
+        engines = {"foryou_lexical": open_store(a.full)}
+    else:
+        engines = {"foryou_lexical": make_db(fc.OUT / "foryou_lex.db", docs, None)}
     V = None
-    if fc.VECTORS.exists():
+    if fc.VECTORS.exists() and not a.full:
         z = np.load(fc.VECTORS)
         vec_ids, V, model = [str(x) for x in z["ids"]], z["vecs"].astype(np.float32), \
             str(z["model"])
