@@ -14,6 +14,7 @@ Methods, all on the same corpus in the same run:
 
     nice -n 10 .venv/bin/python bench/foryou_corpus.py --embed   # once: vectors, cached
     nice -n 10 .venv/bin/python bench/foryou_eval.py
+    nice -n 10 .venv/bin/python bench/foryou_eval.py --full arxiv102k.db --topics-only
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def recall(top: list[str], hidden: list[str]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--only", help="comma-separated methods to run")
+    ap.add_argument("--topics-only", action="store_true",
+                    help="topics only, one split each (the first paper held out)")
     ap.add_argument("--full", metavar="DB", help="rank all 102k papers instead (lexical methods "
                     "only): DB is a paperfeed database of arxiv-102k (`paperfeed import`)")
     a = ap.parse_args()
@@ -131,7 +134,7 @@ def main() -> None:
             str(z["model"])
         assert vec_ids == ids, "bench/out/foryou_vectors.npz is of another corpus: embed again"
         engines["foryou"] = make_db(fc.OUT / "foryou_vec.db", docs, (ids, V, model))
-    else:
+    elif not a.full:
         print("no bench/out/foryou_vectors.npz: lexical methods only")
     from paperfeed.rank.foryou import Profile, recommend
 
@@ -147,8 +150,11 @@ def main() -> None:
     res: dict[str, list[float]] = {}
     by_kind: dict[tuple[str, str], list[float]] = {}
     secs: dict[str, float] = {}
-    for n, (name, pos, hidden) in enumerate(splits(us), 1):
-        print(f"{n}/{len(splits(us))} {name}", file=sys.stderr, flush=True)
+    todo = splits(us)
+    if a.topics_only:
+        todo = [s for s in todo if s[0].startswith("topic:") and s[2][0] == dict(us)[s[0]][0]]
+    for n, (name, pos, hidden) in enumerate(todo, 1):
+        print(f"{n}/{len(todo)} {name}", file=sys.stderr, flush=True)
         kind = name.split(":")[0]
         skip = set(pos)
         for m in list(methods) + list(engines):
@@ -164,12 +170,13 @@ def main() -> None:
             res.setdefault(m, []).append(r)
             by_kind.setdefault((m, kind), []).append(r)
     base = max(float(np.mean(v)) for m, v in res.items() if not m.startswith("foryou"))
-    print(f"corpus {len(docs)} papers, {len(splits(us))} held-out splits ({len(us)} users)")
+    print(f"corpus {len(docs)} papers, {len(todo)} held-out splits")
     print(f"{'method':22} {'recall@100':>10} {'topics':>7} {'categories':>10} {'x best':>7} "
           f"{'s/user':>7}")
     for m, v in res.items():
+        cat = by_kind.get((m, "category"))
         print(f"{m:22} {np.mean(v):10.3f} {np.mean(by_kind[(m, 'topic')]):7.3f} "
-              f"{np.mean(by_kind[(m, 'category')]):10.3f} {np.mean(v) / base:7.2f} "
+              f"{np.mean(cat) if cat else float('nan'):10.3f} {np.mean(v) / base:7.2f} "
               f"{secs[m] / len(v):7.3f}")
 
 
