@@ -13,6 +13,7 @@ from paperfeed.cli.digest_cmd import digest_app
 from paperfeed.cli.fetch_cmd import fetch_app, harvest_app
 from paperfeed.cli.import_cmd import import_command
 from paperfeed.cli.library_cmd import library_app
+from paperfeed.cli.recommend_cmd import recommend_command
 from paperfeed.cli.search_cmd import index_app, search_command, similar_command
 from paperfeed.cli.serve_cmd import serve_command
 from paperfeed.cli.show_cmd import export_command, list_command, show_command, stats_command
@@ -66,6 +67,7 @@ app.add_typer(fetch_app, name="fetch")
 app.command("worker")(worker_command)
 app.add_typer(library_app, name="library")
 app.add_typer(digest_app, name="digest")
+app.command("recommend")(recommend_command)
 
 
 def main() -> None:

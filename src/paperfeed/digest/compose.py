@@ -8,8 +8,10 @@ Papers are keyed by their versionless arXiv id, and `digest_items` is unique on 
 paper): a new version, or the same paper from Hugging Face, is the same row and never repeats.
 
 Ranking: score = 3 per followed author + 2 (+ 1/rank) for the best matching topic
-+ 1 for a followed category + (1 + min(trending score, 10) / 10) when trending;
-ties go to more votes, then the newer announcement.
++ 1 for a followed category + (1 + min(trending score, 10) / 10) when trending
++ (2 + 1/rank) for For-you's ranking of a linked account's signals (rank/foryou_signals);
+ties go to more votes, then the newer announcement. A linked account's muted authors and
+keywords never appear.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class Pool:
     trending: dict[str, dict[str, float]] = field(default_factory=dict)
     topics: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     search: Callable[[str, str], list[str]] | None = None
+    foryou: dict[tuple[int, str], Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, engine: Engine, now: dt.datetime) -> Pool:
@@ -101,6 +104,16 @@ class Pool:
         return self.topics[key]
 
 
+    def for_you(self, user_id: int, since: str) -> Any:
+        """A linked account's For-you picks since `since` and its mutes, cached per run."""
+        key = (user_id, since)
+        if key not in self.foryou:
+            from paperfeed.rank.foryou_signals import digest_picks
+
+            self.foryou[key] = digest_picks(self.engine, user_id, since, TOPIC_DEPTH)
+        return self.foryou[key]
+
+
 def already_sent(conn: Connection, sub_id: int) -> set[str]:
     return set(conn.execute(text("SELECT paper_id FROM digest_items WHERE subscription_id = :s"),
                             {"s": sub_id}).scalars())
@@ -121,6 +134,10 @@ def select(pool: Pool, sub: Subscription, listing: dt.date, exclude: set[str]
     since = (listing - dt.timedelta(days=LOOKBACK[ch.frequency])).isoformat()
     fresh = {pid: p for pid, p in pool.papers.items()
              if p.seq > sub.seq_mark and p.announced >= since and pid not in exclude}
+    fy = pool.for_you(sub.user_id, since) if sub.user_id is not None else None
+    if fy is not None:
+        fresh = {pid: p for pid, p in fresh.items() if not fy.muted(p.title, p.abstract,
+                                                                     p.authors)}
     scores: dict[str, float] = {}
     reasons: dict[str, list[str]] = {}
 
@@ -142,12 +159,17 @@ def select(pool: Pool, sub: Subscription, listing: dt.date, exclude: set[str]
         for rank, pid in enumerate(pool.topic_hits(topic, since), 1):
             if pid in fresh and not any(r.startswith("topic") for r in reasons.get(pid, [])):
                 add(pid, 2.0 + 1.0 / rank, f"topic “{topic}”")
+    if fy is not None:
+        for rank, pid in enumerate(fy.ids, 1):
+            if pid in fresh:
+                add(pid, 2.0 + 1.0 / rank, "for you")
     if ch.trending:
         window = "day" if ch.frequency == "daily" else "week"
         trend = sorted(((s, pid) for pid, s in pool.trending[window].items()
                         if pid not in exclude and s > 0), reverse=True)[: ch.max_papers]
         for s, pid in trend:
-            if pid in pool.papers:
+            if pid in pool.papers and (fy is None or not fy.muted(
+                    pool.papers[pid].title, pool.papers[pid].abstract, pool.papers[pid].authors)):
                 add(pid, 1.0 + min(s, 10.0) / 10.0, "trending")
     picks = []
     for pid, sc in scores.items():
@@ -213,6 +235,8 @@ def prefetch(pool: Pool, sub: Subscription) -> None:
     since = (listing - dt.timedelta(days=LOOKBACK[sub.frequency])).isoformat()
     for topic in sub.choices.topics:
         pool.topic_hits(topic, since)
+    if sub.user_id is not None:
+        pool.for_you(sub.user_id, since)
 
 
 def plan(conn: Connection, pool: Pool, sub: Subscription) -> Planned:

@@ -55,9 +55,11 @@ def _neighbours(conn: Connection, start: str, end: str) -> tuple[str | None, str
 def daily_papers(conn: Connection, day: dt.date | None = None, span: Span = "day",
                  user_id: int | None = None, limit: int = 30, offset: int = 0,
                  order: Order = "votes", has_code: bool = False,
-                 submitter: str | None = None) -> DailyPage:
+                 submitter: str | None = None, category: str | None = None,
+                 first_ids: list[str] | None = None) -> DailyPage:
     """Papers announced in the period around `day` (default: the latest day with papers),
-    optionally only those with a code link, or submitted to Hugging Face by `submitter`."""
+    optionally only those with a code link, submitted to Hugging Face by `submitter`, or of
+    one `category`; `first_ids` (e.g. For-you's order) go before the rest."""
     day = day or latest_day(conn) or clock.now().date()
     first, last = period(day, span)
     start, end = first.isoformat(), last.isoformat()
@@ -70,12 +72,26 @@ def daily_papers(conn: Connection, day: dt.date | None = None, span: Span = "day
     if submitter:
         where += (" AND p.id IN (SELECT paper_id FROM hf_papers WHERE submitter = :submitter)")
         params["submitter"] = submitter
+    if category:
+        where += " AND p.id IN (SELECT paper_id FROM paper_categories WHERE category = :cat)"
+        params["cat"] = category
     total = conn.execute(text(f"SELECT COUNT(*) FROM papers p WHERE {where}"), params).scalar()
     # rank by ids first (narrow rows), then load the page's cards: 5x faster on busy days
     ids = list(conn.execute(text(
         f"SELECT p.id FROM papers p LEFT JOIN hf_papers h ON h.paper_id = p.id WHERE {where} "
         f"ORDER BY {ORDERS[order]} LIMIT :limit OFFSET :offset"
     ), params).scalars())
+    if first_ids:
+        ids = list(dict.fromkeys([*first_ids, *ids]))[:limit]
     cards = load_cards(conn, ids, user_id)
     prev, nxt = _neighbours(conn, start, end)
     return DailyPage(day.isoformat(), span, start, end, prev, nxt, int(total or 0), cards)
+
+
+def day_categories(conn: Connection, start: str, end: str, n: int = 8) -> list[tuple[str, int]]:
+    """The period's `n` largest categories (cross-lists included), for the daily tabs."""
+    return [(r[0], int(r[1])) for r in conn.execute(text(
+        "SELECT c.category, COUNT(*) AS n FROM papers p JOIN paper_categories c "
+        "ON c.paper_id = p.id WHERE p.announced >= :s AND p.announced <= :e "
+        "GROUP BY c.category ORDER BY n DESC, c.category LIMIT :n"),
+        {"s": start, "e": end + "\uffff", "n": n})]

@@ -351,3 +351,34 @@ Index("ix_paper_claims_norm", paper_claims.c.kind, paper_claims.c.norm_unit,
 Index("ix_paper_claims_announced", paper_claims.c.announced, paper_claims.c.paper_id,
       paper_claims.c.position)
 Index("ix_paper_claims_kind_announced", paper_claims.c.kind, paper_claims.c.announced)
+# issue #11: For you. Followed and muted authors/keywords/categories, the papers a user was
+# shown (versionless ids: never the same paper twice), and the feed's settings.
+user_interests = Table(
+    "user_interests",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", Text, nullable=False),  # author | keyword | category
+    Column("value", Text, nullable=False),  # author name key, lower-cased word, category
+    Column("mode", Text, nullable=False),  # follow | mute
+    Column("created_at", Text, nullable=False),
+    PrimaryKeyConstraint("user_id", "kind", "value"),
+)
+
+seen_papers = Table(
+    "seen_papers",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", Text, nullable=False),  # versionless: one paper, every version
+    Column("seen_at", Text, nullable=False),
+    PrimaryKeyConstraint("user_id", "paper_id"),
+)
+
+foryou_settings = Table(
+    "foryou_settings",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("social", Integer, nullable=False, server_default="0"),  # 0..100
+    Column("reset_at", Text),  # signals before this are ignored
+    Column("seeds", Text, nullable=False, server_default="[]"),  # JSON: pasted texts
+    Column("updated_at", Text, nullable=False),
+)

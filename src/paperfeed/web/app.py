@@ -22,6 +22,8 @@ from paperfeed.web import (
     claims,
     errors,
     feeds,
+    foryou,
+    foryou_api,
     pages,
     search_adapter,
 )
@@ -62,6 +64,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     errors.install(app)
     budget.install(app)  # issue #14: request time budget, 503 when the write lock is busy
     app.include_router(hf_routes.router)  # issue #17: before api/pages (/api/papers/search, .md)
+    app.include_router(foryou_api.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feeds.router)
@@ -70,6 +73,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.include_router(claims.router)
     app.include_router(subscribe_pages.router)
     app.include_router(collection_pages.router)  # issue #17: Zotero in/out, public collections
+    app.include_router(foryou.router)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

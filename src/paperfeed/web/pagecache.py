@@ -25,7 +25,8 @@ import anyio.to_thread
 from sqlalchemy import Engine, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PREFIXES = ("/trending", "/search", "/papers/", "/authors/", "/categories/", "/claims", "/about")
+PREFIXES = ("/daily", "/trending", "/search", "/papers/", "/authors/", "/categories/", "/claims",
+            "/about")
 CHECK_S = 1.0
 MAX_AGE_S = 60.0
 MAX_BYTES = 64 << 20  # bodies kept, plain and gzipped together

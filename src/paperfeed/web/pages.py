@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from paperfeed.export import bibtex_entry
 from paperfeed.ids import InvalidId, normalize_paper_id
 from paperfeed.rank.cards import load_cards
-from paperfeed.rank.daily import Span, daily_papers
+from paperfeed.rank.daily import Span, daily_papers, day_categories
 from paperfeed.rank.lists import author_papers, category_papers, top_categories
 from paperfeed.rank.paper import paper_view
 from paperfeed.rank.trending import FORMULA, WINDOWS, Window, trending_papers
@@ -61,15 +61,47 @@ def canonical_id(raw: str) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def daily_page(request: Request, date: OptDate = None, span: Span = "day",
-               page: PageNo = 1, code: bool = False) -> Response:
-    """Papers announced on a day (or its week/month), most voted first (`code`: with code)."""
+def home_page(request: Request, date: OptDate = None, span: Span = "day",
+              page: PageNo = 1, code: bool = False) -> Response:
+    """The daily page; For you instead for a signed-in reader who has given it signals."""
     viewer = get_viewer(request)
-    with engine_of(request).connect() as conn:
+    if viewer.user is not None and not request.url.query:
+        from paperfeed.rank.foryou_signals import has_signals
+
+        with engine_of(request).connect() as conn:
+            if has_signals(conn, viewer.user.id):
+                return RedirectResponse("/for-you", status_code=303)
+    return daily_page(request, date, span, page, None, False, code)
+
+
+@router.get("/daily", response_class=HTMLResponse)
+def daily_page(request: Request, date: OptDate = None, span: Span = "day",
+               page: PageNo = 1, cat: Annotated[str | None, Query(max_length=40)] = None,
+               all: bool = False, code: bool = False) -> Response:
+    """The top 30 papers of a day (week, month), by For-you score for a signed-in reader with
+    signals, else most voted first; category tabs; "show all N" pages through every paper;
+    `code`: only papers with a code link."""
+    viewer = get_viewer(request)
+    engine = engine_of(request)
+    full = all or page > 1
+    with engine.connect() as conn:
         d = daily_papers(conn, date, span, viewer.user_id, PER_PAGE, (page - 1) * PER_PAGE,
-                         has_code=code)
+                         has_code=code, category=cat)
+        tabs = day_categories(conn, d.start, d.end)
+    ranked_for_you = False
+    if viewer.user is not None and not full:
+        from paperfeed.rank.foryou_signals import for_you_order
+
+        first = for_you_order(engine, viewer.user.id, d.start, d.end, cat, PER_PAGE)
+        if first:
+            ranked_for_you = True
+            with engine.connect() as conn:
+                d = daily_papers(conn, date, span, viewer.user_id, PER_PAGE, 0,
+                                 has_code=code, category=cat, first_ids=first)
     return render(request, "daily.html", {"d": d, "page": page, "per_page": PER_PAGE,
-                                          "nav": "daily", "code": code})
+                                          "nav": "daily", "tabs": tabs, "cat": cat,
+                                          "full": full, "for_you": ranked_for_you,
+                                          "code": code})
 
 
 @router.get("/trending", response_class=HTMLResponse)

@@ -1,0 +1,144 @@
+"""What For-you reads from the store and its indexes: paper rows, vectors, candidates, background.
+
+Every read goes through an index (primary keys, `seq`, tantivy, usearch): nothing here scans
+every paper, so it holds at a million papers.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import tantivy
+from sqlalchemy import Connection, Engine, bindparam, text
+
+from paperfeed.index.vectors import from_blob
+
+CHUNK = 500
+
+
+@dataclass
+class PaperText:
+    id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    announced: str | None
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for s in range(0, len(ids), CHUNK):
+        yield ids[s:s + CHUNK]
+
+
+def _decode(raw: Any) -> list[str]:
+    if not raw:
+        return []
+    try:
+        v = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return []
+    return [str(x) for x in v] if isinstance(v, list) else []
+
+
+def load_texts(conn: Connection, ids: Iterable[str]) -> dict[str, PaperText]:
+    """The stored papers among `ids` (unknown ids are simply absent)."""
+    out: dict[str, PaperText] = {}
+    q = text("SELECT id, title, abstract, authors, categories, announced, submitted "
+             "FROM papers WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        for r in conn.execute(q, {"ids": chunk}):
+            out[r.id] = PaperText(r.id, r.title or "", r.abstract or "", _decode(r.authors),
+                                  _decode(r.categories), r.announced or r.submitted)
+    return out
+
+
+def load_vectors(conn: Connection, model_id: str | None, ids: Iterable[str]
+                 ) -> dict[str, np.ndarray]:
+    """Stored vectors of `model_id` for those of `ids` that have one."""
+    if not model_id:
+        return {}
+    out: dict[str, np.ndarray] = {}
+    q = text("SELECT paper_id, vec FROM paper_vectors WHERE model_id = :m AND paper_id IN :ids"
+             ).bindparams(bindparam("ids", expanding=True))
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        for r in conn.execute(q, {"m": model_id, "ids": chunk}):
+            out[r.paper_id] = from_blob(r.vec)
+    return out
+
+
+def background_ids(conn: Connection, n: int, seed: int) -> list[str]:
+    """About `n` papers drawn at random positions of the change sequence (index range reads)."""
+    lo, hi = conn.execute(text("SELECT MIN(seq), MAX(seq) FROM papers")).one()
+    if lo is None:
+        return []
+    rng = random.Random(seed)
+    runs, per = 20, max(1, n // 20)
+    q = text("SELECT id FROM papers WHERE seq >= :s ORDER BY seq LIMIT :n")
+    out: list[str] = []
+    for _ in range(runs):
+        s = rng.randint(int(lo), int(hi))
+        out.extend(r.id for r in conn.execute(q, {"s": s, "n": per}))
+    return list(dict.fromkeys(out))
+
+
+def by_authors(conn: Connection, keys: list[str], limit: int) -> list[str]:
+    """Newest papers of followed authors (by the author lookup table)."""
+    if not keys:
+        return []
+    q = text("SELECT DISTINCT a.paper_id, p.seq FROM paper_authors a JOIN papers p "
+             "ON p.id = a.paper_id WHERE a.name_key IN :k ORDER BY p.seq DESC LIMIT :n"
+             ).bindparams(bindparam("k", expanding=True))
+    return [r.paper_id for r in conn.execute(q, {"k": keys, "n": limit})]
+
+
+def lexical_candidates(lexical: Any, weighted_terms: list[tuple[str, float]], k: int,
+                       filters: list[Any]) -> list[str]:
+    """Papers matching a weighted bag of stems (title and abstract), best BM25 first."""
+    if lexical is None or not weighted_terms or k <= 0:
+        return []
+    from paperfeed.index.lexical import SCHEMA
+
+    clauses = []
+    for t, w in weighted_terms:
+        if " " in t:
+            words: list[str | tuple[int, str]] = list(t.split(" "))
+            for f in ("title", "abstract"):
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(
+                    tantivy.Query.phrase_query(SCHEMA, f, words), float(w))))
+            continue
+        for f, fw in (("title", 0.5), ("abstract", 1.0)):
+            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(
+                tantivy.Query.term_query(SCHEMA, f, t), float(w) * fw)))
+    query = lexical.with_filters(tantivy.Query.boolean_query(clauses), filters)
+    lexical.refresh()
+    res = lexical.searcher.search(query, k, count=False)
+    ids: list[str] = lexical._ids(res.hits)
+    return ids
+
+
+def recent_candidates(lexical: Any, k: int, filters: list[Any]) -> list[str]:
+    """The newest papers within the filters."""
+    if lexical is None or k <= 0:
+        return []
+    query = lexical.with_filters(tantivy.Query.all_query(), filters)
+    res = lexical.searcher.search(query, k, count=False, order_by_field="date",
+                                  order=tantivy.Order.Desc)
+    ids: list[str] = lexical._ids(res.hits)
+    return ids
+
+
+def engine_model(engine: Engine) -> tuple[Any, Any, str | None]:
+    """(lexical index or None, vector index or None, vector model id or None)."""
+    from paperfeed.search.hybrid import get_searcher
+
+    s = get_searcher(engine)
+    with engine.connect() as conn:  # no vector at all: never load the embedding model
+        any_vector = conn.execute(text("SELECT 1 FROM paper_vectors LIMIT 1")).first()
+    vectors = s._vectors if any_vector is not None and s.semantic_ready() else None
+    return s.lexical, vectors, (vectors.model_id if vectors is not None else None)

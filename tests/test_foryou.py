@@ -1,0 +1,170 @@
+"""For you: the engine and `paperfeed recommend` (a contract), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import Engine, text
+from support.foryou_corpus import PER_TOPIC, topic_of, write
+
+from paperfeed.index.embed import HashEmbedder
+from paperfeed.index.lookups import catch_up_lookups
+from paperfeed.index.vectors import embed_missing
+from paperfeed.ingest.files import import_file
+from paperfeed.rank.foryou import Profile, recommend
+from paperfeed.store.db import write_tx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def corpus(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    monkeypatch.setenv("PAPERFEED_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("PAPERFEED_EMBED_MODEL", "hash")
+    import_file(engine, write(tmp_path / "c.jsonl"), parallel=False)
+    catch_up_lookups(engine)
+    yield engine
+
+
+def _vectors(engine: Engine) -> None:
+    embed_missing(engine, HashEmbedder())
+
+
+@pytest.mark.parametrize("with_vectors", [False, True])
+def test_one_positive_brings_its_topic_first(corpus: Engine, with_vectors: bool) -> None:
+    if with_vectors:
+        _vectors(corpus)
+    recs = recommend(corpus, Profile(positives={"2601.00003": 1.0}), k=PER_TOPIC - 1)
+    ids = [r.id for r in recs]
+    assert "2601.00003" not in ids
+    assert len(ids) == PER_TOPIC - 1 and len(set(ids)) == len(ids)
+    assert [topic_of(i) for i in ids].count("kv") >= PER_TOPIC - 2, ids
+    assert all(r.why for r in recs)
+    assert any(w in recs[0].why for w in ("kv", "cache", "compression", "attention", "llm",
+                                          "eviction", "quantization", "tokens", "memory"))
+    assert "2601.00003" in recs[0].why  # the saved paper that scored it
+    scores = [r.score for r in recs]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_negatives_are_never_returned_and_steer_away(corpus: Engine) -> None:
+    pos = {"2601.00003": 1.0, "2601.01003": 1.0}  # kv and protein
+    both = [r.id for r in recommend(corpus, Profile(positives=pos), k=20)]
+    assert {topic_of(i) for i in both[:10]} >= {"kv", "protein"}
+    negs = {f"2601.01{i:03d}" for i in range(4)}
+    steered = [r.id for r in recommend(corpus, Profile(positives=pos, negatives=negs), k=20)]
+    assert not negs & set(steered)
+    prot = lambda ids: sum(topic_of(i) == "protein" for i in ids[:8])  # noqa: E731
+    assert prot(steered) < prot(both)
+
+
+def test_a_paper_without_a_vector_still_ranks(corpus: Engine) -> None:
+    _vectors(corpus)
+    with write_tx(corpus) as conn:
+        conn.execute(text("DELETE FROM paper_vectors WHERE paper_id IN ('2601.00005', "
+                          "'2601.00003')"))
+    ids = [r.id for r in recommend(corpus, Profile(positives={"2601.00003": 1.0}), k=15)]
+    assert "2601.00005" in ids[:PER_TOPIC]
+
+
+def test_muted_words_and_authors_never_appear(corpus: Engine) -> None:
+    prof = Profile(positives={"2601.00003": 1.0}, muted_authors={"author kv1"},
+                   muted_words={"eviction"})
+    recs = recommend(corpus, prof, k=40)
+    with corpus.connect() as conn:
+        rows = {r.id: r for r in conn.execute(text("SELECT id, abstract, title, authors "
+                                                   "FROM papers"))}
+    for r in recs:
+        assert "author kv1" not in rows[r.id].authors.lower()
+        assert "eviction" not in (rows[r.id].abstract + rows[r.id].title).lower()
+    assert recs
+
+
+def test_pasted_text_alone_is_a_profile(corpus: Engine) -> None:
+    recs = recommend(corpus, Profile(texts=["galaxy cluster lensing and dark matter halo "
+                                            "redshift survey"]), k=5)
+    assert [topic_of(r.id) for r in recs] == ["galaxy"] * 5
+    assert "pasted" in recs[0].why
+
+
+def test_since_narrows_candidates(corpus: Engine) -> None:
+    recs = recommend(corpus, Profile(positives={"2601.00003": 1.0}), k=40, since="2026-01-05")
+    with corpus.connect() as conn:
+        dates = dict(conn.execute(text("SELECT id, announced FROM papers")).all())
+    assert recs and all(dates[r.id] >= "2026-01-05" for r in recs)
+
+
+# --- the CLI contract --------------------------------------------------------------------
+
+def pf(db: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PAPERFEED_INDEX_DIR": str(tmp / "ix"),
+           "PAPERFEED_EMBED_MODEL": "hash", "NO_COLOR": "1", "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "paperfeed", "--db", db, *args], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_recommend_cli_contract(db_url: str, tmp_path: Path) -> None:
+    r = pf(db_url, tmp_path, "import", str(write(tmp_path / "c.jsonl")))
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "pos.txt").write_text("arXiv:2601.00003v2\n2601.00004\n\n9912.99999\n")
+    (tmp_path / "neg.txt").write_text("2601.00005\n")
+    r = pf(db_url, tmp_path, "recommend", "--positives-file", str(tmp_path / "pos.txt"),
+           "--negatives-file", str(tmp_path / "neg.txt"), "--k", "7", "--json")
+    assert r.returncode == 0, r.stderr
+    out = orjson.loads(r.stdout)
+    assert isinstance(out, list) and len(out) == 7
+    assert all(set(x) == {"id", "title", "score", "why"} and x["why"] for x in out)
+    ids = [x["id"] for x in out]
+    assert not {"2601.00003", "2601.00004", "2601.00005"} & set(ids)
+    assert [topic_of(i) for i in ids].count("kv") >= 6
+    assert [x["score"] for x in out] == sorted((x["score"] for x in out), reverse=True)
+    assert "9912.99999" in r.stderr
+    # --since: only papers announced on or after the day
+    r = pf(db_url, tmp_path, "recommend", "--positives-file", str(tmp_path / "pos.txt"),
+           "--since", "2026-01-06", "--json")
+    assert r.returncode == 0, r.stderr
+    assert {x["id"] for x in orjson.loads(r.stdout)} <= {f"2601.{t:02d}{i:03d}" for t in range(3)
+                                                         for i in (5, 11)}
+    # an empty positives file is a clear error
+    (tmp_path / "empty.txt").write_text("\n# nothing\n")
+    r = pf(db_url, tmp_path, "recommend", "--positives-file", str(tmp_path / "empty.txt"),
+           "--json")
+    assert r.returncode != 0 and "lists no paper ids" in r.stderr and r.stdout == ""
+    r = pf(db_url, tmp_path, "recommend", "--positives-file", str(tmp_path / "nope.txt"))
+    assert r.returncode != 0 and "nope.txt" in r.stderr
+
+
+def test_digest_uses_for_you_and_never_sends_muted_papers(corpus: Engine) -> None:
+    import datetime as dt
+
+    from paperfeed.accounts.foryou_marks import set_interest
+    from paperfeed.accounts.marks import set_vote
+    from paperfeed.accounts.users import signup
+    from paperfeed.digest.compose import Pool, select
+    from paperfeed.digest.subscriptions import Choices, Subscription
+
+    signup(corpus, "fy@example.org", "a long enough password")
+    with corpus.connect() as conn:
+        uid = int(conn.execute(text("SELECT id FROM users")).scalar_one())
+    for pid in ("2601.00003", "2601.00004"):
+        set_vote(corpus, uid, pid, True)
+    set_interest(corpus, uid, "author", "Author Kv1", "mute")
+    now = dt.datetime(2026, 1, 7, 8, tzinfo=dt.UTC)
+    sub = Subscription(1, "fy@example.org", uid, "active",
+                       Choices(False, [], ["cs.CL", "q-bio.BM"], [], "daily", 8, False), "n", 0,
+                       now.isoformat(), now.isoformat())
+    picks = select(Pool.load(corpus, now), sub, dt.date(2026, 1, 7), set())
+    assert picks
+    assert all("Author Kv1" not in p.paper.authors for p in picks)
+    assert "for you" in picks[0].reasons and topic_of(picks[0].paper.id) == "kv"
+    # the same subscription without an account: no For-you reason
+    anon = Subscription(2, "x@example.org", None, "active", sub.choices, "n", 0,
+                        now.isoformat(), now.isoformat())
+    assert all("for you" not in p.reasons
+               for p in select(Pool.load(corpus, now), anon, dt.date(2026, 1, 7), set()))
