@@ -4,16 +4,14 @@ reader votes and saves, sees a list that follows them, says "not interested", pa
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from support.foryou_corpus import topic_of, write
 from support.paths import FIXTURES
-from test_web_browser import ARGS, CHROMIUM, _free_port, _serve_argv
+from support.server import free_port, serving
+from test_web_browser import ARGS, CHROMIUM, _serve_argv
 
 from paperfeed.index.lexical import catch_up_after_import
 from paperfeed.index.lookups import catch_up_lookups
@@ -42,25 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         engine.dispose()
     finally:
         del os.environ["PAPERFEED_INDEX_DIR"]
-    port = _free_port()
-    log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(_serve_argv(db, port), env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/about", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {(tmp / 'server.log').read_text()}")
-            time.sleep(0.1)
+    with serving(_serve_argv(db, free_port()), env, tmp / "server.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 def _ids(page) -> list[str]:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from support.paths import ROOT
+from support.server import free_port
 from test_web_api import PAPERS, SECRET, account, load, login
 
 from paperfeed.web import pagecache
@@ -108,15 +108,9 @@ def test_static_files_are_fingerprinted_and_immutable(client: TestClient) -> Non
     assert "immutable" not in font.headers["cache-control"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_with_two_workers_answers_and_stops_on_sigterm(db_url: str,
                                                              tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     papers = tmp_path / "p.jsonl"
     papers.write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in PAPERS))
     env = {**os.environ, "PAPERFEED_SECRET_KEY": SECRET,
