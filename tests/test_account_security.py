@@ -196,6 +196,24 @@ def test_tokens_have_scopes(app, engine: Engine, tmp_path: Path) -> None:  # typ
     assert bad.status_code == 422 and "unknown scope" in bad.text
 
 
+def test_a_token_read_writes_nothing_its_vote_notes_last_use(app, engine: Engine,  # type: ignore[no-untyped-def]
+                                                              tmp_path: Path) -> None:
+    load(engine, tmp_path, PAPERS)
+    c, csrf = _signed_in(app)
+    auth = {"Authorization": f"Bearer {_new_token(c, csrf, ['read', 'vote'])}"}
+    bot = TestClient(app)
+
+    def last_used() -> str | None:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT last_used_at FROM api_tokens")).scalar_one()
+
+    for url in ("/api/me", "/api/daily", "/api/papers/2601.00001"):
+        assert bot.get(url, headers=auth).status_code == 200
+    assert last_used() is None  # readers never write
+    assert bot.post("/api/votes/2601.00001", headers=auth).status_code == 200
+    assert last_used() is not None
+
+
 def test_tokens_expire(app, engine: Engine) -> None:  # type: ignore[no-untyped-def]
     c, csrf = _signed_in(app)
     token = _new_token(c, csrf, ["read"], days="30")

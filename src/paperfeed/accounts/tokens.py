@@ -101,9 +101,10 @@ def revoke_token(engine: Engine, user_id: int, token_id: str) -> bool:
     return bool(res.rowcount)
 
 
-def token_grant(engine: Engine, token: str) -> TokenGrant | None:
+def token_grant(engine: Engine, token: str, touch: bool = True) -> TokenGrant | None:
     """The user and scopes of a live bearer token, or None (unknown, revoked or expired);
-    notes when it was last used (hourly)."""
+    with `touch`, notes when it was last used (hourly). Reads pass touch=False: a GET never
+    writes, so "last used" is the token's last vote or library change."""
     if not token.startswith(PREFIX):
         return None
     h = token_hash(token)
@@ -116,7 +117,8 @@ def token_grant(engine: Engine, token: str) -> TokenGrant | None:
     if row is None or (row.expires_at is not None and
                        dt.datetime.fromisoformat(row.expires_at) <= now):
         return None
-    if row.last_used_at is None or dt.datetime.fromisoformat(row.last_used_at) < now - TOUCH_EVERY:
+    if touch and (row.last_used_at is None
+                  or dt.datetime.fromisoformat(row.last_used_at) < now - TOUCH_EVERY):
         with write_tx(engine) as conn:
             conn.execute(text("UPDATE api_tokens SET last_used_at = :t WHERE token_hash = :h"),
                          {"t": now.isoformat(timespec="seconds"), "h": h})

@@ -103,8 +103,9 @@ def _resolve(request: Request) -> Viewer:
     auth = request.headers.get("authorization")
     if auth and _is_api(request):  # tokens work on the API only: never on account pages
         scheme, _, token = auth.partition(" ")
-        grant = token_grant(_engine(request), token.strip()) if scheme.lower() == "bearer" \
-            else None
+        reading = request.method in ("GET", "HEAD")  # readers never write, not even "last used"
+        grant = token_grant(_engine(request), token.strip(), touch=not reading) \
+            if scheme.lower() == "bearer" else None
         if grant is None:
             raise HTTPException(401, "invalid, expired or revoked API token (send "
                                      "`Authorization: Bearer <token>`; create one on your "
