@@ -14,8 +14,7 @@ from sqlalchemy import Engine, text
 from support.foryou_corpus import PER_TOPIC, topic_of, write
 
 from paperfeed.index.embed import HashEmbedder
-from paperfeed.index.lookups import catch_up_lookups
-from paperfeed.index.vectors import embed_missing
+from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.rank.foryou import Profile, recommend
 from paperfeed.store.db import write_tx
@@ -28,12 +27,12 @@ def corpus(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     monkeypatch.setenv("PAPERFEED_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("PAPERFEED_EMBED_MODEL", "hash")
     import_file(engine, write(tmp_path / "c.jsonl"), parallel=False)
-    catch_up_lookups(engine)
+    refresh(engine, slow=False)  # what `paperfeed import` leaves: lookups, lexical, claims...
     yield engine
 
 
 def _vectors(engine: Engine) -> None:
-    embed_missing(engine, HashEmbedder())
+    refresh(engine, embedder=HashEmbedder())  # what `paperfeed index update` adds
 
 
 @pytest.mark.parametrize("with_vectors", [False, True])

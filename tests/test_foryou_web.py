@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from support.foryou_corpus import topic_of, write
 from test_web_api import SECRET, account, csrf_of
 
-from paperfeed.index.lookups import catch_up_lookups
+from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.web.app import create_app
 from paperfeed.web.settings import WebSettings
@@ -25,7 +25,7 @@ def client(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("PAPERFEED_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("PAPERFEED_EMBED_MODEL", "hash")
     import_file(engine, write(tmp_path / "c.jsonl"), parallel=False)
-    catch_up_lookups(engine)
+    refresh(engine, slow=False)  # what `paperfeed import` leaves: lookups, lexical, claims...
     app = create_app(engine, WebSettings(SECRET))
     with TestClient(app) as other:  # someone else makes one galaxy paper trend
         h = {"X-CSRF-Token": account(other, "bob@example.org")}

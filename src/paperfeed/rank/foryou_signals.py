@@ -47,11 +47,13 @@ def load_signals(conn: Connection, user_id: int) -> Signals:
     p["r"] = reset
     prof = Profile(texts=orjson.loads(row.seeds) if row and row.seeds else [])
     tags: dict[str, Profile] = {}
+    # after a reset only what came later counts (to the second: what was saved in the
+    # second of the reset counts as before it)
     for r in conn.execute(text("SELECT paper_id FROM votes WHERE user_id = :u AND "
-                               "created_at >= :r"), p):
+                               "created_at > :r"), p):
         prof.positives[r.paper_id] = W_VOTE
     for r in conn.execute(text("SELECT paper_id, tags FROM library WHERE user_id = :u AND "
-                               "created_at >= :r"), p):
+                               "created_at > :r"), p):
         prof.positives[r.paper_id] = prof.positives.get(r.paper_id, 0.0) + W_SAVED
         for t in orjson.loads(r.tags) if r.tags else []:
             tags.setdefault(t, Profile(label=t)).positives[r.paper_id] = W_SAVED
