@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
-from paperfeed.cli.common import console, echo_json, err, fail, state
+from paperfeed.cli.common import console, date_option, echo_json, err, fail, state
+from paperfeed.cli.safe_text import safe as escape
 
 
 def read_ids(path: Path, what: str) -> list[str]:
@@ -29,6 +28,7 @@ def recommend_command(
                                                help="Papers you do not want more of."),
     k: int = typer.Option(100, "--k", "-k", min=1, max=2000, help="How many papers."),
     since: str | None = typer.Option(None, "--since", metavar="YYYY-MM-DD",
+                                     callback=date_option,
                                      help="Only papers announced on or after this day "
                                           "(default: every stored paper)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON array, best first, of "
@@ -43,11 +43,6 @@ def recommend_command(
     from paperfeed.rank.foryou import Profile, recommend
     from paperfeed.rank.foryou_ids import resolve_ids
 
-    if since is not None:
-        try:
-            dt.date.fromisoformat(since)
-        except ValueError:
-            fail(f"--since {since!r} is not a date: use YYYY-MM-DD")
     pos_raw = read_ids(positives_file, "positives")
     if not pos_raw:
         fail(f"the positives file {positives_file} lists no paper ids: put one arXiv id a "
