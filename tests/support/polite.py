@@ -23,4 +23,7 @@ def assert_spaced(requests: list[Request]) -> None:
     at = [r.at for r in requests]
     gaps = [b - a for a, b in itertools.pairwise(at)]
     assert at[-1] - at[0] >= (len(at) - 1) * INTERVAL - SLACK, gaps
-    assert min(gaps) >= INTERVAL / 2, gaps  # requests sent without waiting come ms apart
+    # Requests sent without waiting come ms apart. One arrival recorded late under load (CI
+    # saw 83 ms then 18 ms) shortens the next gap but not the two together.
+    assert min(gaps) >= INTERVAL / 4, gaps
+    assert all(a + b >= 2 * INTERVAL - SLACK for a, b in itertools.pairwise(gaps)), gaps
