@@ -123,14 +123,16 @@ def wrk(url: str, seconds: int, conns: int = 50, script: str | None = None) -> d
 
 
 def _ms(v: str) -> float:
-    num, unit = re.match(r"([\d.]+)(us|ms|s)", v).groups()  # type: ignore[union-attr]
-    return float(num) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    if not m:
+        return float("nan")  # wrk prints -nan when no request completed
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[m.group(2)]
 
 
 def parse(out: str) -> dict[str, float]:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(m.group(1)) if (m := re.search(r"50%\s+(\S+)", out)) else float("nan")
+    p99 = _ms(m.group(1)) if (m := re.search(r"99%\s+(\S+)", out)) else float("nan")
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
