@@ -131,8 +131,9 @@ def _ms(v: str) -> float:
 
 def parse(out: str) -> dict[str, float]:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(m.group(1)) if (m := re.search(r"50%\s+(\S+)", out)) else float("nan")
-    p99 = _ms(m.group(1)) if (m := re.search(r"99%\s+(\S+)", out)) else float("nan")
+    # the distribution's lines only ("+/- Stdev" columns end in % too)
+    p50 = _ms(m.group(1)) if (m := re.search(r"^\s+50%[ \t]+(\S+)", out, re.M)) else float("nan")
+    p99 = _ms(m.group(1)) if (m := re.search(r"^\s+99%[ \t]+(\S+)", out, re.M)) else float("nan")
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
