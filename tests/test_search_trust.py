@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from support.paths import FIXTURES
+from test_search import ExactVectors
 
 from paperfeed.export import bibtex_entry
 from paperfeed.ids import find_reference, reference_only
@@ -45,25 +46,6 @@ EXTRA = [
      "authors": ["Zoë Quokkason", "A } and B"], "categories": ["cs.IT"], "date": "2026-01-09",
      "doi": "10.1234/Quokka.2026"},
 ]
-
-
-class ExactVectors:
-    """Exact search over a small matrix (the interface of VectorIndex the Searcher uses)."""
-
-    def __init__(self, ids: list[str], mat: np.ndarray) -> None:
-        self.ids, self.mat = ids, mat
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def search(self, qvec: np.ndarray, k: int, ids_filter: list[str] | None = None
-               ) -> list[tuple[str, float]]:
-        sims = self.mat @ qvec
-        order = [i for i in np.argsort(-sims) if ids_filter is None or self.ids[i] in ids_filter]
-        return [(self.ids[i], float(sims[i])) for i in order[:k]]
-
-    def vector(self, pid: str) -> np.ndarray | None:
-        return self.mat[self.ids.index(pid)] if pid in self.ids else None
 
 
 @pytest.fixture
