@@ -56,6 +56,48 @@ def test_anonymous_pages_are_cached_until_the_data_changes(client: TestClient) -
     assert 'aria-label="Upvote: 1 votes"' in after.text
 
 
+def test_a_vote_refills_the_counts_of_a_cached_paper_page_without_rendering_it(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    rendered: list[bytes] = []
+    render = pagecache.PageCache._render
+
+    async def counting(self, scope, receive, send, key, version):  # type: ignore[no-untyped-def]
+        rendered.append(key)
+        return await render(self, scope, receive, send, key, version)
+
+    monkeypatch.setattr(pagecache.PageCache, "_render", counting)
+    one = client.get("/papers/2601.00001")
+    # a page that does not show 2601.00001 (not among its similar papers)
+    other, three = next((p["id"], r) for p in PAPERS[1:]
+                        if 'data-paper="2601.00001"' not in (r := client.get(f"/papers/{p['id']}")).text)
+    assert "\x00" not in one.text and 'aria-label="Upvote: 0 votes"' in one.text
+    csrf = account(client, "voter@example.org")
+
+    def vote(paper_id: str, on: bool) -> None:
+        r = client.post("/actions/vote", data={"paper_id": paper_id, "csrf": csrf, "on": int(on)},
+                        headers={"Accept": "application/json"})
+        assert r.status_code == 200
+
+    vote("2601.00001", True)
+    cookies = dict(client.cookies)
+    client.cookies.clear()
+    rendered.clear()
+    after = client.get("/papers/2601.00001")
+    assert 'aria-label="Upvote: 1 votes"' in after.text and "<dd>1 here" in after.text
+    assert after.headers["etag"] != one.headers["etag"]
+    same = client.get(f"/papers/{other}")  # its papers' votes did not change: same bytes
+    assert same.headers["etag"] == three.headers["etag"] and same.text == three.text
+    assert rendered == []  # neither page rendered again: the holes were refilled
+    client.get("/")
+    assert rendered == [b"/?"]  # the daily page is ordered by votes: it renders again
+    client.cookies.update(cookies)
+    vote("2601.00001", False)  # withdrawing the vote shows too
+    client.cookies.clear()
+    back = client.get("/papers/2601.00001")
+    assert 'aria-label="Upvote: 0 votes"' in back.text and back.text == one.text
+    assert "\x00" not in client.get("/papers/2601.00001", headers={"Accept-Encoding": "gzip"}).text
+
+
 def test_gzip_once_and_vary(client: TestClient) -> None:
     plain = client.get("/", headers={"Accept-Encoding": "identity"})
     raw = client.get("/", headers={"Accept-Encoding": "gzip"})

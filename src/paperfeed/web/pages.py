@@ -23,6 +23,7 @@ from paperfeed.store.read import stats
 from paperfeed.web import search_adapter
 from paperfeed.web.auth import get_viewer
 from paperfeed.web.charts import HEIGHT, WIDTH, month_bars
+from paperfeed.web.pagecache import votes_only_in_holes
 from paperfeed.web.render import app_cached, paper_url, render
 
 router = APIRouter(include_in_schema=False)
@@ -173,6 +174,7 @@ def paper_page(request: Request, paper_id: Annotated[str, Path(max_length=300)])
     similar_ids = search_adapter.similar_ids(engine, pid, 6)
     with engine.connect() as conn:
         similar = load_cards(conn, similar_ids, viewer.user_id)
+    votes_only_in_holes(request.state)
     return render(request, "paper.html", {"p": paper, "similar": similar,
                                           "bibtex": bibtex_entry(paper).strip(), "math": True})
 
@@ -186,6 +188,7 @@ def author_page(request: Request, name: Annotated[str, Path(min_length=1, max_le
         a = author_papers(conn, name, viewer.user_id, PER_PAGE, (page - 1) * PER_PAGE)
     if a["total"] == 0:
         raise HTTPException(404, f"no papers by {name!r} here")
+    votes_only_in_holes(request.state)  # newest first: votes change only the counts
     return render(request, "list.html", {"title": a["name"], "kind": "author", "total": a["total"],
                                          "papers": a["papers"], "page": page,
                                          "per_page": PER_PAGE})
@@ -200,6 +203,7 @@ def category_page(request: Request, cat: Annotated[str, Path(max_length=40)],
         c = category_papers(conn, cat, viewer.user_id, PER_PAGE, (page - 1) * PER_PAGE)
     if c["total"] == 0:
         raise HTTPException(404, f"no papers in category {cat!r} here")
+    votes_only_in_holes(request.state)  # newest first: votes change only the counts
     return render(request, "list.html", {"title": cat, "kind": "category", "total": c["total"],
                                          "papers": c["papers"], "page": page,
                                          "per_page": PER_PAGE})

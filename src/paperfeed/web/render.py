@@ -19,7 +19,7 @@ from paperfeed.latex import convert, math_regions, text_mode, to_unicode
 from paperfeed.rank.claims import chip_label, mark_spans
 from paperfeed.rank.daily import latest_day
 from paperfeed.web.auth import ANON_COOKIE, Viewer, get_viewer
-from paperfeed.web.pagecache import SHARED_FLAG
+from paperfeed.web.pagecache import SHARED_FLAG, holes, vote_hole
 from paperfeed.web.static_files import static_url
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -134,7 +134,7 @@ def _env() -> Environment:
                        excerpt=excerpt, long_date=long_date, month_name=month_name, tex=tex,
                        plain=plain)
     env.globals.update(highlight=highlight, claims_abstract=claims_abstract)
-    env.globals.update(query_url=query_url, static_url=static_url)
+    env.globals.update(query_url=query_url, static_url=static_url, vote_hole=vote_hole)
     return env
 
 
@@ -172,9 +172,13 @@ def render(request: Request, template: str, ctx: dict[str, Any], status: int = 2
     # A page the page cache keeps for every anonymous visitor carries no per-visitor token
     # (its buttons lead anonymous visitors to the login page, which sets one).
     shared = viewer.user is None and getattr(request.state, SHARED_FLAG, False)
-    html = ENV.get_template(template).render(
-        request=request, viewer=viewer, user=viewer.user, csrf="" if shared else viewer.csrf,
-        path=request.url.path, base_url=settings.base_url, stale=staleness(request), **ctx)
+    token = holes.set(shared)  # vote counts of a shared rendering: holes the page cache fills
+    try:
+        html = ENV.get_template(template).render(
+            request=request, viewer=viewer, user=viewer.user, csrf="" if shared else viewer.csrf,
+            path=request.url.path, base_url=settings.base_url, stale=staleness(request), **ctx)
+    finally:
+        holes.reset(token)
     resp = HTMLResponse(html, status_code=status)
     if viewer.new_anon_cookie and not shared:
         resp.set_cookie(ANON_COOKIE, viewer.new_anon_cookie, httponly=True, samesite="lax",
