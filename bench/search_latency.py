@@ -56,19 +56,9 @@ def build(n: int, rebuild: bool) -> None:
     done = OUT / "built.json"
     if done.exists() and orjson.loads(done.read_bytes()).get("papers") == n:
         return
-    with gzip.open(DATA / "arxiv-102k.jsonl.gz", "rb") as f:
-        base = [orjson.loads(line) for line in f]
     src = OUT / "papers.jsonl"
     t0 = time.perf_counter()
-    with open(src, "wb") as out:
-        for i in range(n):
-            r, j = divmod(i, len(base))
-            p = dict(base[j])
-            if r:
-                other = base[(j * 7919 + r * 104729) % len(base)]
-                p = {**p, "id": f"r{r}:{p['id']}", "abstract": other["abstract"],
-                     "authors": other["authors"]}
-            out.write(orjson.dumps(p) + b"\n")
+    replicate(n, src)
     engine = open_store(str(db))
     t1 = time.perf_counter()
     import_file(engine, src)
@@ -95,6 +85,22 @@ def build(n: int, rebuild: bool) -> None:
             "vectors_insert_s": round(t_vec, 1), "hnsw_build_s": round(t_hnsw, 1),
             "db_bytes": db.stat().st_size}
     done.write_bytes(orjson.dumps(info))
+
+
+def replicate(n: int, dest: Path) -> None:
+    """arxiv-102k replicated to `n` papers as JSONL: replica r of paper i keeps i's title and
+    dates and takes the abstract and authors of another paper, under a new id."""
+    with gzip.open(DATA / "arxiv-102k.jsonl.gz", "rb") as f:
+        base = [orjson.loads(line) for line in f]
+    with open(dest, "wb") as out:
+        for i in range(n):
+            r, j = divmod(i, len(base))
+            p = dict(base[j])
+            if r:
+                other = base[(j * 7919 + r * 104729) % len(base)]
+                p = {**p, "id": f"r{r}:{p['id']}", "abstract": other["abstract"],
+                     "authors": other["authors"]}
+            out.write(orjson.dumps(p) + b"\n")
 
 
 def insert_synthetic_vectors(engine: Any, model_id: str, chunk: int = 50_000) -> None:

@@ -118,8 +118,10 @@ def wrk(url: str, seconds: int, conns: int = 50, script: str | None = None) -> d
     cmd = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script:
         cmd += ["-s", _script(script)]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    return parse(out)
+    done = subprocess.run([*cmd, url], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout}")
+    return parse(done.stdout)
 
 
 def _ms(v: str) -> float:

@@ -66,8 +66,8 @@ def rebuild_lookups(engine: Engine, progress: Callable[[int], None] | None = Non
 
 
 _INDEXES = (
-    ("ix_paper_authors_name_key", "paper_authors (name_key, paper_id)"),
-    ("ix_paper_categories_category", "paper_categories (category, paper_id)"),
+    ("ix_paper_authors_name_key", "paper_authors (name_key, announced, paper_id)"),
+    ("ix_paper_categories_category", "paper_categories (category, announced, paper_id)"),
 )
 
 
@@ -77,7 +77,7 @@ def _catch_up(engine: Engine, batch: int, progress: Callable[[int], None] | None
         with write_tx(engine) as conn:
             mark = _mark(conn)
             rows = conn.execute(
-                text("SELECT id, seq, authors, categories FROM papers WHERE seq > :m "
+                text("SELECT id, seq, authors, categories, announced FROM papers WHERE seq > :m "
                      "ORDER BY seq LIMIT :n"), {"m": mark, "n": batch},
             ).all()
             if not rows:
@@ -88,22 +88,22 @@ def _catch_up(engine: Engine, batch: int, progress: Callable[[int], None] | None
                 conn.exec_driver_sql(f"DELETE FROM paper_authors WHERE paper_id = {ph}", ids)
                 conn.exec_driver_sql(f"DELETE FROM paper_categories WHERE paper_id = {ph}", ids)
             authors = sorted(
-                (r.id, n, author_key(a))
+                (r.id, n, author_key(a), r.announced)
                 for r in rows if r.authors for n, a in enumerate(orjson.loads(r.authors))
             )
             cats = sorted(
-                (r.id, c, n)
+                (r.id, c, n, r.announced)
                 for r in rows if r.categories
                 for n, c in enumerate(dict.fromkeys(orjson.loads(r.categories)))
             )
             if authors:
                 conn.exec_driver_sql(
-                    f"INSERT INTO paper_authors (paper_id, position, name_key) "
-                    f"VALUES ({ph}, {ph}, {ph})", authors)
+                    f"INSERT INTO paper_authors (paper_id, position, name_key, announced) "
+                    f"VALUES ({ph}, {ph}, {ph}, {ph})", authors)
             if cats:
                 conn.exec_driver_sql(
-                    f"INSERT INTO paper_categories (paper_id, category, position) "
-                    f"VALUES ({ph}, {ph}, {ph})", cats)
+                    f"INSERT INTO paper_categories (paper_id, category, position, announced) "
+                    f"VALUES ({ph}, {ph}, {ph}, {ph})", cats)
             set_state(conn, NAME, rows[-1].seq)
         done += len(rows)
         if progress:

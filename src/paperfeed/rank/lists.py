@@ -21,13 +21,32 @@ def _page(conn: Connection, where: str, params: dict[str, Any], user_id: int | N
     return int(total or 0), mark_viewer(conn, [card_from_row(r) for r in rows], user_id)
 
 
+def newest_ids_sql(table: str, key_sql: str) -> str:
+    """One page of (paper_id, announced) of a lookup key, newest first."""
+    return (f"SELECT DISTINCT k.paper_id, k.announced FROM {table} k WHERE {key_sql} "
+            "ORDER BY k.announced DESC, k.paper_id DESC LIMIT :limit OFFSET :offset")
+
+
+def _keyed_page(conn: Connection, table: str, key_sql: str, params: dict[str, Any],
+                user_id: int | None, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """Newest first from a lookup table's (key, announced, paper_id) index: one index range
+    read in order, whatever the size of the author's or category's list."""
+    total = conn.execute(text(f"SELECT COUNT(DISTINCT k.paper_id) FROM {table} k WHERE {key_sql}"),
+                         params).scalar()
+    rows = conn.execute(text(
+        f"SELECT {CARD_COLS} FROM ({newest_ids_sql(table, key_sql)}) s "
+        "JOIN papers p ON p.id = s.paper_id LEFT JOIN hf_papers h ON h.paper_id = p.id "
+        "ORDER BY s.announced DESC, s.paper_id DESC"
+    ), {**params, "limit": limit, "offset": offset}).mappings()
+    return int(total or 0), mark_viewer(conn, [card_from_row(r) for r in rows], user_id)
+
+
 def author_papers(conn: Connection, name: str, user_id: int | None = None, limit: int = 30,
                   offset: int = 0) -> dict[str, Any]:
     """{"name", "total", "papers"}: the author's papers, newest first (name as first printed)."""
     key = author_key(name)
-    total, cards = _page(
-        conn, "p.id IN (SELECT paper_id FROM paper_authors WHERE name_key = :k)", {"k": key},
-        user_id, limit, offset)
+    total, cards = _keyed_page(conn, "paper_authors", "k.name_key = :k", {"k": key}, user_id,
+                               limit, offset)
     shown = next((a for c in cards for a in c["authors"] or [] if author_key(a) == key), name)
     return {"name": shown, "key": key, "total": total, "papers": cards}
 
@@ -35,9 +54,8 @@ def author_papers(conn: Connection, name: str, user_id: int | None = None, limit
 def category_papers(conn: Connection, category: str, user_id: int | None = None,
                     limit: int = 30, offset: int = 0) -> dict[str, Any]:
     """{"category", "total", "papers"}: the category's papers (any position), newest first."""
-    total, cards = _page(
-        conn, "p.id IN (SELECT paper_id FROM paper_categories WHERE category = :c)",
-        {"c": category}, user_id, limit, offset)
+    total, cards = _keyed_page(conn, "paper_categories", "k.category = :c", {"c": category},
+                               user_id, limit, offset)
     return {"category": category, "total": total, "papers": cards}
 
 

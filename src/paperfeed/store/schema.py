@@ -56,8 +56,9 @@ paper_authors = Table(
     Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
     Column("name_key", Text, nullable=False),  # lower-cased, spaces collapsed: the author key
+    Column("announced", Text),  # the paper's: newest-first pages read one index range
     PrimaryKeyConstraint("paper_id", "position"),
-    Index("ix_paper_authors_name_key", "name_key", "paper_id"),
+    Index("ix_paper_authors_name_key", "name_key", "announced", "paper_id"),
     sqlite_with_rowid=False,
 )
 
@@ -67,8 +68,9 @@ paper_categories = Table(
     Column("paper_id", Text, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
     Column("category", Text, nullable=False),
     Column("position", Integer, nullable=False),
+    Column("announced", Text),  # the paper's: newest-first pages read one index range
     PrimaryKeyConstraint("paper_id", "category"),
-    Index("ix_paper_categories_category", "category", "paper_id"),
+    Index("ix_paper_categories_category", "category", "announced", "paper_id"),
     sqlite_with_rowid=False,
 )
 
