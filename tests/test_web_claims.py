@@ -17,7 +17,7 @@ import orjson
 import pytest
 from conftest import pg_schema_url
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 from paperfeed.claims import extract_claims
 from paperfeed.index.refresh import refresh
@@ -496,3 +496,23 @@ def test_no_scatter_points_gets_an_explanation(client: TestClient) -> None:
     page = client.get("/claims", params={"q": "graph colouring"}).text
     assert _circles(page) == [] and '<figure class="chart scatter">' not in page
     assert "nothing to plot" in page
+
+
+def test_the_chart_looks_at_the_newest_claims_only_when_asked(app_engine: Engine,
+                                                              client: TestClient) -> None:
+    from paperfeed.rank.claims import ClaimQuery, scatter_pairs
+
+    q = ClaimQuery(None, None, None, None, None, None)
+    with app_engine.connect() as conn:  # quality (4 claims) is the rarer of the two here
+        every, *_, scanned = scatter_pairs(conn, q, "speedup", "quality")
+        assert scanned is None and len(every) >= 2
+        newest, *_, scanned = scatter_pairs(conn, q, "speedup", "quality", newest=1)
+        quality = conn.execute(text("SELECT paper_id, announced FROM paper_claims "
+                                    "WHERE kind = 'quality' ORDER BY announced DESC")).all()
+    assert len(quality) == 4 and scanned == 4  # newest=1: its newest 4 claims are looked at
+    assert {p.paper_id for p in newest} == {p.paper_id for p in every}
+    with app_engine.connect() as conn:
+        capped, *_, scanned = scatter_pairs(conn, q, "speedup", "speedup", newest=1)
+    assert scanned == 4 and len(capped) <= 4  # 8 speedup claims, the newest 4 looked at
+    page = client.get("/claims", params={"x": "speedup", "y": "memory"}).text
+    assert "drawn from the newest" not in page  # the demo-sized set is looked at whole

@@ -141,7 +141,7 @@ def claims_page(
     query, note = claim_query(engine, q, kind, unit, category, since, until)
     with engine.connect() as conn:
         total, rows = find_claims(conn, query, sort, PER_PAGE, (page - 1) * PER_PAGE)
-        points, ux, uy = scatter_pairs(conn, query, x, y)
+        points, ux, uy, scanned = scatter_pairs(conn, query, x, y, MAX_POINTS)
     for r in rows:
         r["url"] = _claim_url(r)
     all_points = len(points)
@@ -159,7 +159,7 @@ def claims_page(
     return render(request, "claims.html", {
         "q": q, "filters": filters, "sort": sort, "x": x, "y": y, "page": page,
         "per_page": PER_PAGE, "total": total, "rows": rows, "chart": chart,
-        "all_points": all_points,
+        "all_points": all_points, "scanned": scanned,
         "points": points, "note": note, "kinds": KINDS, "units": _units(request),
         "norm_labels": NORM_LABELS,
         "categories": common_categories(request), "sorts": SORT_LABELS, "params": params,

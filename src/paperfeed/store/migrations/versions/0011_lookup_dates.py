@@ -24,7 +24,7 @@ def upgrade() -> None:
         op.add_column(table, sa.Column("announced", sa.Text))
         op.execute(f"UPDATE {table} SET announced = "
                    f"(SELECT p.announced FROM papers p WHERE p.id = {table}.paper_id)")
-        op.drop_index(index, table_name=table)
+        op.execute(f"DROP INDEX IF EXISTS {index}")  # a first lookups build drops it meanwhile
         op.create_index(index, table, [key, "announced", "paper_id"])
 
 
