@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, text
 
-from paperfeed.rank.cards import CARD_COLS, CARD_FROM, card_from_row, mark_viewer
+from paperfeed.rank.cards import CARD_COLS, CARD_FROM, card_from_row, mark_viewer, vote_counts
 from paperfeed.store.db import write_tx
 
 MAX_TAGS = 20
@@ -46,20 +46,11 @@ def _set(engine: Engine, table: str, user_id: int, paper_id: str, on: bool,
             f"ON CONFLICT (user_id, paper_id) {conflict}"), params)
 
 
-def vote_count(conn: Connection, paper_id: str) -> dict[str, int]:
-    """{"local_votes", "hf_upvotes", "votes"} for one paper."""
-    local = conn.execute(text("SELECT COUNT(*) FROM votes WHERE paper_id = :p"),
-                         {"p": paper_id}).scalar_one()
-    hf = conn.execute(text("SELECT upvotes FROM hf_papers WHERE paper_id = :p"),
-                      {"p": paper_id}).scalar() or 0
-    return {"local_votes": int(local), "hf_upvotes": int(hf), "votes": int(local) + int(hf)}
-
-
 def set_vote(engine: Engine, user_id: int, paper_id: str, on: bool) -> dict[str, Any]:
     """Vote (on) or withdraw the vote (off); one vote per user and paper. Returns the counts."""
     _set(engine, "votes", user_id, paper_id, on)
     with engine.connect() as conn:
-        return {"paper_id": paper_id, "voted": on, **vote_count(conn, paper_id)}
+        return {"paper_id": paper_id, "voted": on, **vote_counts(conn, paper_id)}
 
 
 def clean_tags(raw: list[str] | str | None) -> list[str]:
