@@ -222,6 +222,23 @@ def test_index_reopens_after_restart_without_the_database(engine: Engine) -> Non
     assert len(rebuilt) == 30 and results(rebuilt, emb) == before
 
 
+def test_a_reader_maps_the_saved_index_and_a_replaced_file_leaves_it_valid(
+        engine: Engine) -> None:
+    emb = HashEmbedder()
+    write(engine, synthetic(30))
+    embed_missing(engine, emb)
+    writer = VectorIndex.open(engine, emb.model_id)
+    reader = VectorIndex.open(engine, emb.model_id, readonly=True)
+    assert reader.index is not None and reader.index.view  # mapped, not a private copy
+    before = results(reader, emb)
+    assert before == results(writer, emb)
+    write(engine, synthetic(10, start=30))  # the writer saves a new file over the old name
+    embed_missing(engine, emb)
+    writer.catch_up()
+    assert results(reader, emb) == before  # the old mapping still reads the old file
+    assert reader.refresh(force=True) and len(reader) == 40 and reader.index.view
+
+
 def test_search_with_ids_filter_and_empty_index(engine: Engine) -> None:
     emb = HashEmbedder()
     ix = VectorIndex.open(engine, emb.model_id)

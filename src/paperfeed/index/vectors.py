@@ -293,7 +293,9 @@ class VectorIndex:
                 if meta.get("format") != FORMAT or meta.get("model_id") != self.model_id:
                     log.warning("vector index %s is of another format or model", self.path)
                     return False
-                index = Index.restore(str(self.path))
+                # a reader maps the file (every worker shares the same pages) rather than
+                # loading a copy; writers replace the file atomically, so a map stays valid
+                index = Index.restore(str(self.path), view=self.readonly)
                 with np.load(self.ids_path, allow_pickle=False) as z:
                     keys, ids = z["keys"], z["ids"]
         except (OSError, ValueError, RuntimeError) as e:
