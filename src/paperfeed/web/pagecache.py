@@ -234,7 +234,8 @@ class PageCache:
         ctype = dict(headers).get(b"content-type", b"")
         body = b"".join(m.get("body", b"") for m in messages[1:])
         parts = HOLE.split(body)
-        counts = await anyio.to_thread.run_sync(self._read_counts, _ids(parts))
+        counts = (await anyio.to_thread.run_sync(self._read_counts, _ids(parts))
+                  if len(parts) > 1 else {})
         if (start.get("status") != 200 or b"set-cookie" in names
                 or not ctype.startswith(b"text/html")):  # answered as rendered, holes filled
             filled = _fill(parts, counts)
