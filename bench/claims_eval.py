@@ -3,9 +3,12 @@
     .venv/bin/python bench/claims_eval.py [--dev PATH ...] [--split 150] [--errors]
                                           [--corpus PATH] [--n 20000]
 
-Each --dev file is scored on its own (default: ../shared/data/claims_dev.jsonl and
-tests/data/claims_annotated.jsonl). `--split N` scores a file's first N lines ("tuning",
-the part rules may be written against) and the rest ("held-out") separately, and both together.
+Each --dev file is scored on its own (default: ../shared/data/claims_dev.jsonl,
+tests/data/claims_annotated.jsonl and tests/data/claims_fresh.jsonl). `--split N` scores an
+annotated file's first N lines ("tuning", the part rules were first written against) and the rest
+("old held-out") separately, and both together. A file named claims_fresh*.jsonl is the fresh
+held-out set (never split, never used to develop the rules): its errors are printed only with
+--fresh-errors.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from paperfeed.claims.evaluate import Score, match_claims, score
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-DEFAULT_DEV = [SHARED / "claims_dev.jsonl", ROOT / "tests" / "data" / "claims_annotated.jsonl"]
+DEFAULT_DEV = [SHARED / "claims_dev.jsonl", ROOT / "tests" / "data" / "claims_annotated.jsonl",
+               ROOT / "tests" / "data" / "claims_fresh.jsonl"]
 
 
 def evaluate(rows: list[dict[str, Any]], errors: bool = False) -> Score:
@@ -78,7 +82,10 @@ def main() -> int:
                     "claims_dev are the tuning part, the rest held out (0: no split)")
     ap.add_argument("--corpus", type=Path, default=SHARED / "arxiv-102k.jsonl.gz")
     ap.add_argument("--n", type=int, default=20000, help="abstracts for the throughput run")
-    ap.add_argument("--errors", action="store_true", help="print misses and false alarms")
+    ap.add_argument("--errors", action="store_true", help="print misses and false alarms "
+                    "(not of the fresh held-out set)")
+    ap.add_argument("--fresh-errors", action="store_true", help="print them for the fresh "
+                    "held-out set too (it is then no longer held out)")
     args = ap.parse_args()
 
     for path in args.dev or DEFAULT_DEV:
@@ -86,10 +93,13 @@ def main() -> int:
             print(f"dev set not found: {path}", file=sys.stderr)
             return 2
         rows = load(path)
+        if path.name.startswith("claims_fresh"):
+            report(f"{path.name} (fresh held out)", rows, evaluate(rows, args.fresh_errors))
+            continue
         split = args.split if args.split and path.name != "claims_dev.jsonl" else 0
         if split and len(rows) > split:
             for title, part in ((f"{path.name} lines 1-{split} (tuning)", rows[:split]),
-                                (f"{path.name} lines {split + 1}-{len(rows)} (held out)",
+                                (f"{path.name} lines {split + 1}-{len(rows)} (old held out)",
                                  rows[split:])):
                 if args.errors:
                     print(f"\n--- errors: {title}")
