@@ -1,0 +1,215 @@
+"""Is a number the paper's own result, and which kind of claim: the rules per unit class
+(factors, percentages, points, bits, counts, bare metric values, money, bytes, times)."""
+
+from __future__ import annotations
+
+import re
+
+from paperfeed.claims import lexicon as lx
+from paperfeed.claims.context import Ctx, after_list, text_of
+from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
+from paperfeed.claims.numbers import Num
+from paperfeed.claims.patterns import (
+    AT_BEFORE,
+    BASELINE_SUBJECT,
+    BITS_OTHER,
+    BITS_RESULT,
+    COST_TIME_AFTER,
+    COST_TIME_BEFORE,
+    DATA_AFTER,
+    GAIN_BEFORE,
+    GAIN_WORD,
+    HARDWARE_RX,
+    LATENCY_CUE,
+    MEMORY_BEFORE,
+    MULT_AFTER_BAD,
+    MULT_RATE,
+    OTHER_MODELS,
+    POINT_GAIN,
+    QUALITY_X,
+    RESULT_VERB,
+    SAVINGS,
+    SCALE_PLURAL_AFTER,
+    SCALE_SETUP_BEFORE,
+    SIZE_AFTER,
+    SPREAD_BEFORE,
+    STAT_SUBJECT,
+    TIME_AFTER_BAD,
+    TIME_UNITS,
+    TOKENS_CONTEXT,
+    UNIT_LABEL,
+    metric_unit,
+)
+
+
+def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
+              kv_paper: bool, quant_paper: bool, flags: tuple[bool, bool, bool]
+              ) -> tuple[str, str, tuple[int, int, str]] | None:
+    uc = n.unit_class
+    sent = ctx.sentence
+    own, background, others = flags
+    if BASELINE_SUBJECT.match(sent):
+        return None
+    kind, c0, c1, where = nearest_kind(ctx, n)
+    cue = (c0, c1, where)
+
+    def inherit_or_sentence() -> str | None:
+        if prev is not None and prev[0] == uc:
+            return prev[1]
+        return sentence_kind(ctx, s_start, n)
+
+    if uc == "mult":
+        if (background or MULT_AFTER_BAD.match(ctx.after)
+                or MULT_RATE.match(ctx.after_raw) or DATA_AFTER.match(ctx.after_raw)
+                or SPREAD_BEFORE.search(ctx.near_before)
+                or re.match(r"^\s*the (?:radius|mass|diameter|luminosity|distance|area|"
+                            r"volume|brightness|density)\b", ctx.after_raw, re.I)):
+            return None
+        k = kind or (prev[1] if prev is not None and prev[0] == uc
+                     else sentence_kind(ctx, s_start, n, 60))
+        if k is None or k == "scale":
+            return None
+        if (k == "quality" and not (QUALITY_X.search(f"{ctx.before} {text_of(ctx, n)} "
+                                                     f"{ctx.after}"))) or SIZE_AFTER.match(
+                ctx.after_raw) or DATA_AFTER.match(ctx.after_raw):
+            return None   # "models 50x larger", "100x data": sizes, not a better score
+        if k == "compression" and kv_paper and not re.search(
+                r"param|model size|smaller model", f"{ctx.before} {ctx.after}", re.I):
+            k = "memory"
+        return k, "x", cue
+    if uc == "pct":
+        if (background or not own or lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
+                or lx.SUBSET_AFTER_RX.match(ctx.after_raw)
+                or lx.INTERVAL_BEFORE_RX.search(ctx.near_before)):
+            return None
+        if lx.PARAM_SHARE_RX.match(ctx.after_raw) and (
+                lx.PARAM_TUNE_RX.search(sent) or "param" in ctx.near_before.lower()):
+            return None   # "fine-tunes only 0.05% of the parameters": the method's setup
+        if STAT_SUBJECT.match(ctx.before) and ctx.after_raw.lstrip().startswith("of "):
+            return None   # "61% of the suggestions were edited": a statistic, not a result
+        if re.match(r"^\s*/\s*\d+(?:\.\d+)?\s*[a-zA-Z]", ctx.after_raw):
+            return None   # "a 2%/2mm criterion": a setting ("+36.11%/+34.21%" is a pair)
+        k = kind
+        if k is None and RESULT_VERB.search(ctx.before):
+            k = "quality"   # "achieve more than 90% validity": a score, whatever else is near
+        k = k or inherit_or_sentence()
+        if k is None:
+            return None
+        if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):
+            return None
+        if k in SAVINGS:
+            if n.value > 100 or (where not in ("after", "before") and not (
+                    prev is not None and prev[0] == uc and prev[1] == k)):
+                return None   # a saving needs its cue in the clause (or a list of them)
+            if (lx.RATE_AFTER_RX.match(after_list(ctx.after_raw))
+                    or lx.RATE_BEFORE_RX.search(ctx.near_before)):
+                k = "quality" if own else ""
+                if not k:
+                    return None
+        elif k == "quality" and n.value > 100 and not GAIN_WORD.search(
+                f"{ctx.near_before} {text_of(ctx, n)} {ctx.after}"):
+            return None   # "magnetoresistance reaching 1400%": a measurement, not a score
+        elif k == "quality" and lx.RATE_AFTER_RX.match(ctx.after_raw) is None and (
+                where == "" and not RESULT_VERB.search(ctx.before) and n.value >= 100):
+            return None   # a bare "100%" with no cue near: rarely a score
+        if k == "compression" and kv_paper and not re.search(r"spars|prun|param|model size",
+                                                             f"{ctx.before} {ctx.after}", re.I):
+            k = "memory"
+        return k, "%", cue
+    if uc == "pts":
+        if background or not own or others:
+            return None
+        if "-point" in text_of(ctx, n) and not POINT_GAIN.match(ctx.after_raw):
+            return None
+        return "quality", "points", cue
+    if uc == "bits":
+        if background or not own or not quant_paper or n.value > 8 or n.value <= 0:
+            return None
+        if re.match(r"^\s*(?:per (?:pixel|sample|dimension|channel|symbol|byte|character|"
+                    r"char|token|second)|\(?bp[bcps]\b)", ctx.after_raw, re.I):
+            return None
+        if BITS_OTHER.search(ctx.near_before):
+            return None   # "than the seminal BitNet 1.58-bit", "of BitMamba-2, a 1.58-bit model"
+        if re.search(r"\b(?:more than|over|at least|beyond)\s*$|\bunder\b[^,;]{0,40}\bof\s*$",
+                     ctx.before, re.I) or not (lx.STRONG_SELF_RX.search(sent)
+                                               or BITS_RESULT.search(sent)):
+            return None   # "scale to more than 1 bit", a 1-bit setting of an analysis
+        return "precision", "bits", (0, 0, "")
+    if uc in ("params", "tokens"):
+        if not n.magnitude and n.value < 1e5:
+            return None
+        if (lx.DATA_CONTEXT_RX.search(ctx.before) or lx.SETUP_SCALE_RX.search(ctx.before)
+                or background):
+            return None
+        if uc == "tokens" and (not (TOKENS_CONTEXT.search(ctx.after)
+                                    or TOKENS_CONTEXT.search(ctx.before))
+                               or AT_BEFORE.search(ctx.near_before)):
+            return None
+        if not lx.SCALE_SELF_RX.search(ctx.before) and not re.search(r"\bour\b", ctx.before,
+                                                                     re.I):
+            return None
+        if OTHER_MODELS.search(ctx.before) or (re.search(r"\bthe\s*$", ctx.before, re.I)
+                                                and not re.search(r"\bour\b", sent, re.I)):
+            return None   # "outperforms models with up to 72B parameters": others' sizes
+        if (n.low is not None or SCALE_SETUP_BEFORE.search(ctx.before)
+                or SCALE_PLURAL_AFTER.match(ctx.after_raw)):
+            return None   # "scales (4B to 32B parameters)", "noted at 72B": models studied
+        return "scale", UNIT_LABEL[uc], (0, 0, "")
+    if uc == "bare":
+        if n.magnitude and re.match(r"^\s*-?\s*context", ctx.after_raw, re.I):
+            if lx.DATA_CONTEXT_RX.search(ctx.before) or AT_BEFORE.search(ctx.near_before):
+                return None   # "at 128K context": the condition of another claim
+            return "scale", "tokens", (0, 0, "")
+        mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
+        if mm and not background and not others:
+            return "quality", mm.group("metric"), (0, 0, "")
+        ma = lx.METRIC_AFTER_RX.match(after_list(ctx.after_raw))
+        if ma and not background and not others and own and not n.magnitude:
+            if GAIN_BEFORE.search(ctx.before):   # "improves by 2.1 mAP": a gain in points
+                return "quality", "points", (0, 0, "")
+            return "quality", metric_unit(ma.group("metric")), (0, 0, "")
+        return None
+    if uc == "usd":
+        if background or not own or not lx.COST_CUE_RX.search(sent):
+            return None
+        return "cost", "usd", cue
+    if uc == "bytes":
+        if background or lx.DATA_CONTEXT_RX.search(ctx.before) or HARDWARE_RX.search(ctx.before):
+            return None
+        if not (MEMORY_BEFORE.search(ctx.before)
+                or re.match(r"^\s*(?:of )?(?:GPU )?(?:memory|VRAM|RAM)\b", ctx.after_raw, re.I)):
+            return None
+        return "memory", n.unit, cue
+    if uc == "gpuh":
+        if background:
+            return None
+        return "cost", n.unit, cue
+    if uc == "time":
+        if background or not own or TIME_AFTER_BAD.match(ctx.after_raw):
+            return None
+        unit = TIME_UNITS.get(n.unit.lower(), n.unit)
+        if n.unit == "s" and n.value.is_integer() and 1900 <= n.value <= 2100:
+            return None
+        if unit in ("ms", "us", "s"):
+            if LATENCY_CUE.search(sent):
+                return "speedup", unit, cue
+            return None
+        if unit in ("days", "weeks") and not re.search(r"GPU|train", sent):
+            return None
+        if COST_TIME_BEFORE.search(ctx.before) or COST_TIME_AFTER.match(ctx.after_raw):
+            return "cost", unit, cue
+        return None
+    if uc == "fps":
+        if background:
+            return None
+        return "speedup", "fps", cue
+    if uc == "metric":
+        if background:
+            return None
+        if n.unit == "dB" or lx.METRIC_NAME_RX.search(ctx.before) or re.search(
+                r"MPJPE|error|distance|PSNR|accuracy|precision", sent):
+            return "quality", n.unit, cue
+        if prev is not None and prev[0] == uc:
+            return prev[1], n.unit, cue
+        return None
+    return None

@@ -1,0 +1,67 @@
+"""A number's sentence and clause (Ctx), sentence starts, and the cheap first filter."""
+
+from __future__ import annotations
+
+import re
+
+from paperfeed.claims import lexicon as lx
+from paperfeed.claims.numbers import Num
+from paperfeed.claims.patterns import ABBREV_RX, CLAUSE_AFTER, CLAUSE_BEFORE, LIST_NEXT, SENT_RX
+
+
+def after_list(after: str) -> str:
+    """What follows a list of numbers ("0.77 and 0.63 mean IoU" -> " mean IoU")."""
+    m = LIST_NEXT.match(after)
+    return " " + after[m.end():] if m else after
+METRIC_LINK_RX = re.compile(r"(?:of|=|:|is|reach\w*|achieves?|to|~|approximately|about|"
+                             r"around|roughly)\s*$")
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Start offsets of the sentences of `text`."""
+    starts = [0]
+    for m in SENT_RX.finditer(text):
+        if ABBREV_RX.search(text, max(0, m.start() - 8), m.start()):
+            continue
+        starts.append(m.end())
+    return starts
+
+
+class Ctx:
+    """Per-number view of its sentence and clause."""
+
+    def __init__(self, text: str, n: Num, s_start: int, s_end: int) -> None:
+        self.text = text
+        self.s_start, self.s_end = s_start, s_end
+        self.sentence = text[s_start:s_end]
+        b0 = max(s_start, n.start - 80)
+        before = text[b0:n.start]
+        cuts = list(CLAUSE_BEFORE.finditer(before))
+        self.before_start = b0 + (cuts[-1].end() if cuts else 0)
+        self.before = text[self.before_start:n.start]
+        a1 = min(s_end, n.end + 60)
+        after = text[n.end:a1]
+        # "98.0% and 87.8% task success rates": the cue follows the list
+        lst = LIST_NEXT.match(after)
+        self.after_off = n.end
+        if lst:
+            after = " " + after[lst.end():]
+            self.after_off = n.end + lst.end() - 1
+        cut = CLAUSE_AFTER.search(after)
+        self.after = after[:cut.start()] if cut else after
+        self.after_raw = after
+        self.near_before = text[max(s_start, n.start - 40):n.start]
+
+
+
+def text_of(ctx: Ctx, n: Num) -> str:
+    return ctx.text[n.start:n.end]
+
+
+def is_candidate(text: str, n: Num) -> bool:
+    """Cheap first filter: a bare number only counts after a metric name ("FID of 2.11")."""
+    if n.unit_class != "bare" or n.magnitude:
+        return True
+    return bool((METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
+                 and lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start))
+                or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))

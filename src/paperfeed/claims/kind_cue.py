@@ -1,0 +1,75 @@
+"""Which kind of claim a number is, from the nearest cue word (after it, then before it)."""
+
+from __future__ import annotations
+
+import re
+
+from paperfeed.claims import lexicon as lx
+from paperfeed.claims.context import Ctx
+from paperfeed.claims.numbers import Num
+from paperfeed.claims.patterns import (
+    BY_END,
+    COMPARE_WORD,
+    COMPUTE_MOD,
+    GENERIC_QUALITY,
+    SETTING_AFTER,
+    SPEED_VERB,
+)
+
+
+def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
+    """Kind from the nearest cue: right after the number, then before it in its clause.
+
+    Returns (kind, cue start, cue end, where) with offsets in the flattened text.
+    """
+    by_first = bool(BY_END.search(ctx.before))   # "reduces FLOPs by 49%": the thing is before
+    m = None if SETTING_AFTER.match(ctx.after) else lx.ANY_KIND_RX.search(ctx.after)
+    if by_first and m and m.start() > 12:
+        close = lx.ANY_KIND_RX.search(ctx.before, max(0, len(ctx.before) - 40))
+        by_first = close is not None
+    else:
+        by_first = False
+    if m and m.lastgroup == "quality" and GENERIC_QUALITY.fullmatch(m.group()):
+        # "600% improvement in transpilation time": the specific cue names the kind
+        for m2 in lx.ANY_KIND_RX.finditer(ctx.after, m.end(), m.end() + 30):
+            if m2.lastgroup and m2.lastgroup != "quality":
+                m = m2
+                break
+    if m and m.lastgroup == "compute" and COMPUTE_MOD.fullmatch(m.group()):
+        # "1000-fold computational speedup": the speed word is the head
+        head = lx.ANY_KIND_RX.search(ctx.after, m.end(), m.end() + 2 + 20)
+        if head and head.lastgroup == "speedup" and head.start() - m.end() <= 2:
+            m = head
+    if m and m.lastgroup and not by_first:
+        return m.lastgroup, ctx.after_off + m.start(), ctx.after_off + m.end(), "after"
+    last = None
+    # cues inside the baseline's name do not count ("improves over the strongest compression
+    # baseline by 5.9%" is a gain, not compression)
+    cmp_ = list(COMPARE_WORD.finditer(ctx.before))
+    stop = len(ctx.before)
+    if cmp_ and BY_END.search(ctx.before) and not re.search(
+            r"\b(?:and|while|whereas|but)\b|[,;]", ctx.before[cmp_[-1].end():]):
+        stop = cmp_[-1].start()   # "over <baseline> by N": the baseline's name runs to "by"
+    for m in lx.ANY_KIND_RX.finditer(ctx.before, 0, stop):
+        # "memory cost", "throughput improvement": the modifier names the kind.
+        if not (last is not None and m.start() - last.end() <= 1
+                and not GENERIC_QUALITY.fullmatch(last.group())):
+            last = m
+    if last is not None and last.lastgroup:
+        k = last.lastgroup
+        if k == "compute" and SPEED_VERB.search(ctx.before):
+            k = "speedup"   # "speeding up MCMC computations by 10-1000x"
+        return k, ctx.before_start + last.start(), ctx.before_start + last.end(), "before"
+    return None, 0, 0, ""
+
+
+def sentence_kind(ctx: Ctx, s_start: int, n: Num, max_dist: int = 10_000) -> str | None:
+    best: tuple[int, str] | None = None
+    for m in lx.ANY_KIND_RX.finditer(ctx.sentence):
+        if not m.lastgroup:
+            continue
+        pos = s_start + m.start()
+        dist = n.start - pos if pos < n.start else pos - n.end
+        if dist <= max_dist and (best is None or dist < best[0]):
+            best = (dist, m.lastgroup)
+    return best[1] if best else None
