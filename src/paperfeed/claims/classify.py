@@ -19,6 +19,7 @@ from paperfeed.claims.patterns import (
     DATA_AFTER,
     GAIN_BEFORE,
     GAIN_WORD,
+    GENERIC_QUALITY,
     HARDWARE_RX,
     LATENCY_CUE,
     MEMORY_BEFORE,
@@ -40,6 +41,11 @@ from paperfeed.claims.patterns import (
     UNIT_LABEL,
     metric_unit,
 )
+
+GAIN_BY = re.compile(r"\b(?:improv|enhanc|boost|increas|reduc|lower|decreas|exceed|outperform|"
+                     r"surpass)\w*\b[^,;]{0,50}\bby\s*(?:up to|more than|over|about|"
+                     r"approximately|nearly|roughly|~)?\s*$", re.I)
+QUALITY_NAME = re.compile(r"accura|F1|score|error|precision|recall|success", re.I)
 
 
 def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
@@ -93,8 +99,14 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         if k is None and RESULT_VERB.search(ctx.before):
             k = "quality"   # "achieve more than 90% validity": a score, whatever else is near
         k = k or inherit_or_sentence()
+        if k is None and GAIN_BY.search(ctx.before):
+            k = "quality"   # "enhances the adaptation of the agent by more than 35%"
         if k is None:
             return None
+        if (k == "quality" and where and prev is not None and prev[1] == "speedup"
+                and GENERIC_QUALITY.fullmatch(ctx.text[c0:c1])
+                and not lx.METRIC_NAME_RX.search(sent) and not QUALITY_NAME.search(sent)):
+            k = "speedup"   # "speedups of 5.5x ..., improving over DFlash by roughly 11%"
         if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):
             return None
         if k in SAVINGS:

@@ -62,6 +62,12 @@ def is_candidate(text: str, n: Num) -> bool:
     """Cheap first filter: a bare number only counts after a metric name ("FID of 2.11")."""
     if n.unit_class != "bare" or n.magnitude:
         return True
-    return bool((METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
-                 and lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start))
+    name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
+    return bool((name and (METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
+                           or name.group("metric") in ADJACENT_METRICS))
                 or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))
+
+
+# metric names that may stand right before their value with no "of" / "=" ("lungs: DSC 0.96")
+ADJACENT_METRICS = frozenset({"DSC", "AUC", "AUROC", "AUPRC", "mIoU", "mAP", "PSNR", "SSIM",
+                              "FID", "BLEU", "RMSE", "MAE", "WER", "EER", "MRR", "PLCC", "SRCC"})

@@ -142,7 +142,7 @@ def candidates(abstract: str) -> Iterator[Candidate]:
         s_end = starts[si + 1] if si + 1 < len(starts) else len(text)
         ctx = Ctx(text, n, s_start, s_end)
         gate = gate_reason(n, ctx, prev_base, s_start, text)
-        if gate in ("list", "baseline"):
+        if gate in ("list", "baseline", "paren"):
             prev_base = n
         if si not in flags:
             sent = ctx.sentence

@@ -12,6 +12,11 @@ from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import BASE_LIST_RX, TIME_UNITS, metric_unit
 
+# a comparison whose other side's figures open a parenthesis the number is still inside
+OPEN_PAREN_BASELINE = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|compared (?:to|with)|vs\.?|versus|"
+    r"relative to|approach(?:es|ing)|close to|rival\w*)\b[^;.()]{0,60}\(\s*$", re.I)
+
 
 def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str) -> str | None:
     """Why the number is ruled out before its kind is looked at (None: it is not)."""
@@ -27,6 +32,13 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
         return "baseline"
     if lx.PAREN_BASELINE_RX.search(ctx.before):
         return "paren"
+    head = text[s_start:n.start]
+    paren = head.rfind("(")
+    if (paren > 0 and ")" not in head[paren:] and OPEN_PAREN_BASELINE.search(head, 0, paren + 1)
+            and not re.match(r"\(\s*(?:by|up to|\+)", head[paren:])):
+        return "paren"   # "surpassing AdsorbDiff (31.8% SR@1, 41.0% SR@10)": all of it theirs
+    if lx.PROJECTION_RX.search(head) or re.search(r"\bby 20\d\d\b", ctx.after_raw):
+        return "projection"
     if lx.SETTING_BEFORE_RX.search(ctx.near_before):
         return "setting"
     if (n.low is not None and n.low == 0) or ctx.near_before.rstrip().endswith(

@@ -16,6 +16,9 @@ from paperfeed.claims.patterns import (
     SPEED_VERB,
 )
 
+OVERHEAD = re.compile(r"overheads?", re.I)
+RATIO_CUE = re.compile(r"compression (?:ratios?|rates?)", re.I)   # beats "token" before it
+
 
 def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
     """Kind from the nearest cue: right after the number, then before it in its clause.
@@ -40,7 +43,17 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
         head = lx.ANY_KIND_RX.search(ctx.after, m.end(), m.end() + 2 + 20)
         if head and head.lastgroup == "speedup" and head.start() - m.end() <= 2:
             m = head
+    if m and m.lastgroup == "quality" and GENERIC_QUALITY.fullmatch(m.group()):
+        # "training runtime with 5-10% improvement": a bare gain word after, the thing before
+        spec = [b for b in lx.ANY_KIND_RX.finditer(ctx.before, max(0, len(ctx.before) - 40))
+                if b.lastgroup and b.lastgroup != "quality"]
+        if spec and not re.search(r"[,;]|\b(?:and|while)\b", ctx.before[spec[-1].end():]):
+            b = spec[-1]
+            return b.lastgroup, ctx.before_start + b.start(), ctx.before_start + b.end(), "before"
     if m and m.lastgroup and not by_first:
+        if m.lastgroup == "compute" and OVERHEAD.fullmatch(m.group()):
+            # "only 1.9% overhead": a time overhead of the method ("cuts overhead by 90%" stays)
+            return "speedup", ctx.after_off + m.start(), ctx.after_off + m.end(), "after"
         return m.lastgroup, ctx.after_off + m.start(), ctx.after_off + m.end(), "after"
     last = None
     # cues inside the baseline's name do not count ("improves over the strongest compression
@@ -53,7 +66,7 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
     for m in lx.ANY_KIND_RX.finditer(ctx.before, 0, stop):
         # "memory cost", "throughput improvement": the modifier names the kind.
         if not (last is not None and m.start() - last.end() <= 1
-                and not GENERIC_QUALITY.fullmatch(last.group())):
+                and not GENERIC_QUALITY.fullmatch(last.group())) or RATIO_CUE.fullmatch(m.group()):
             last = m
     if last is not None and last.lastgroup:
         k = last.lastgroup

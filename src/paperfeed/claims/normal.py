@@ -138,6 +138,9 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
             nv = 1.0 - 1.0 / (1.0 + value / 100.0)   # "efficiency up by 100%": half the cost
         else:
             nv = -value / 100.0 if d == "increase" else value / 100.0
+        if kind == "compute" and unit == "%" and re.search(
+                r"\bMFU\b|FLOPs utili[sz]ation|\bpeak\b", ctx, re.I):
+            d, nv, nu = "higher", value, "%"   # "47% of the theoretical peak": a utilisation
         if kind == "compute":
             subkind = ("energy" if re.search(r"energy|power", ctx, re.I)
                        else "tokens" if re.search(r"token", ctx, re.I)

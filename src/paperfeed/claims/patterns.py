@@ -43,12 +43,13 @@ STAT_SUBJECT = re.compile(r"^\s*(?:only |about |over |nearly |almost |approximat
 RESULT_VERB = re.compile(r"\b(?:achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|record\w*)\b"
                           r"[^,;]{0,30}$", re.I)
 POINT_GAIN = re.compile(r"^\s*(?:absolute\s+)?(?:gain|improvement|increase|boost|lead|margin|"
-                         r"drop|reduction)", re.I)
+                         r"drop|reduction|loss|degradation|gap|decrease|advantage)", re.I)
 BASELINE_SUBJECT = re.compile(r"\s*(?:the |a |existing |strong |these |such )?baselines?\b",
                                re.I)
 HARDWARE_RX = re.compile(r"\b(?:[AHV]100|A6000|RTX|\d{4} ?Ti|GPUs|TPUs|nodes|cards)\b")
 TOKENS_CONTEXT = re.compile(r"context|window|sequence length|long-?context", re.I)
-TIME_AFTER_BAD = re.compile(r"^\s*(?:of\b|old\b|ago\b|after\b|before\b|post\b|follow|"
+TIME_AFTER_BAD = re.compile(r"^\s*(?:of\b(?!\s*(?:[\w-]+\s+)?overheads?\b)|old\b|ago\b|after\b|"
+                            r"before\b|post\b|follow|"
                              r"(?:[\w-]+ )?(?:tiers?|budgets?|windows?|timeouts?|thresholds?|"
                              r"limits?|chunks?|segments?|clips?|intervals?|horizons?|"
                              r"constraints?|caps?|deadlines?|resolution|cadence|exposures?|"

@@ -1,0 +1,53 @@
+"""Error classes fixed in version 3 of the claim rules (issue #13): each case is a made-up
+sentence of the class, not a sentence of the dev sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperfeed.claims import extract_claims
+
+
+def kv(abstract: str) -> set[tuple[str, float]]:
+    return {(c.kind, c.value) for c in extract_claims(abstract)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # settings: a swept set of values, the other side's figures inside a parenthesis
+    ("Data were subsampled at acceleration rates R in {2x, 4x, 8x}.", set()),
+    ("Our model achieves 61.4% SR@10, surpassing BaseNet (31.8% SR@1, 41.0% SR@10).",
+     {("quality", 61.4)}),
+    ("Our model reaches an R2 of 0.59, outperforming the reference models (R2 of 0.52 and "
+     "RMSE of 0.61).", {("quality", 0.59)}),
+    ("Our method outperforms prior work in localization accuracy (by 12.5%).",
+     {("quality", 12.5)}),
+    # projections are not results
+    ("This paves the way for saving up to 90% of compute required for training.", set()),
+    # kinds
+    ("Our kernel adds only 1.9% overhead to each training step.", {("speedup", 1.9)}),
+    ("Our pipeline adds only 0.69 ms of inference overhead per frame.", {("speedup", 0.69)}),
+    ("Our solver reaches up to 47% of the theoretical peak on one GPU node.",
+     {("compute", 47)}),
+    ("Our densification reduces the number of Gaussians by up to 50%.",
+     {("compression", 50)}),
+    ("Our agent achieves an input token compression ratio of up to 86%.",
+     {("compression", 86)}),
+    ("Our representation eliminates about 94% of redundant storage.", {("memory", 94)}),
+    ("Our sampler reduces training time by 13 folds.", {("speedup", 13)}),
+    ("Our student shows 1.68-percentage-point losses against the teacher.",
+     {("quality", 1.68)}),
+    ("We segment the organs well (lungs: DSC 0.96, heart: DSC 0.94).",
+     {("quality", 0.96), ("quality", 0.94)}),
+    ("Our fine-tuned model exceeded the strongest model by 2.36%.", {("quality", 2.36)}),
+    ("Our decoder attains speedups of 5.5x on A-8B, improving over DFlash by roughly 11%.",
+     {("speedup", 5.5), ("speedup", 11)}),
+    ("We show a direct impact on end-to-end training runtime with 5-10% improvement.",
+     {("speedup", 10)}),
+])
+def test_error_classes(text: str, expected: set[tuple[str, float]]) -> None:
+    assert kv(text) == expected
+
+
+def test_utilisation_is_a_score_not_a_saving() -> None:
+    c = extract_claims("Our code reaches 47% of the theoretical peak on an A100 node.")[0]
+    assert (c.kind, c.norm_unit, c.norm_value, c.direction) == ("compute", "%", 47, "higher")
