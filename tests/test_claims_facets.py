@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from paperfeed.claims import extract_claims, learned
+from paperfeed.claims import EXTRACTOR_VERSION, extract_claims, learned
 from paperfeed.claims.evaluate import score
 from paperfeed.claims.extract import candidates
 
@@ -252,7 +252,7 @@ def test_migration_backfills_dates_and_the_index_stores_facets(db_url: str) -> N
                                                         ("memory", 20.0, "reduction", "saved")]
     assert rows[0][3] == pytest.approx(3.2) and rows[1][3] == pytest.approx(0.2)
     assert rows[0][5] == "FlashAttention" and rows[0][6] == "on H100"
-    assert all(r[7][:10] == "2026-01-05" and r[8] == 2 for r in rows)
+    assert all(r[7][:10] == "2026-01-05" and r[8] == EXTRACTOR_VERSION for r in rows)
     engine.dispose()
 
 
