@@ -48,6 +48,16 @@ GAIN_BY = re.compile(r"\b(?:improv|enhanc|boost|increas|reduc|lower|decreas|exce
 QUALITY_NAME = re.compile(r"accura|F1|score|error|precision|recall|success", re.I)
 
 
+# a model the paper uses, validates on or boosts, not its own ("validated on models up to 14B
+# parameters", "the capabilities of a 24B parameter model", "a small open-weights model with")
+SCALE_USED = re.compile(r"\b(?:validat\w*|evaluat\w*|tested|experiments?)\s+(?:on|with|across)\b"
+                        r"[^.;]{0,80}\bmodels?\b|\b(?:capabilities|power|outputs?|knowledge) of "
+                        r"an?\s*[^.;,]{0,10}$|\b(?:open-weights?|off-the-shelf)\b(?![^.;]*\bour\b)",
+                        re.I)
+FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan be found\b",
+                     re.I)
+
+
 def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
               kv_paper: bool, quant_paper: bool, flags: tuple[bool, bool, bool]
               ) -> tuple[str, str, tuple[int, int, str]] | None:
@@ -109,6 +119,12 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             k = "speedup"   # "speedups of 5.5x ..., improving over DFlash by roughly 11%"
         if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):
             return None
+        if k == "compression" and where == "after" and re.search(
+                r"\b(?:for|choices?|when)\b", ctx.text[n.end:c0]):
+            return None   # "(99.95% for some choices of parameters)": not a model's size
+        if k == "compression" and FINDING.search(sent) and re.match(r"^\s*of\b",
+                ctx.after_raw):
+            return None   # "we find subnetworks of less than 0.2% of the parameters": a finding
         if k in SAVINGS:
             if n.value > 100 or (where not in ("after", "before") and not (
                     prev is not None and prev[0] == uc and prev[1] == k)):
@@ -140,6 +156,11 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         if re.match(r"^\s*(?:per (?:pixel|sample|dimension|channel|symbol|byte|character|"
                     r"char|token|second)|\(?bp[bcps]\b)", ctx.after_raw, re.I):
             return None
+        if re.match(r"^-?\s*per\b", ctx.after_raw) or re.match(
+                r"^\s*(?:[A-Z][a-z]+[A-Z]\w*|[A-Z][\w.-]*\d[\w.-]*)\b", ctx.after_raw):
+            return None   # "1-bit-per-timestep"; "1.58-bit BitNet", "a 1-bit Bonsai-1.7B"
+        if re.search(r"\bbetween\b[^,;]{0,40}\band\s*$", ctx.before, re.I):
+            return None   # "the gap between full precision and 1-bit": not its own width
         if BITS_OTHER.search(ctx.near_before):
             return None   # "than the seminal BitNet 1.58-bit", "of BitMamba-2, a 1.58-bit model"
         if re.search(r"\b(?:more than|over|at least|beyond)\s*$|\bunder\b[^,;]{0,40}\bof\s*$",
@@ -160,11 +181,13 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         if not lx.SCALE_SELF_RX.search(ctx.before) and not re.search(r"\bour\b", ctx.before,
                                                                      re.I):
             return None
-        if OTHER_MODELS.search(ctx.before) or (re.search(r"\bthe\s*$", ctx.before, re.I)
+        clause = re.split(r"[,;]", ctx.text[max(ctx.s_start, n.start - 160):n.start])[-1]
+        if OTHER_MODELS.search(clause) or (re.search(r"\bthe\s*$", ctx.before, re.I)
                                                 and not re.search(r"\bour\b", sent, re.I)):
             return None   # "outperforms models with up to 72B parameters": others' sizes
+        head = ctx.text[ctx.s_start:n.start]
         if (n.low is not None or SCALE_SETUP_BEFORE.search(ctx.before)
-                or SCALE_PLURAL_AFTER.match(ctx.after_raw)):
+                or SCALE_PLURAL_AFTER.match(ctx.after_raw) or SCALE_USED.search(head)):
             return None   # "scales (4B to 32B parameters)", "noted at 72B": models studied
         return "scale", UNIT_LABEL[uc], (0, 0, "")
     if uc == "bare":

@@ -18,6 +18,11 @@ OPEN_PAREN_BASELINE = re.compile(
     r"relative to|approach(?:es|ing)|close to|rival\w*)\b[^;.()]{0,60}\(\s*$", re.I)
 
 
+PRIOR_SHOWING = re.compile(r"\b(?:recent|prior|previous|earlier|existing) (?:work|works|studies|"
+                           r"research)\s+(?:showing|shows|has shown|have shown|demonstrat\w*|"
+                           r"report\w*)\b[^;]*$", re.I)
+
+
 def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str) -> str | None:
     """Why the number is ruled out before its kind is looked at (None: it is not)."""
     if n.baseline or lx.ARROW_AFTER_RX.match(ctx.after_raw):
@@ -37,6 +42,8 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
     if (paren > 0 and ")" not in head[paren:] and OPEN_PAREN_BASELINE.search(head, 0, paren + 1)
             and not re.match(r"\(\s*(?:by|up to|\+)", head[paren:])):
         return "paren"   # "surpassing AdsorbDiff (31.8% SR@1, 41.0% SR@10)": all of it theirs
+    if PRIOR_SHOWING.search(head):
+        return "others"   # "building on recent work showing that ... can reach 1.58-bit"
     if lx.PROJECTION_RX.search(head) or re.search(r"\bby 20\d\d\b", ctx.after_raw):
         return "projection"
     if lx.SETTING_BEFORE_RX.search(ctx.near_before):

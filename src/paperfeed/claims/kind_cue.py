@@ -48,7 +48,10 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
         spec = [b for b in lx.ANY_KIND_RX.finditer(ctx.before, max(0, len(ctx.before) - 40))
                 if b.lastgroup and b.lastgroup != "quality"]
         if spec and not re.search(r"[,;]|\b(?:and|while)\b", ctx.before[spec[-1].end():]):
-            b = spec[-1]
+            b = spec[0]
+            for s in spec[1:]:
+                if s.start() - b.end() > 1:   # "computational cost": the modifier names it
+                    b = s
             return b.lastgroup, ctx.before_start + b.start(), ctx.before_start + b.end(), "before"
     if m and m.lastgroup and not by_first:
         if m.lastgroup == "compute" and OVERHEAD.fullmatch(m.group()):
@@ -78,11 +81,17 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
 
 def sentence_kind(ctx: Ctx, s_start: int, n: Num, max_dist: int = 10_000) -> str | None:
     best: tuple[int, str] | None = None
+    prev = None
     for m in lx.ANY_KIND_RX.finditer(ctx.sentence):
         if not m.lastgroup:
             continue
+        kind = m.lastgroup
+        if (prev is not None and prev.lastgroup and m.start() - prev.end() <= 1
+                and not GENERIC_QUALITY.fullmatch(prev.group())):
+            kind = prev.lastgroup   # "computational cost": the modifier names the kind
+        prev = m
         pos = s_start + m.start()
         dist = n.start - pos if pos < n.start else pos - n.end
         if dist <= max_dist and (best is None or dist < best[0]):
-            best = (dist, m.lastgroup)
+            best = (dist, kind)
     return best[1] if best else None

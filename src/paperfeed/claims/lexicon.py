@@ -7,12 +7,12 @@ import re
 # Kind cues, most specific first. A cue is searched near the number (after it, then before it,
 # then anywhere in the sentence); the nearest cue wins.
 KIND_CUES: list[tuple[str, str]] = [
-    ("memory", r"memory|VRAM|KV[- ]?cache|footprint|\bRAM\b|activation storage|storage"),
+    ("memory", r"memory|VRAM|KV[- ]?cache|footprint|\bRAM\b|activation storage"),
     ("compression", r"compression (?:ratios?|rates?)|compress\w*|bit-?rates?|"
                     r"(?:number of |redundant )?Gaussians|Gaussian primitives|"
                     r"sparsity|sparse|prun\w+|model size|"
                     r"sequence lengths?|smaller size|in size|size reduction|"
-                    r"smaller models?|bpp|bits per pixel|file size|"
+                    r"smaller models?|storage|bpp|bits per pixel|file size|"
                     r"parameter (?:count|reduction)|(?:number of |fewer )?parameters|params"),
     ("compute", r"carbon footprint|carbon emissions?|FLOPs?|GFLOPs|TFLOPs|MACs|compute|"
                 r"computation\w*|energy|power consumption|"
@@ -58,6 +58,7 @@ SELF_RX = re.compile(
 BACKGROUND_RX = re.compile(
     r"\b(?:existing|prior|previous|previously|conventional|traditional|typically|"
     r"commonly|recent (?:work|studies|methods)|however|suffer\w*|bottleneck|prevalent|"
+    r"notoriously|well[- ]known|(?:is|are) known to|"
     r"remains? (?:challenging|difficult|an open)|widely (?:used|adopted)|"
     r"state-of-the-art (?:methods|models|systems) (?:achieve|reach|require))\b",
     re.I,
@@ -209,4 +210,4 @@ KV_RX = re.compile(r"KV[- ]?cache|key-value \(KV\) cache|key-value cache", re.I)
 # A projection, not a measured result ("paves the way for saving up to 90% of compute").
 PROJECTION_RX = re.compile(r"\b(?:paves? the way|paving the way|could (?:potentially )?"
                            r"(?:save|reduce|cut)|would (?:save|reduce|cut)|is projected|"
-                           r"are projected)\b", re.I)
+                           r"are projected|the projected|projections?|implies savings)\b", re.I)
