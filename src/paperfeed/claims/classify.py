@@ -54,6 +54,12 @@ SCALE_USED = re.compile(r"\b(?:validat\w*|evaluat\w*|tested|experiments?)\s+(?:o
                         r"[^.;]{0,80}\bmodels?\b|\b(?:capabilities|power|outputs?|knowledge) of "
                         r"an?\s*[^.;,]{0,10}$|\b(?:open-weights?|off-the-shelf)\b(?![^.;]*\bour\b)",
                         re.I)
+OTHER_SIDE = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|compared (?:to|"
+                        r"with)|rival\w*|against)\b[^.;,]{0,80}$", re.I)
+PRONOUN_BY = re.compile(r"\b(?:improv|reduc|cut|lower|boost|increas|shorten|speed)\w* (?:it|them)"
+                        r" by\s*(?:up to|about|over|nearly|~)?\s*$", re.I)
+CORPUS_TOKENS = re.compile(r"\b(?:corpus|corpora)\b[^;]*\btokens\b|\btokens\b[^;]*\b(?:corpus|"
+                           r"corpora)\b", re.I)
 FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan be found\b",
                      re.I)
 
@@ -85,6 +91,11 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
                      else sentence_kind(ctx, s_start, n, 60))
         if k is None or k == "scale":
             return None
+        if not kind and k in SAVINGS and (prev is None or prev[0] != uc):
+            return None   # "reduces this cost, with action variance decreasing 1600x": a saving
+            # needs its cue in its own clause
+        if k == "compute" and CORPUS_TOKENS.search(sent):
+            return None   # tokens of a corpus filtered: a statistic of data
         if (k == "quality" and not (QUALITY_X.search(f"{ctx.before} {text_of(ctx, n)} "
                                                      f"{ctx.after}"))) or SIZE_AFTER.match(
                 ctx.after_raw) or DATA_AFTER.match(ctx.after_raw):
@@ -109,6 +120,9 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         if k is None and RESULT_VERB.search(ctx.before):
             k = "quality"   # "achieve more than 90% validity": a score, whatever else is near
         k = k or inherit_or_sentence()
+        if k == "quality" and PRONOUN_BY.search(ctx.before):
+            # "setting a benchmark for inference time, improving it by 260%": what "it" names
+            k = sentence_kind(ctx, s_start, n, 80, skip_generic=True) or k
         if k is None and GAIN_BY.search(ctx.before):
             k = "quality"   # "enhances the adaptation of the agent by more than 35%"
         if k is None:
@@ -125,6 +139,8 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         if k == "compression" and FINDING.search(sent) and re.match(r"^\s*of\b",
                 ctx.after_raw):
             return None   # "we find subnetworks of less than 0.2% of the parameters": a finding
+        if k == "compute" and CORPUS_TOKENS.search(sent):
+            return None
         if k in SAVINGS:
             if n.value > 100 or (where not in ("after", "before") and not (
                     prev is not None and prev[0] == uc and prev[1] == k)):
@@ -182,8 +198,9 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
                                                                      re.I):
             return None
         clause = re.split(r"[,;]", ctx.text[max(ctx.s_start, n.start - 160):n.start])[-1]
-        if OTHER_MODELS.search(clause) or (re.search(r"\bthe\s*$", ctx.before, re.I)
-                                                and not re.search(r"\bour\b", sent, re.I)):
+        if OTHER_MODELS.search(clause) or OTHER_SIDE.search(clause) or (
+                re.search(r"\bthe\s*$", ctx.before, re.I)
+                and not re.search(r"\bour\b", sent, re.I)):
             return None   # "outperforms models with up to 72B parameters": others' sizes
         head = ctx.text[ctx.s_start:n.start]
         if (n.low is not None or SCALE_SETUP_BEFORE.search(ctx.before)

@@ -18,6 +18,9 @@ OPEN_PAREN_BASELINE = re.compile(
     r"relative to|approach(?:es|ing)|close to|rival\w*)\b[^;.()]{0,60}\(\s*$", re.I)
 
 
+TREND = re.compile(r"\b(?:prices?|costs?)\b[^.;]{0,30}\b(?:fell|fall(?:s|en)?|declin\w*|dropp\w*|"
+                   r"plummet\w*)\b|\b(?:decline|fall|drop)s? in [\w -]{0,25}\bprices?\b|"
+                   r"\bin (?:one|a single|the past) (?:year|decade)\b", re.I)
 PRIOR_SHOWING = re.compile(r"\b(?:recent|prior|previous|earlier|existing) (?:work|works|studies|"
                            r"research)\s+(?:showing|shows|has shown|have shown|demonstrat\w*|"
                            r"report\w*)\b[^;]*$", re.I)
@@ -42,6 +45,8 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
     if (paren > 0 and ")" not in head[paren:] and OPEN_PAREN_BASELINE.search(head, 0, paren + 1)
             and not re.match(r"\(\s*(?:by|up to|\+)", head[paren:])):
         return "paren"   # "surpassing AdsorbDiff (31.8% SR@1, 41.0% SR@10)": all of it theirs
+    if TREND.search(ctx.sentence):
+        return "trend"   # "a 600-fold decline in token prices", "cost fell 390x in one year"
     if PRIOR_SHOWING.search(head):
         return "others"   # "building on recent work showing that ... can reach 1.58-bit"
     if lx.PROJECTION_RX.search(head) or re.search(r"\bby 20\d\d\b", ctx.after_raw):

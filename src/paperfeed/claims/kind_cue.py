@@ -79,13 +79,18 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
     return None, 0, 0, ""
 
 
-def sentence_kind(ctx: Ctx, s_start: int, n: Num, max_dist: int = 10_000) -> str | None:
+def sentence_kind(ctx: Ctx, s_start: int, n: Num, max_dist: int = 10_000,
+                  skip_generic: bool = False) -> str | None:
+    """The kind of the cue nearest to the number in its sentence (within max_dist characters;
+    with skip_generic, bare gain words such as "improving" do not count)."""
     best: tuple[int, str] | None = None
     prev = None
     for m in lx.ANY_KIND_RX.finditer(ctx.sentence):
         if not m.lastgroup:
             continue
         kind = m.lastgroup
+        if skip_generic and kind == "quality" and GENERIC_QUALITY.fullmatch(m.group()):
+            continue
         if (prev is not None and prev.lastgroup and m.start() - prev.end() <= 1
                 and not GENERIC_QUALITY.fullmatch(prev.group())):
             kind = prev.lastgroup   # "computational cost": the modifier names the kind
