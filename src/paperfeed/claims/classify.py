@@ -50,7 +50,8 @@ QUALITY_NAME = re.compile(r"accura|F1|score|error|precision|recall|success", re.
 
 # a model the paper uses, validates on or boosts, not its own ("validated on models up to 14B
 # parameters", "the capabilities of a 24B parameter model", "a small open-weights model with")
-SCALE_USED = re.compile(r"\b(?:validat\w*|evaluat\w*|tested|experiments?)\s+(?:on|with|across)\b"
+SCALE_USED = re.compile(r"\b(?:validat\w*|evaluat\w*|tested|experiments?|applied)\s+(?:on|with|"
+                        r"across|to)\b"
                         r"[^.;]{0,80}\bmodels?\b|\b(?:capabilities|power|outputs?|knowledge) of "
                         r"an?\s*[^.;,]{0,10}$|\b(?:open-weights?|off-the-shelf)\b(?![^.;]*\bour\b)",
                         re.I)
@@ -91,9 +92,15 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
                      else sentence_kind(ctx, s_start, n, 60))
         if k is None or k == "scale":
             return None
-        if not kind and k in SAVINGS and (prev is None or prev[0] != uc):
-            return None   # "reduces this cost, with action variance decreasing 1600x": a saving
-            # needs its cue in its own clause
+        if k in SAVINGS and re.match(r"^\s*(?:the|its|their)\s+(?:cost|price|compute|memory)",
+                                     ctx.after_raw) and re.search(r"\bat\s*(?:up to\s*)?$",
+                                                                  ctx.before):
+            return None   # "at up to 90x the cost": a multiple of a cost, not a saving
+        if not kind and k in SAVINGS and (prev is None or prev[0] != uc) and re.search(
+                r"\b(?:variance|errors?|loss|deviation|noise|distance|bias|uncertainty)\b",
+                ctx.before, re.I):
+            return None   # "reduces this cost, with action variance decreasing 1600x": its own
+            # clause names what shrank
         if k == "compute" and CORPUS_TOKENS.search(sent):
             return None   # tokens of a corpus filtered: a statistic of data
         if (k == "quality" and not (QUALITY_X.search(f"{ctx.before} {text_of(ctx, n)} "
