@@ -86,6 +86,8 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         if (background or MULT_AFTER_BAD.match(ctx.after)
                 or MULT_RATE.match(ctx.after_raw) or DATA_AFTER.match(ctx.after_raw)
                 or SPREAD_BEFORE.search(ctx.near_before)
+                or re.match(r"^\s*(?:[\w-]+\s+)?(?:spread|variation|disparity|range)\b",
+                            ctx.after_raw, re.I)
                 or re.match(r"^\s*the (?:radius|mass|diameter|luminosity|distance|area|"
                             r"volume|brightness|density)\b", ctx.after_raw, re.I)):
             return None
