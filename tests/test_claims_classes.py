@@ -56,6 +56,8 @@ def kv(abstract: str) -> set[tuple[str, float]]:
     ("Our scheme reduces security gaps by up to 70-fold at a maximum welfare cost of 3%.",
      set()),
     ("Our tool surfaces a 68x cost spread across model tiers.", set()),
+    ("Our module boosts AP by 14.5% using an annotation budget of just 1.7% of the tiles.",
+     {("quality", 14.5)}),
     # what "it" names
     ("Our model sets a new benchmark for inference time, improving it by 260% over baselines.",
      {("speedup", 260)}),

@@ -93,7 +93,8 @@ PAREN_BASELINE_RX = re.compile(
 # An operating point or a swept setting, not a result: "at an FMR of 0.01%", "varying d from".
 SETTING_BEFORE_RX = re.compile(
     r"(?:\bat (?:a |an |the )?[^,;]{0,40}(?:of|=)\s*|\b(?:vary\w*|ranging|range of|sweep\w*|"
-    r"threshold of|set to|fixed at)\b[^,;]{0,30}|\(\s*[<>~]\s*|\b(?:in|of)\s*\{[^}]{0,30}|"
+    r"threshold of|set to|fixed at)\b[^,;]{0,30}|"
+    r"\bbudgets? of\s*(?:just |only )?|\(\s*[<>~]\s*|\b(?:in|of)\s*\{[^}]{0,30}|"
     r"(?<![\w-])[A-Za-z]\s+(?:in|\u2208)\s*[{(]?\s*(?:[\d.]+\s*x?\s*,\s*)*|"
     r"\b(?:[a-zA-Z]|alpha|beta|gamma|delta|lambda|tau|epsilon|eta|rho|sigma|mu)\s*=\s*)$",
     re.I
