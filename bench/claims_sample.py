@@ -11,6 +11,7 @@ The order is shuffled once, so any prefix of the annotated file is a mix of fiel
 
     python bench/claims_sample.py > /tmp/claims_sample.jsonl   # id, title, abstract, field, year
     python bench/claims_sample.py --batch 3 > /tmp/claims_fresh.jsonl   # the fresh held-out batch
+    python bench/claims_sample.py --batch 4 > /tmp/claims_batch4.jsonl  # development, lines 307-
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ QUOTA3 = {
     "cs.CV": (12, 10), "cs.CL": (10, 9), "cs.AI": (8, 4), "cs.LG": (7, 7),
     "cs.other": (9, 4), "astro-ph": (8, 1), "cond-mat": (7, 1), "physics": (8, 2),
     "q-bio": (6, 0), "eess": (6, 2), "math/stat": (5, 0),
+}
+# a fourth batch, appended to tests/data/claims_annotated.jsonl as development data (lines 307-)
+QUOTA4 = {
+    "cs.CV": (6, 5), "cs.CL": (5, 5), "cs.AI": (4, 2), "cs.LG": (4, 4),
+    "cs.other": (4, 2), "astro-ph": (4, 0), "cond-mat": (3, 0), "physics": (4, 1),
+    "q-bio": (3, 0), "eess": (3, 1), "math/stat": (2, 0),
 }
 EFFICIENCY = re.compile(
     r"speed-?up|faster|memory|quantiz|throughput|latency|compress|FLOPs|pruning|GPU hours",
@@ -111,7 +118,7 @@ def main() -> None:
     rng = random.Random(SEED)
     used: set[str] = set()
     only = int(sys.argv[sys.argv.index("--batch") + 1]) if "--batch" in sys.argv else 0
-    for batch, quota in enumerate((QUOTA, QUOTA2, QUOTA3), 1):
+    for batch, quota in enumerate((QUOTA, QUOTA2, QUOTA3, QUOTA4), 1):
         picked: list[dict] = []
         for f, (n_general, n_efficient) in quota.items():
             for row in take(rng, efficient.get(f, {}), n_efficient, used):

@@ -62,6 +62,9 @@ PRONOUN_BY = re.compile(r"\b(?:improv|reduc|cut|lower|boost|increas|shorten|spee
                         r" by\s*(?:up to|about|over|nearly|~)?\s*$", re.I)
 CORPUS_TOKENS = re.compile(r"\b(?:corpus|corpora)\b[^;]*\btokens\b|\btokens\b[^;]*\b(?:corpus|"
                            r"corpora)\b", re.I)
+# "reducing 60% of visual tokens", "pruning 80% of the samples": a reduction, not a share
+REDUCE_VERB_BEFORE = re.compile(r"\b(?:reduc|prun|remov|drop|eliminat|discard|cut|skip|sav)\w*\s*"
+                                r"(?:up to |about |over |nearly |around |~)?$", re.I)
 FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan be found\b",
                      re.I)
 
@@ -115,7 +118,8 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             k = "memory"
         return k, "x", cue
     if uc == "pct":
-        if (background or not own or lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
+        if (background or not own or (lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
+                                       and not REDUCE_VERB_BEFORE.search(ctx.before))
                 or lx.SUBSET_AFTER_RX.match(ctx.after_raw)
                 or lx.INTERVAL_BEFORE_RX.search(ctx.near_before)):
             return None

@@ -85,6 +85,18 @@ class Candidate:
         return c
 
 
+NAME_INTRO = re.compile(
+    r"\b(?:propos\w*|introduc\w*|present\w*|develop\w*|called|named|dubbed|termed)\s+"
+    r"(?:(?:a|an|the|our|new|novel)\s+)*(?:[\w-]+\s+){0,3}?"
+    r"(?P<name>[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z][\w]*-[A-Z][\w-]*)")
+
+
+def method_names(text: str) -> set[str]:
+    """Names the abstract gives its own method ("we introduce ProtoMech", "a new method of
+    potato leaf disease classification Tiny-ViT"): a sentence naming one is about own work."""
+    return {m.group("name") for m in NAME_INTRO.finditer(text) if len(m.group("name")) > 2}
+
+
 def candidates(abstract: str) -> Iterator[Candidate]:
     """Every candidate number of `abstract`, in text order, with the rules' verdict."""
     if not abstract or not DIGIT_RX.search(abstract):
@@ -99,6 +111,7 @@ def candidates(abstract: str) -> Iterator[Candidate]:
     low_text = text.lower()
     kv_paper = ("kv" in low_text or "key-value" in low_text) and bool(lx.KV_RX.search(text))
     quant_paper = bool(lx.QUANT_CONTEXT_RX.search(text))
+    own_names = method_names(text)   # "we introduce ProtoMech": ProtoMech is the paper's own
     seen: set[tuple[str, float, float | None]] = set()
     last: dict[int, tuple[str, str]] = {}   # sentence index -> (unit class, kind) of last claim
     flags: dict[int, tuple[bool, bool, bool]] = {}   # sentence index -> own, background, others
@@ -146,7 +159,7 @@ def candidates(abstract: str) -> Iterator[Candidate]:
             prev_base = n
         if si not in flags:
             sent = ctx.sentence
-            flags[si] = (bool(lx.SELF_RX.search(sent)),
+            flags[si] = (bool(lx.SELF_RX.search(sent)) or any(m in sent for m in own_names),
                          background_sentence(sent)
                          and not lx.STRONG_SELF_RX.search(sent),
                          bool(lx.OTHERS_RX.search(sent))

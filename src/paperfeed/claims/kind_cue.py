@@ -16,6 +16,8 @@ from paperfeed.claims.patterns import (
     SPEED_VERB,
 )
 
+ON_METRIC = re.compile(r"^\s*(?:on|in)\s+(?:[\w-]+\s+){0,2}?(?:accuracy|F1(?:[- ]score)?|"
+                       r"error|MAE|RMSE|success rate|precision|recall)\b", re.I)
 OVERHEAD = re.compile(r"overheads?", re.I)
 RATIO_CUE = re.compile(r"compression (?:ratios?|rates?)", re.I)   # beats "token" before it
 
@@ -27,6 +29,8 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
     """
     by_first = bool(BY_END.search(ctx.before))   # "reduces FLOPs by 49%": the thing is before
     m = None if SETTING_AFTER.match(ctx.after) else lx.ANY_KIND_RX.search(ctx.after)
+    if m is None and ON_METRIC.match(ctx.after):   # "by 23.81% on forecasting accuracy"
+        m = lx.ANY_KIND_RX.search(ctx.after)
     if by_first and m and m.start() > 12:
         close = lx.ANY_KIND_RX.search(ctx.before, max(0, len(ctx.before) - 40))
         by_first = close is not None

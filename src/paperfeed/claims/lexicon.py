@@ -17,7 +17,8 @@ KIND_CUES: list[tuple[str, str]] = [
     ("compute", r"carbon footprint|carbon emissions?|FLOPs?|GFLOPs|TFLOPs|MACs|compute|"
                 r"computation\w*|energy|power consumption|"
                 r"tokens?|token usage|learning cost|training cost|computational cost|"
-                r"complexity|overheads?|operations|MFU|model FLOPs utili[sz]ation|"
+                r"complexity|overheads?|operations|MFU|(?:2-qubit |two-qubit |CNOT )?gate counts?|"
+                r"circuit depth|inference power|power draw|model FLOPs utili[sz]ation|"
                 r"of (?:the )?(?:theoretical )?peak(?!\s+(?:memory|VRAM|GPU memory))|"
                 r"function evaluations|NFEs?|sampling steps|"
                 r"denoising steps|queries|API calls|less training|fewer training \w+|"
@@ -28,12 +29,13 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"inference time|run-?times?|wall-?clock|time to first token|TTFT|"
                 r"convergence|training time|decoding|fps|real-time|quicker|"
                 r"inference efficiency|JCT|makespan|time"),
-    ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|budget|costs?"),
+    ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|GPU[- ]time|budget|costs?"),
     ("quality", r"accuracy|accuracies|F1|BLEU|ROUGE[\w-]*|METEOR|CIDEr|FID|FVD|PSNR|SSIM|"
                 r"LPIPS|mAP|AP\d*|macro-F1|micro-F1|MOTA|IDF1|HOTA|[A-Z][A-Za-z]{0,5}@\d+|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
                 r"precision|sensitivity|specificity|"
                 r"NDCG|MRR|Hits@\d+|pass@\d+|top-?\d|success rates?|win[- ]rates?|"
-                r"perplexity|error|errors|performance|scores?|success|correlation|exact match|EM\b|"
+                r"perplexity|error|errors|MAEs?|RMSEs?|MSEs?|performance|scores?|success|"
+                r"correlation|exact match|EM\b|"
                 r"improv\w*|outperform\w*|gains?|better|higher|surpass\w*|robustness|"
                 r"attack success|hallucinations?|benchmark|quality"),
 ]
@@ -88,13 +90,14 @@ BASELINE_BEFORE_RX = re.compile(
 # ("outperforming GPT-5 (53.1%)").
 PAREN_BASELINE_RX = re.compile(
     r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|over|compared (?:to|with)|vs\.?|"
-    r"versus|relative to|approach(?:es|ing)|close to|rival\w*)\b[^;.]{0,90}\(\s*$", re.I
+    r"versus|relative to|approach(?:es|ing)|close to|rival\w*|below|above)\b[^;.]{0,90}\(\s*$", re.I
 )
 # An operating point or a swept setting, not a result: "at an FMR of 0.01%", "varying d from".
 SETTING_BEFORE_RX = re.compile(
     r"(?:\bat (?:a |an |the )?[^,;]{0,40}(?:of|=)\s*|\b(?:vary\w*|ranging|range of|sweep\w*|"
     r"threshold of|set to|fixed at)\b[^,;]{0,30}|"
-    r"\bbudgets? of\s*(?:just |only )?|\(\s*[<>~]\s*|\b(?:in|of)\s*\{[^}]{0,30}|"
+    r"\bbudgets? of\s*(?:just |only )?|\bto a level of\s*(?:~|about|around)?\s*|\(\s*[<>~]\s*|"
+    r"\b(?:in|of)\s*\{[^}]{0,30}|"
     r"(?<![\w-])[A-Za-z]\s+(?:in|\u2208)\s*[{(]?\s*(?:[\d.]+\s*x?\s*,\s*)*|"
     r"\b(?:[a-zA-Z]|alpha|beta|gamma|delta|lambda|tau|epsilon|eta|rho|sigma|mu)\s*=\s*)$",
     re.I
@@ -179,8 +182,9 @@ METRIC_NAME_RX = re.compile(
     r"MPJPE|PA-MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|accuracy|top-1 accuracy|"
     r"success rate|pass@\d+|perplexity|PPL|Spearman|Pearson|RMSE|MAE|MSE|ADE|FDE|"
     r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+|Hits?@\d+|CC|MAPE|R\^?2|SRCC|PLCC|"
-    r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau|DSC|Dice score)"
-    r"(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to)?\s*"
+    r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau|DSC|Dice score|"
+    r"TM-score|pLDDT|RMSD|MCC)"
+    r"\)?(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to|by)?\s*"
     r"(?:(?:of |at |is )?(?:~|approximately|about|around|roughly)\s*)?$"
 )
 METRIC_AFTER_RX = re.compile(
