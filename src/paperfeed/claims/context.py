@@ -71,3 +71,15 @@ def is_candidate(text: str, n: Num) -> bool:
 # metric names that may stand right before their value with no "of" / "=" ("lungs: DSC 0.96")
 ADJACENT_METRICS = frozenset({"DSC", "AUC", "AUROC", "AUPRC", "mIoU", "mAP", "PSNR", "SSIM",
                               "FID", "BLEU", "RMSE", "MAE", "WER", "EER", "MRR", "PLCC", "SRCC"})
+
+
+NAME_INTRO = re.compile(
+    r"\b(?:propos\w*|introduc\w*|present\w*|develop\w*|called|named|dubbed|termed)\s+"
+    r"(?:(?:a|an|the|our|new|novel)\s+)*(?:[\w-]+\s+){0,3}?"
+    r"(?P<name>[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z][\w]*-[A-Z][\w-]*)")
+
+
+def method_names(text: str) -> set[str]:
+    """Names the abstract gives its own method ("we introduce ProtoMech", "a new method of
+    potato leaf disease classification Tiny-ViT"): a sentence naming one is about own work."""
+    return {m.group("name") for m in NAME_INTRO.finditer(text) if len(m.group("name")) > 2}

@@ -16,7 +16,7 @@ from typing import Any
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.claim import EXTRACTOR_VERSION, KINDS, Claim, Decision
 from paperfeed.claims.classify import classify
-from paperfeed.claims.context import Ctx, is_candidate, sentence_starts
+from paperfeed.claims.context import Ctx, is_candidate, method_names, sentence_starts
 from paperfeed.claims.gates import background_sentence, gate_reason, guess_kind
 from paperfeed.claims.learned import DEFAULT_METHOD, THRESHOLD, features, score
 from paperfeed.claims.normal import facets
@@ -83,18 +83,6 @@ class Candidate:
     def make(self, kind: str, unit: str, cue: tuple[int, int, str]) -> Claim | None:
         c: Claim | None = self._add(kind, self.n, unit, self.ctx, cue)
         return c
-
-
-NAME_INTRO = re.compile(
-    r"\b(?:propos\w*|introduc\w*|present\w*|develop\w*|called|named|dubbed|termed)\s+"
-    r"(?:(?:a|an|the|our|new|novel)\s+)*(?:[\w-]+\s+){0,3}?"
-    r"(?P<name>[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z][\w]*-[A-Z][\w-]*)")
-
-
-def method_names(text: str) -> set[str]:
-    """Names the abstract gives its own method ("we introduce ProtoMech", "a new method of
-    potato leaf disease classification Tiny-ViT"): a sentence naming one is about own work."""
-    return {m.group("name") for m in NAME_INTRO.finditer(text) if len(m.group("name")) > 2}
 
 
 def candidates(abstract: str) -> Iterator[Candidate]:
