@@ -71,6 +71,11 @@ def kv(abstract: str) -> set[tuple[str, float]]:
      {("compute", 35)}),
     ("Our model improves pLDDT by 6% and TM-score by 0.26.", {("quality", 6), ("quality", 0.26)}),
     ("Our rates sit below the reported Pass@1 band (12.3-22.7%) of other agents.", set()),
+    # a named metric's value "from X to Y" (decimals; years and counts are not)
+    ("Our method improves the average Exact Match (EM) score from 0.392 to 0.474.",
+     {("quality", 0.474)}),
+    ("Our survey of OGLE data from 2001 to 2020 found six events.", set()),
+    ("We increased the sample of RSGs from 1 to 17.", set()),
     # what "it" names
     ("Our model sets a new benchmark for inference time, improving it by 260% over baselines.",
      {("speedup", 260)}),

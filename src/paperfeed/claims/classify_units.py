@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from paperfeed.claims import lexicon as lx
-from paperfeed.claims.context import Ctx, after_list
+from paperfeed.claims.context import Ctx, after_list, from_to_metric
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import (
     AT_BEFORE,
@@ -97,6 +97,10 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
         if mm and not background and not others:
             return "quality", mm.group("metric"), (0, 0, "")
+        ft = from_to_metric(ctx.text, n, ctx.s_start)
+        if ft and own and not background and not others and not n.magnitude:
+            unit = ft.group().split()[0].rstrip(")").lstrip("(")
+            return "quality", unit if unit[:1].isupper() else "score", (0, 0, "")
         ma = lx.METRIC_AFTER_RX.match(after_list(ctx.after_raw))
         if ma and not background and not others and own and not n.magnitude:
             if GAIN_BEFORE.search(ctx.before):   # "improves by 2.1 mAP": a gain in points

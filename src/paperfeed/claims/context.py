@@ -62,12 +62,27 @@ def is_candidate(text: str, n: Num) -> bool:
     """Cheap first filter: a bare number only counts after a metric name ("FID of 2.11")."""
     if n.unit_class != "bare" or n.magnitude:
         return True
+    if from_to_metric(text, n, 0):
+        return True   # "the EM score from 0.392 to 0.474": the result of a named metric
     name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
     return bool((name and (METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
                            or name.group("metric") in ADJACENT_METRICS))
                 or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))
 
 
+# a metric (an acronym or a score word) whose value goes "from X to" the number
+# (decimals only: "from 2001 to 2020", "RSGs from 1 to 17" are years and counts)
+FROM_TO_METRIC = re.compile(
+    r"(?:\b[A-Z][A-Za-z0-9@-]{0,7}[A-Z0-9@-]\)?|\b(?:score|accuracy|rate|F1|precision|recall))\s+"
+    r"(?:scores?\s+|values?\s+)?from\s+[~$]*\d+(?:\.\d+)?\$?\s+to\s+[~$]*$")
+
+
+def from_to_metric(text: str, n: Num, start: int) -> re.Match[str] | None:
+    """The metric whose value goes "from X to" n, when one of the two is a decimal."""
+    m = FROM_TO_METRIC.search(text, max(start, n.start - 90), n.start)
+    if m and ("." in m.group() or "." in text[n.start:n.end]):
+        return m
+    return None
 # metric names that may stand right before their value with no "of" / "=" ("lungs: DSC 0.96")
 ADJACENT_METRICS = frozenset({"DSC", "AUC", "AUROC", "AUPRC", "mIoU", "mAP", "PSNR", "SSIM",
                               "FID", "BLEU", "RMSE", "MAE", "WER", "EER", "MRR", "PLCC", "SRCC"})
