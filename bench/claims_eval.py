@@ -1,11 +1,15 @@
 """Evaluate the claims extractor on hand-annotated dev sets, and measure its throughput.
 
-    .venv/bin/python bench/claims_eval.py [--dev PATH ...] [--split 150] [--errors]
+    .venv/bin/python bench/claims_eval.py [--dev PATH ...] [--split 150,306] [--errors]
                                           [--corpus PATH] [--n 20000]
 
-Each --dev file is scored on its own (default: ../shared/data/claims_dev.jsonl and
-tests/data/claims_annotated.jsonl). `--split N` scores a file's first N lines ("tuning",
-the part rules may be written against) and the rest ("held-out") separately, and both together.
+Each --dev file is scored on its own (default: ../shared/data/claims_dev.jsonl,
+tests/data/claims_annotated.jsonl and tests/data/claims_fresh.jsonl). `--split 150,306` (the
+default) scores an annotated file's lines 1-150 ("tuning", what version 2 was written against),
+151-306 ("old held-out", version 2's held-out part) and 307- (a later development batch)
+separately, and all together; since version 3 every line of it is development data. A file
+named claims_fresh*.jsonl is the fresh held-out set (never split, never used to develop the
+rules): its errors are printed only with --fresh-errors.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from paperfeed.claims.evaluate import Score, match_claims, score
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-DEFAULT_DEV = [SHARED / "claims_dev.jsonl", ROOT / "tests" / "data" / "claims_annotated.jsonl"]
+DEFAULT_DEV = [SHARED / "claims_dev.jsonl", ROOT / "tests" / "data" / "claims_annotated.jsonl",
+               ROOT / "tests" / "data" / "claims_fresh.jsonl"]
 
 
 def evaluate(rows: list[dict[str, Any]], errors: bool = False) -> Score:
@@ -74,11 +79,16 @@ def main() -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dev", type=Path, action="append", help="annotated JSON lines "
                     "(repeatable; default: claims_dev and tests/data/claims_annotated)")
-    ap.add_argument("--split", type=int, default=150, help="first N lines of each file beyond "
-                    "claims_dev are the tuning part, the rest held out (0: no split)")
+    ap.add_argument("--split", default="150,306", help="line numbers after which an annotated "
+                    "file (not claims_dev, not claims_fresh) is cut: lines 1-150 the tuning part "
+                    "of version 2, 151-306 its held-out part, 307- a later development batch "
+                    "(0: no split)")
     ap.add_argument("--corpus", type=Path, default=SHARED / "arxiv-102k.jsonl.gz")
     ap.add_argument("--n", type=int, default=20000, help="abstracts for the throughput run")
-    ap.add_argument("--errors", action="store_true", help="print misses and false alarms")
+    ap.add_argument("--errors", action="store_true", help="print misses and false alarms "
+                    "(not of the fresh held-out set)")
+    ap.add_argument("--fresh-errors", action="store_true", help="print them for the fresh "
+                    "held-out set too (it is then no longer held out)")
     args = ap.parse_args()
 
     for path in args.dev or DEFAULT_DEV:
@@ -86,15 +96,20 @@ def main() -> int:
             print(f"dev set not found: {path}", file=sys.stderr)
             return 2
         rows = load(path)
-        split = args.split if args.split and path.name != "claims_dev.jsonl" else 0
-        if split and len(rows) > split:
-            for title, part in ((f"{path.name} lines 1-{split} (tuning)", rows[:split]),
-                                (f"{path.name} lines {split + 1}-{len(rows)} (held out)",
-                                 rows[split:])):
-                if args.errors:
-                    print(f"\n--- errors: {title}")
-                report(title, part, evaluate(part, args.errors))
-        report(f"{path.name} (all)", rows, evaluate(rows, args.errors and not split))
+        if path.name.startswith("claims_fresh"):
+            report(f"{path.name} (fresh held out)", rows, evaluate(rows, args.fresh_errors))
+            continue
+        cuts = [int(c) for c in str(args.split).split(",") if int(c) > 0]
+        cuts = [c for c in cuts if c < len(rows)] if path.name != "claims_dev.jsonl" else []
+        names = ("tuning", "old held out", "development")
+        for i, (lo, hi) in enumerate(zip([0, *cuts], [*cuts, len(rows)], strict=True)):
+            if not cuts:
+                break
+            title = f"{path.name} lines {lo + 1}-{hi} ({names[min(i, 2)]})"
+            if args.errors:
+                print(f"\n--- errors: {title}")
+            report(title, rows[lo:hi], evaluate(rows[lo:hi], args.errors))
+        report(f"{path.name} (all)", rows, evaluate(rows, args.errors and not cuts))
 
     if args.n > 0 and args.corpus.exists():
         abstracts: list[str] = []

@@ -4,10 +4,14 @@ Deterministic (fixed seed): a stratified sample across fields and years, about a
 "ML-efficiency-like" abstracts (they name speed, memory, quantization, throughput, latency,
 compression or FLOPs and carry a number with % or x), the rest drawn at random from each field,
 so that many have no claim at all; a second, smaller batch (QUOTA2) is appended after the
-first without changing it. Abstracts of ../shared/data/claims_dev.jsonl are excluded.
+first without changing it, and a third (QUOTA3, `--batch 3`) is the fresh held-out set of
+tests/data/claims_fresh.jsonl, drawn after both. Abstracts of ../shared/data/claims_dev.jsonl
+are excluded.
 The order is shuffled once, so any prefix of the annotated file is a mix of fields.
 
     python bench/claims_sample.py > /tmp/claims_sample.jsonl   # id, title, abstract, field, year
+    python bench/claims_sample.py --batch 3 > /tmp/claims_fresh.jsonl   # the fresh held-out batch
+    python bench/claims_sample.py --batch 4 > /tmp/claims_batch4.jsonl  # development, lines 307-
 """
 
 from __future__ import annotations
@@ -34,6 +38,19 @@ QUOTA2 = {
     "cs.CV": (8, 8), "cs.CL": (6, 8), "cs.AI": (4, 4), "cs.LG": (4, 8),
     "cs.other": (4, 4), "astro-ph": (4, 0), "cond-mat": (3, 0), "physics": (4, 1),
     "q-bio": (3, 0), "eess": (3, 2), "math/stat": (3, 0),
+}
+# a third batch, the fresh held-out set (tests/data/claims_fresh.jsonl), drawn after the first
+# two (so their order does not change) and never used to develop the rules: the first batch's mix
+QUOTA3 = {
+    "cs.CV": (12, 10), "cs.CL": (10, 9), "cs.AI": (8, 4), "cs.LG": (7, 7),
+    "cs.other": (9, 4), "astro-ph": (8, 1), "cond-mat": (7, 1), "physics": (8, 2),
+    "q-bio": (6, 0), "eess": (6, 2), "math/stat": (5, 0),
+}
+# a fourth batch, appended to tests/data/claims_annotated.jsonl as development data (lines 307-)
+QUOTA4 = {
+    "cs.CV": (6, 5), "cs.CL": (5, 5), "cs.AI": (4, 2), "cs.LG": (4, 4),
+    "cs.other": (4, 2), "astro-ph": (4, 0), "cond-mat": (3, 0), "physics": (4, 1),
+    "q-bio": (3, 0), "eess": (3, 1), "math/stat": (2, 0),
 }
 EFFICIENCY = re.compile(
     r"speed-?up|faster|memory|quantiz|throughput|latency|compress|FLOPs|pruning|GPU hours",
@@ -100,7 +117,8 @@ def main() -> None:
                 efficient.setdefault(f, {}).setdefault(row["year"], []).append(dict(row))
     rng = random.Random(SEED)
     used: set[str] = set()
-    for quota in (QUOTA, QUOTA2):
+    only = int(sys.argv[sys.argv.index("--batch") + 1]) if "--batch" in sys.argv else 0
+    for batch, quota in enumerate((QUOTA, QUOTA2, QUOTA3, QUOTA4), 1):
         picked: list[dict] = []
         for f, (n_general, n_efficient) in quota.items():
             for row in take(rng, efficient.get(f, {}), n_efficient, used):
@@ -108,6 +126,8 @@ def main() -> None:
             for row in take(rng, general.get(f, {}), n_general, used):
                 picked.append({**row, "sample": "general"})
         rng.shuffle(picked)
+        if only and batch != only:
+            continue
         for row in picked:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from paperfeed.claims import extract_claims, learned
+from paperfeed.claims import EXTRACTOR_VERSION, extract_claims, learned
 from paperfeed.claims.evaluate import score
 from paperfeed.claims.extract import candidates
 
@@ -164,11 +164,23 @@ def test_claims_eval_reports_tuning_and_held_out_parts() -> None:
     out = _run("claims_eval.py", "--dev", str(SLICE), "--split", "20", "--n", "0")
     rows = [json.loads(line) for line in SLICE.open(encoding="utf-8")]
     for title, part in (("lines 1-20 (tuning)", rows[:20]),
-                        ("lines 21-30 (held out)", rows[20:]), ("(all)", rows)):
+                        ("lines 21-30 (old held out)", rows[20:]), ("(all)", rows)):
         s = score([([c.to_dict() for c in extract_claims(r["abstract"])], r["claims"])
                    for r in part])
         assert _overall(out, title) == [s.overall.tp, s.overall.fp, s.overall.fn], title
     assert "kind" in out and "P" in out
+
+
+def test_claims_eval_scores_a_fresh_file_whole_and_hides_its_errors(tmp_path: Path) -> None:
+    fresh = tmp_path / "claims_fresh.jsonl"
+    fresh.write_text(SLICE.read_text(encoding="utf-8"), encoding="utf-8")
+    out = _run("claims_eval.py", "--dev", str(fresh), "--split", "20", "--n", "0", "--errors")
+    rows = [json.loads(line) for line in SLICE.open(encoding="utf-8")]
+    s = score([([c.to_dict() for c in extract_claims(r["abstract"])], r["claims"]) for r in rows])
+    assert _overall(out, "(fresh held out)") == [s.overall.tp, s.overall.fp, s.overall.fn]
+    assert "(tuning)" not in out and "\nFP " not in out and "\nFN " not in out
+    shown = _run("claims_eval.py", "--dev", str(fresh), "--n", "0", "--fresh-errors")
+    assert ("\nFP " in shown or "\nFN " in shown) == (s.overall.fp + s.overall.fn > 0)
 
 
 def test_claims_train_writes_weights_that_load(tmp_path: Path) -> None:
@@ -240,7 +252,7 @@ def test_migration_backfills_dates_and_the_index_stores_facets(db_url: str) -> N
                                                         ("memory", 20.0, "reduction", "saved")]
     assert rows[0][3] == pytest.approx(3.2) and rows[1][3] == pytest.approx(0.2)
     assert rows[0][5] == "FlashAttention" and rows[0][6] == "on H100"
-    assert all(r[7][:10] == "2026-01-05" and r[8] == 2 for r in rows)
+    assert all(r[7][:10] == "2026-01-05" and r[8] == EXTRACTOR_VERSION for r in rows)
     engine.dispose()
 
 

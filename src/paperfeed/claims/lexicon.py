@@ -8,14 +8,19 @@ import re
 # then anywhere in the sentence); the nearest cue wins.
 KIND_CUES: list[tuple[str, str]] = [
     ("memory", r"memory|VRAM|KV[- ]?cache|footprint|\bRAM\b|activation storage"),
-    ("compression", r"compress\w*|bit-?rates?|sparsity|sparse|prun\w+|model size|"
+    ("compression", r"compression (?:ratios?|rates?)|compress\w*|bit-?rates?|"
+                    r"(?:number of |redundant )?Gaussians|Gaussian primitives|"
+                    r"sparsity|sparse|prun\w+|model size|"
                     r"sequence lengths?|smaller size|in size|size reduction|"
                     r"smaller models?|storage|bpp|bits per pixel|file size|"
                     r"parameter (?:count|reduction)|(?:number of |fewer )?parameters|params"),
     ("compute", r"carbon footprint|carbon emissions?|FLOPs?|GFLOPs|TFLOPs|MACs|compute|"
                 r"computation\w*|energy|power consumption|"
                 r"tokens?|token usage|learning cost|training cost|computational cost|"
-                r"complexity|overheads?|operations|function evaluations|NFEs?|sampling steps|"
+                r"complexity|overheads?|operations|MFU|(?:2-qubit |two-qubit |CNOT )?gate counts?|"
+                r"circuit depth|inference power|power draw|model FLOPs utili[sz]ation|"
+                r"of (?:the )?(?:theoretical )?peak(?!\s+(?:memory|VRAM|GPU memory))|"
+                r"function evaluations|NFEs?|sampling steps|"
                 r"denoising steps|queries|API calls|less training|fewer training \w+|"
                 r"training (?:steps|epochs|iterations|compute|budget|FLOPs)|epochs|iterations|"
                 r"(?:token|segment|resource|API|tool|GPU) usage"),
@@ -23,13 +28,14 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"throughput|"
                 r"inference time|run-?times?|wall-?clock|time to first token|TTFT|"
                 r"convergence|training time|decoding|fps|real-time|quicker|"
-                r"inference efficiency|time"),
-    ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|budget|costs?"),
+                r"inference efficiency|JCT|makespan|time"),
+    ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|GPU[- ]time|budget|costs?"),
     ("quality", r"accuracy|accuracies|F1|BLEU|ROUGE[\w-]*|METEOR|CIDEr|FID|FVD|PSNR|SSIM|"
-                r"LPIPS|mAP|AP\d*|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
+                r"LPIPS|mAP|AP\d*|macro-F1|micro-F1|MOTA|IDF1|HOTA|[A-Z][A-Za-z]{0,5}@\d+|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
                 r"precision|sensitivity|specificity|"
                 r"NDCG|MRR|Hits@\d+|pass@\d+|top-?\d|success rates?|win[- ]rates?|"
-                r"perplexity|error|errors|performance|scores?|success|correlation|exact match|EM\b|"
+                r"perplexity|error|errors|MAEs?|RMSEs?|MSEs?|performance|scores?|success|"
+                r"correlation|exact match|EM\b|"
                 r"improv\w*|outperform\w*|gains?|better|higher|surpass\w*|robustness|"
                 r"attack success|hallucinations?|benchmark|quality"),
 ]
@@ -54,6 +60,7 @@ SELF_RX = re.compile(
 BACKGROUND_RX = re.compile(
     r"\b(?:existing|prior|previous|previously|conventional|traditional|typically|"
     r"commonly|recent (?:work|studies|methods)|however|suffer\w*|bottleneck|prevalent|"
+    r"notoriously|well[- ]known|(?:is|are) known to|"
     r"remains? (?:challenging|difficult|an open)|widely (?:used|adopted)|"
     r"state-of-the-art (?:methods|models|systems) (?:achieve|reach|require))\b",
     re.I,
@@ -73,7 +80,8 @@ BASELINE_BEFORE_RX = re.compile(
     r"baselines?'?s?|from|"
     r"(?:surpass\w*|outperform\w*|beat\w*|exceed\w*) the|"
     r"(?<!more )(?<!less )(?<!greater )(?<!fewer )(?<!better )(?<!higher )(?<!lower )"
-    r"(?<!rather )than)|\bof\s+(?:the\s+)?(?:original|baseline|full[- ]\w+)\s+)"
+    r"(?<!rather )than|close to|references? of)|"
+    r"\bof\s+(?:the\s+)?(?:original|baseline|full[- ]\w+)\s+)"
     r"\s*(?:the\s+)?(?:~|approximately|about|around|roughly|over|more than|nearly|almost)?"
     r"\s*\(?\s*\$?$",
     re.I,
@@ -82,12 +90,15 @@ BASELINE_BEFORE_RX = re.compile(
 # ("outperforming GPT-5 (53.1%)").
 PAREN_BASELINE_RX = re.compile(
     r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|over|compared (?:to|with)|vs\.?|"
-    r"versus|relative to)\b[^;.]{0,90}\(\s*$", re.I
+    r"versus|relative to|approach(?:es|ing)|close to|rival\w*|below|above)\b[^;.]{0,90}\(\s*$", re.I
 )
 # An operating point or a swept setting, not a result: "at an FMR of 0.01%", "varying d from".
 SETTING_BEFORE_RX = re.compile(
     r"(?:\bat (?:a |an |the )?[^,;]{0,40}(?:of|=)\s*|\b(?:vary\w*|ranging|range of|sweep\w*|"
-    r"threshold of|set to|fixed at)\b[^,;]{0,30}|\(\s*[<>~]\s*|"
+    r"threshold of|set to|fixed at)\b[^,;]{0,30}|"
+    r"\bbudgets? of\s*(?:just |only )?|\bto a level of\s*(?:~|about|around)?\s*|\(\s*[<>~]\s*|"
+    r"\b(?:in|of)\s*\{[^}]{0,30}|"
+    r"(?<![\w-])[A-Za-z]\s+(?:in|\u2208)\s*[{(]?\s*(?:[\d.]+\s*x?\s*,\s*)*|"
     r"\b(?:[a-zA-Z]|alpha|beta|gamma|delta|lambda|tau|epsilon|eta|rho|sigma|mu)\s*=\s*)$",
     re.I
 )
@@ -171,8 +182,9 @@ METRIC_NAME_RX = re.compile(
     r"MPJPE|PA-MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|accuracy|top-1 accuracy|"
     r"success rate|pass@\d+|perplexity|PPL|Spearman|Pearson|RMSE|MAE|MSE|ADE|FDE|"
     r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+|Hits?@\d+|CC|MAPE|R\^?2|SRCC|PLCC|"
-    r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau)"
-    r"(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to)?\s*"
+    r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau|DSC|Dice score|"
+    r"TM-score|pLDDT|RMSD|MCC)"
+    r"\)?(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to|by)?\s*"
     r"(?:(?:of |at |is )?(?:~|approximately|about|around|roughly)\s*)?$"
 )
 METRIC_AFTER_RX = re.compile(
@@ -200,3 +212,7 @@ SETUP_SCALE_RX = re.compile(r"\b(?:using|use|used|uses|evaluat\w*|experiments?|f
 COST_CUE_RX = re.compile(r"cost|price|budget|spend|spent|cheap|expens|dollar|USD|per |afford",
                          re.I)
 KV_RX = re.compile(r"KV[- ]?cache|key-value \(KV\) cache|key-value cache", re.I)
+# A projection, not a measured result ("paves the way for saving up to 90% of compute").
+PROJECTION_RX = re.compile(r"\b(?:paves? the way|paving the way|could (?:potentially )?"
+                           r"(?:save|reduce|cut)|would (?:save|reduce|cut)|is projected|"
+                           r"are projected|the projected|projections?|implies savings)\b", re.I)

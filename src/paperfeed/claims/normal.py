@@ -27,7 +27,7 @@ _REDUCE = re.compile(r"\b(?:reduc\w*|lower\w*|less|fewer|sav\w*|cut\w*|decreas\w
                      r"cheaper|shorter|down)\b", re.I)
 _INCREASE = re.compile(r"\b(?:improv\w*|increas\w*|gains?|boost\w*|higher|more|rais\w*|"
                        r"outperform\w*|surpass\w*|exceed\w*|better|faster|speed-?ups?|"
-                       r"accelerat\w*|greater|enhanc\w*|up|larger|bigger|grows?|grew|"
+                       r"accelerat\w*|greater|enhanc\w*|up|larger|bigger|longer|grows?|grew|"
                        r"growth|expan\w*)\b|^\s*\+", re.I)
 _SHARE = re.compile(r"^\s*(?:of|of the|of its|of their)\b", re.I)
 _LOWER_BETTER = re.compile(r"\b(?:error|errors|loss|FID|FVD|KID|LPIPS|WER|CER|EER|MAE|MSE|RMSE|"
@@ -85,8 +85,8 @@ def direction_of(kind: str, unit: str, what: str, span: str, before: str, after:
     if kind in ("memory", "compression", "compute", "cost") and unit in ("x", "%"):
         if share:
             return "lower"
-        if inc and not red and re.search(r"\bmore\b|increas|higher|larger|bigger|grow|grew|"
-                                         r"expan|\+", f"{near} {before[-30:]}", re.I
+        if inc and not red and re.search(r"\bmore\b|increas|higher|larger|bigger|longer|grow|"
+                                         r"grew|expan|\+", f"{near} {before[-30:]}", re.I
                                          ) and not re.search(r"efficien|sav", near, re.I):
             return "increase"
         return "reduction"
@@ -138,6 +138,9 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
             nv = 1.0 - 1.0 / (1.0 + value / 100.0)   # "efficiency up by 100%": half the cost
         else:
             nv = -value / 100.0 if d == "increase" else value / 100.0
+        if kind == "compute" and unit == "%" and re.search(
+                r"\bMFU\b|FLOPs utili[sz]ation|\bpeak\b", ctx, re.I):
+            d, nv, nu = "higher", value, "%"   # "47% of the theoretical peak": a utilisation
         if kind == "compute":
             subkind = ("energy" if re.search(r"energy|power", ctx, re.I)
                        else "tokens" if re.search(r"token", ctx, re.I)

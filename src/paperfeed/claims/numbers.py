@@ -18,13 +18,14 @@ TOKEN_RX = re.compile(
     r"(?P<mag>\s?(?:[KMBT](?![A-Za-z0-9])|thousand\b|million\b|billion\b|trillion\b))?"
     r"(?P<unit>"
     r"\s?(?:%|percent\b(?!age))"
-    r"|\s?-?\s?(?:(?:percentage|absolute|abs\.|average|avg\.?)\s+points?\b|pp\b|p\.p\.|pts\b"
+    r"|\s?-?\s?(?:(?:percentage|absolute|abs\.|average|avg\.?)[\s-]+points?\b|pp\b|p\.p\.|pts\b"
     r"|points?\b(?!\s*/)|\s(?:[A-Z][\w@\-]*|mAP|mIoU)\s+points?\b)"
     r"|x(?![\w])(?!\s+\d)|X(?![\w-])(?!\s+\d)|\sx(?![\w])(?!\s*\d)"
     r"|\s?times\b"
-    r"|\s?-?\s?fold\b"
+    r"|\s?-?\s?folds?\b"
     r"|\s?-?\s?bits?\b"
     r"|\s?[KMGT]i?B\b(?!/)"
+    r"|\s?(?:USD|(?:US )?dollars?)\b"
     r"|\s?(?:GPU|TPU|A100|H100|V100|node)[- ]?(?:hours?|hrs?|days?)\b"
     r"|\s?(?:ms|milliseconds?|us|microseconds?|seconds?|secs?|s|min|mins|minutes?|h|hrs?"
     r"|hours?|days?|weeks?)\b(?!-)"
@@ -32,7 +33,6 @@ TOKEN_RX = re.compile(
     r"|\s?(?:dB|mm|cm)\b(?!\^)"
     r"|\s?-?\s?(?:parameters?|params)\b"
     r"|\s?-?\s?tokens?\b"
-    r"|\s?(?:USD|dollars?)\b"
     r")?"
 )
 WA_RX = re.compile(r"(?<![A-Za-z0-9])W(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-9])")
@@ -50,7 +50,7 @@ _UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [
     ("metric", re.compile(r"dB|mm|cm")),
     ("params", re.compile(r"param")),
     ("tokens", re.compile(r"token")),
-    ("usd", re.compile(r"USD|dollar")),
+    ("usd", re.compile(r"USD|(?:US )?dollar")),
 ]
 
 

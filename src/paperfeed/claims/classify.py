@@ -1,0 +1,158 @@
+"""Is a number the paper's own result, and which kind of claim: factors, percentages and points
+here (their kind comes from cue words); the fixed-kind unit classes in classify_units.py."""
+
+from __future__ import annotations
+
+import re
+
+from paperfeed.claims import lexicon as lx
+from paperfeed.claims.classify_units import classify_unit
+from paperfeed.claims.context import Ctx, after_list, text_of
+from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
+from paperfeed.claims.numbers import Num
+from paperfeed.claims.patterns import (
+    BASELINE_SUBJECT,
+    BY_END,
+    DATA_AFTER,
+    GAIN_WORD,
+    GENERIC_QUALITY,
+    MULT_AFTER_BAD,
+    MULT_RATE,
+    POINT_GAIN,
+    QUALITY_X,
+    RESULT_VERB,
+    SAVINGS,
+    SIZE_AFTER,
+    SPREAD_BEFORE,
+    STAT_SUBJECT,
+)
+
+GAIN_BY = re.compile(r"\b(?:improv|enhanc|boost|increas|reduc|lower|decreas|exceed|outperform|"
+                     r"surpass)\w*\b[^,;]{0,50}\bby\s*(?:up to|more than|over|about|"
+                     r"approximately|nearly|roughly|~)?\s*$", re.I)
+QUALITY_NAME = re.compile(r"accura|F1|score|error|precision|recall|success", re.I)
+
+
+PRONOUN_BY = re.compile(r"\b(?:improv|reduc|cut|lower|boost|increas|shorten|speed)\w* (?:it|them)"
+                        r" by\s*(?:up to|about|over|nearly|~)?\s*$", re.I)
+CORPUS_TOKENS = re.compile(r"\b(?:corpus|corpora)\b[^;]*\btokens\b|\btokens\b[^;]*\b(?:corpus|"
+                           r"corpora)\b", re.I)
+# "reducing 60% of visual tokens", "pruning 80% of the samples": a reduction, not a share
+REDUCE_VERB_BEFORE = re.compile(r"\b(?:reduc|prun|remov|drop|eliminat|discard|cut|skip|sav)\w*\s*"
+                                r"(?:up to |about |over |nearly |around |~)?$", re.I)
+FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan be found\b",
+                     re.I)
+
+
+def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
+              kv_paper: bool, quant_paper: bool, flags: tuple[bool, bool, bool]
+              ) -> tuple[str, str, tuple[int, int, str]] | None:
+    uc = n.unit_class
+    sent = ctx.sentence
+    own, background, others = flags
+    if BASELINE_SUBJECT.match(sent):
+        return None
+    kind, c0, c1, where = nearest_kind(ctx, n)
+    cue = (c0, c1, where)
+
+    def inherit_or_sentence() -> str | None:
+        if prev is not None and prev[0] == uc:
+            return prev[1]
+        return sentence_kind(ctx, s_start, n)
+
+    if uc == "mult":
+        if (background or MULT_AFTER_BAD.match(ctx.after)
+                or MULT_RATE.match(ctx.after_raw) or DATA_AFTER.match(ctx.after_raw)
+                or SPREAD_BEFORE.search(ctx.near_before)
+                or re.match(r"^\s*(?:[\w-]+\s+)?(?:spread|variation|disparity|range)\b",
+                            ctx.after_raw, re.I)
+                or re.match(r"^\s*the (?:radius|mass|diameter|luminosity|distance|area|"
+                            r"volume|brightness|density)\b", ctx.after_raw, re.I)):
+            return None
+        k = kind or (prev[1] if prev is not None and prev[0] == uc
+                     else sentence_kind(ctx, s_start, n, 60))
+        if k is None or k == "scale":
+            return None
+        if k in SAVINGS and re.match(r"^\s*(?:the|its|their)\s+(?:cost|price|compute|memory)",
+                                     ctx.after_raw) and re.search(r"\bat\s*(?:up to\s*)?$",
+                                                                  ctx.before):
+            return None   # "at up to 90x the cost": a multiple of a cost, not a saving
+        if not kind and k in SAVINGS and (prev is None or prev[0] != uc) and (re.search(
+                r"\b(?:variance|errors?|loss|deviation|noise|distance|bias|uncertainty|gaps?)\b",
+                ctx.before, re.I) or BY_END.search(ctx.before)):
+            return None   # "with action variance decreasing 1600x", "reduces security gaps by
+            # 70-fold at a welfare cost": its own clause names what shrank, not the cue
+        if k == "compute" and CORPUS_TOKENS.search(sent):
+            return None   # tokens of a corpus filtered: a statistic of data
+        if (k == "quality" and not (QUALITY_X.search(f"{ctx.before} {text_of(ctx, n)} "
+                                                     f"{ctx.after}"))) or SIZE_AFTER.match(
+                ctx.after_raw) or DATA_AFTER.match(ctx.after_raw):
+            return None   # "models 50x larger", "100x data": sizes, not a better score
+        if k == "compression" and kv_paper and not re.search(
+                r"param|model size|smaller model", f"{ctx.before} {ctx.after}", re.I):
+            k = "memory"
+        return k, "x", cue
+    if uc == "pct":
+        if (background or not own or (lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
+                                       and not REDUCE_VERB_BEFORE.search(ctx.before))
+                or lx.SUBSET_AFTER_RX.match(ctx.after_raw)
+                or lx.INTERVAL_BEFORE_RX.search(ctx.near_before)):
+            return None
+        if lx.PARAM_SHARE_RX.match(ctx.after_raw) and (
+                lx.PARAM_TUNE_RX.search(sent) or "param" in ctx.near_before.lower()):
+            return None   # "fine-tunes only 0.05% of the parameters": the method's setup
+        if STAT_SUBJECT.match(ctx.before) and ctx.after_raw.lstrip().startswith("of "):
+            return None   # "61% of the suggestions were edited": a statistic, not a result
+        if re.match(r"^\s*/\s*\d+(?:\.\d+)?\s*[a-zA-Z]", ctx.after_raw):
+            return None   # "a 2%/2mm criterion": a setting ("+36.11%/+34.21%" is a pair)
+        k = kind
+        if k is None and RESULT_VERB.search(ctx.before):
+            k = "quality"   # "achieve more than 90% validity": a score, whatever else is near
+        k = k or inherit_or_sentence()
+        if k == "quality" and PRONOUN_BY.search(ctx.before):
+            # "setting a benchmark for inference time, improving it by 260%": what "it" names
+            k = sentence_kind(ctx, s_start, n, 80, skip_generic=True) or k
+        if k is None and GAIN_BY.search(ctx.before):
+            k = "quality"   # "enhances the adaptation of the agent by more than 35%"
+        if k is None:
+            return None
+        if (k == "quality" and where and prev is not None and prev[1] == "speedup"
+                and GENERIC_QUALITY.fullmatch(ctx.text[c0:c1])
+                and not lx.METRIC_NAME_RX.search(sent) and not QUALITY_NAME.search(sent)):
+            k = "speedup"   # "speedups of 5.5x ..., improving over DFlash by roughly 11%"
+        if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):
+            return None
+        if k == "compression" and where == "after" and re.search(
+                r"\b(?:for|choices?|when)\b", ctx.text[n.end:c0]):
+            return None   # "(99.95% for some choices of parameters)": not a model's size
+        if k == "compression" and FINDING.search(sent) and re.match(r"^\s*of\b",
+                ctx.after_raw):
+            return None   # "we find subnetworks of less than 0.2% of the parameters": a finding
+        if k == "compute" and CORPUS_TOKENS.search(sent):
+            return None
+        if k in SAVINGS:
+            if n.value > 100 or (where not in ("after", "before") and not (
+                    prev is not None and prev[0] == uc and prev[1] == k)):
+                return None   # a saving needs its cue in the clause (or a list of them)
+            if (lx.RATE_AFTER_RX.match(after_list(ctx.after_raw))
+                    or lx.RATE_BEFORE_RX.search(ctx.near_before)):
+                k = "quality" if own else ""
+                if not k:
+                    return None
+        elif k == "quality" and n.value > 100 and not GAIN_WORD.search(
+                f"{ctx.near_before} {text_of(ctx, n)} {ctx.after}"):
+            return None   # "magnetoresistance reaching 1400%": a measurement, not a score
+        elif k == "quality" and lx.RATE_AFTER_RX.match(ctx.after_raw) is None and (
+                where == "" and not RESULT_VERB.search(ctx.before) and n.value >= 100):
+            return None   # a bare "100%" with no cue near: rarely a score
+        if k == "compression" and kv_paper and not re.search(r"spars|prun|param|model size",
+                                                             f"{ctx.before} {ctx.after}", re.I):
+            k = "memory"
+        return k, "%", cue
+    if uc == "pts":
+        if background or not own or others:
+            return None
+        if "-point" in text_of(ctx, n) and not POINT_GAIN.match(ctx.after_raw):
+            return None
+        return "quality", "points", cue
+    return classify_unit(n, ctx, prev, quant_paper, flags, cue)

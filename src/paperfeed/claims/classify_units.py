@@ -1,0 +1,153 @@
+"""Is a number the paper's own result, for the unit classes with a fixed kind: bit widths,
+parameter and token counts, bare metric values, money, bytes, GPU hours, times, frame rates and
+metric units (factors, percentages and points are in classify.py)."""
+
+from __future__ import annotations
+
+import re
+
+from paperfeed.claims import lexicon as lx
+from paperfeed.claims.context import Ctx, after_list, from_to_metric
+from paperfeed.claims.numbers import Num
+from paperfeed.claims.patterns import (
+    AT_BEFORE,
+    BITS_OTHER,
+    BITS_RESULT,
+    COST_TIME_AFTER,
+    COST_TIME_BEFORE,
+    GAIN_BEFORE,
+    HARDWARE_RX,
+    LATENCY_CUE,
+    MEMORY_BEFORE,
+    OTHER_MODELS,
+    SCALE_PLURAL_AFTER,
+    SCALE_SETUP_BEFORE,
+    TIME_AFTER_BAD,
+    TIME_UNITS,
+    TOKENS_CONTEXT,
+    UNIT_LABEL,
+    metric_unit,
+)
+
+# a model the paper uses, validates on or boosts, not its own ("validated on models up to 14B
+# parameters", "the capabilities of a 24B parameter model", "a small open-weights model with")
+SCALE_USED = re.compile(r"\b(?:validat\w*|evaluat\w*|tested|experiments?|applied)\s+(?:on|with|"
+                        r"across|to)\b"
+                        r"[^.;]{0,80}\bmodels?\b|\b(?:capabilities|power|outputs?|knowledge) of "
+                        r"an?\s*[^.;,]{0,10}$|\b(?:open-weights?|off-the-shelf)\b(?![^.;]*\bour\b)",
+                        re.I)
+
+OTHER_SIDE = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|compared (?:to|"
+                        r"with)|rival\w*|against)\b[^.;,]{0,80}$", re.I)
+
+
+def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: bool,
+                  flags: tuple[bool, bool, bool], cue: tuple[int, int, str]
+                  ) -> tuple[str, str, tuple[int, int, str]] | None:
+    """The kind and unit of a number of a fixed-kind unit class, or None (not a claim)."""
+    uc = n.unit_class
+    sent = ctx.sentence
+    own, background, others = flags
+    if uc == "bits":
+        if background or not own or not quant_paper or n.value > 8 or n.value <= 0:
+            return None
+        if re.match(r"^\s*(?:per (?:pixel|sample|dimension|channel|symbol|byte|character|"
+                    r"char|token|second)|\(?bp[bcps]\b)", ctx.after_raw, re.I):
+            return None
+        if re.match(r"^-?\s*per\b", ctx.after_raw) or re.match(
+                r"^\s*(?:[A-Z][a-z]+[A-Z]\w*|[A-Z][\w.-]*\d[\w.-]*)\b", ctx.after_raw):
+            return None   # "1-bit-per-timestep"; "1.58-bit BitNet", "a 1-bit Bonsai-1.7B"
+        if re.search(r"\bbetween\b[^,;]{0,40}\band\s*$", ctx.before, re.I):
+            return None   # "the gap between full precision and 1-bit": not its own width
+        if BITS_OTHER.search(ctx.near_before):
+            return None   # "than the seminal BitNet 1.58-bit", "of BitMamba-2, a 1.58-bit model"
+        if re.search(r"\b(?:more than|over|at least|beyond)\s*$|\bunder\b[^,;]{0,40}\bof\s*$",
+                     ctx.before, re.I) or not (lx.STRONG_SELF_RX.search(sent)
+                                               or BITS_RESULT.search(sent)):
+            return None   # "scale to more than 1 bit", a 1-bit setting of an analysis
+        return "precision", "bits", (0, 0, "")
+    if uc in ("params", "tokens"):
+        if not n.magnitude and n.value < 1e5:
+            return None
+        if (lx.DATA_CONTEXT_RX.search(ctx.before) or lx.SETUP_SCALE_RX.search(ctx.before)
+                or background):
+            return None
+        if uc == "tokens" and (not (TOKENS_CONTEXT.search(ctx.after)
+                                    or TOKENS_CONTEXT.search(ctx.before))
+                               or AT_BEFORE.search(ctx.near_before)):
+            return None
+        if not lx.SCALE_SELF_RX.search(ctx.before) and not re.search(r"\bour\b", ctx.before,
+                                                                     re.I):
+            return None
+        clause = re.split(r"[,;]", ctx.text[max(ctx.s_start, n.start - 160):n.start])[-1]
+        if OTHER_MODELS.search(clause) or OTHER_SIDE.search(clause) or (
+                re.search(r"\bthe\s*$", ctx.before, re.I)
+                and not re.search(r"\bour\b", sent, re.I)):
+            return None   # "outperforms models with up to 72B parameters": others' sizes
+        head = ctx.text[ctx.s_start:n.start]
+        if (n.low is not None or SCALE_SETUP_BEFORE.search(ctx.before)
+                or SCALE_PLURAL_AFTER.match(ctx.after_raw) or SCALE_USED.search(head)):
+            return None   # "scales (4B to 32B parameters)", "noted at 72B": models studied
+        return "scale", UNIT_LABEL[uc], (0, 0, "")
+    if uc == "bare":
+        if n.magnitude and re.match(r"^\s*-?\s*context", ctx.after_raw, re.I):
+            if lx.DATA_CONTEXT_RX.search(ctx.before) or AT_BEFORE.search(ctx.near_before):
+                return None   # "at 128K context": the condition of another claim
+            return "scale", "tokens", (0, 0, "")
+        mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
+        if mm and not background and not others:
+            return "quality", mm.group("metric"), (0, 0, "")
+        ft = from_to_metric(ctx.text, n, ctx.s_start)
+        if ft and own and not background and not others and not n.magnitude:
+            unit = ft.group().split()[0].rstrip(")").lstrip("(")
+            return "quality", unit if unit[:1].isupper() else "score", (0, 0, "")
+        ma = lx.METRIC_AFTER_RX.match(after_list(ctx.after_raw))
+        if ma and not background and not others and own and not n.magnitude:
+            if GAIN_BEFORE.search(ctx.before):   # "improves by 2.1 mAP": a gain in points
+                return "quality", "points", (0, 0, "")
+            return "quality", metric_unit(ma.group("metric")), (0, 0, "")
+        return None
+    if uc == "usd":
+        if background or not own or not lx.COST_CUE_RX.search(sent):
+            return None
+        return "cost", "usd", cue
+    if uc == "bytes":
+        if background or lx.DATA_CONTEXT_RX.search(ctx.before) or HARDWARE_RX.search(ctx.before):
+            return None
+        if not (MEMORY_BEFORE.search(ctx.before)
+                or re.match(r"^\s*(?:of )?(?:GPU )?(?:memory|VRAM|RAM)\b", ctx.after_raw, re.I)):
+            return None
+        return "memory", n.unit, cue
+    if uc == "gpuh":
+        if background:
+            return None
+        return "cost", n.unit, cue
+    if uc == "time":
+        if background or not own or TIME_AFTER_BAD.match(ctx.after_raw):
+            return None
+        unit = TIME_UNITS.get(n.unit.lower(), n.unit)
+        if n.unit == "s" and n.value.is_integer() and 1900 <= n.value <= 2100:
+            return None
+        if unit in ("ms", "us", "s"):
+            if LATENCY_CUE.search(sent):
+                return "speedup", unit, cue
+            return None
+        if unit in ("days", "weeks") and not re.search(r"GPU|train", sent):
+            return None
+        if COST_TIME_BEFORE.search(ctx.before) or COST_TIME_AFTER.match(ctx.after_raw):
+            return "cost", unit, cue
+        return None
+    if uc == "fps":
+        if background:
+            return None
+        return "speedup", "fps", cue
+    if uc == "metric":
+        if background:
+            return None
+        if n.unit == "dB" or lx.METRIC_NAME_RX.search(ctx.before) or re.search(
+                r"MPJPE|error|distance|PSNR|accuracy|precision", sent):
+            return "quality", n.unit, cue
+        if prev is not None and prev[0] == uc:
+            return prev[1], n.unit, cue
+        return None
+    return None

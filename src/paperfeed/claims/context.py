@@ -1,0 +1,100 @@
+"""A number's sentence and clause (Ctx), sentence starts, and the cheap first filter."""
+
+from __future__ import annotations
+
+import re
+
+from paperfeed.claims import lexicon as lx
+from paperfeed.claims.numbers import Num
+from paperfeed.claims.patterns import ABBREV_RX, CLAUSE_AFTER, CLAUSE_BEFORE, LIST_NEXT, SENT_RX
+
+
+def after_list(after: str) -> str:
+    """What follows a list of numbers ("0.77 and 0.63 mean IoU" -> " mean IoU")."""
+    m = LIST_NEXT.match(after)
+    return " " + after[m.end():] if m else after
+METRIC_LINK_RX = re.compile(r"(?:of|by|=|:|is|reach\w*|achieves?|to|~|approximately|about|"
+                             r"around|roughly)\s*$")
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Start offsets of the sentences of `text`."""
+    starts = [0]
+    for m in SENT_RX.finditer(text):
+        if ABBREV_RX.search(text, max(0, m.start() - 8), m.start()):
+            continue
+        starts.append(m.end())
+    return starts
+
+
+class Ctx:
+    """Per-number view of its sentence and clause."""
+
+    def __init__(self, text: str, n: Num, s_start: int, s_end: int) -> None:
+        self.text = text
+        self.s_start, self.s_end = s_start, s_end
+        self.sentence = text[s_start:s_end]
+        b0 = max(s_start, n.start - 80)
+        before = text[b0:n.start]
+        cuts = list(CLAUSE_BEFORE.finditer(before))
+        self.before_start = b0 + (cuts[-1].end() if cuts else 0)
+        self.before = text[self.before_start:n.start]
+        a1 = min(s_end, n.end + 60)
+        after = text[n.end:a1]
+        # "98.0% and 87.8% task success rates": the cue follows the list
+        lst = LIST_NEXT.match(after)
+        self.after_off = n.end
+        if lst:
+            after = " " + after[lst.end():]
+            self.after_off = n.end + lst.end() - 1
+        cut = CLAUSE_AFTER.search(after)
+        self.after = after[:cut.start()] if cut else after
+        self.after_raw = after
+        self.near_before = text[max(s_start, n.start - 40):n.start]
+
+
+
+def text_of(ctx: Ctx, n: Num) -> str:
+    return ctx.text[n.start:n.end]
+
+
+def is_candidate(text: str, n: Num) -> bool:
+    """Cheap first filter: a bare number only counts after a metric name ("FID of 2.11")."""
+    if n.unit_class != "bare" or n.magnitude:
+        return True
+    if from_to_metric(text, n, 0):
+        return True   # "the EM score from 0.392 to 0.474": the result of a named metric
+    name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
+    return bool((name and (METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
+                           or name.group("metric") in ADJACENT_METRICS))
+                or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))
+
+
+# a metric (an acronym or a score word) whose value goes "from X to" the number
+# (decimals only: "from 2001 to 2020", "RSGs from 1 to 17" are years and counts)
+FROM_TO_METRIC = re.compile(
+    r"(?:\b[A-Z][A-Za-z0-9@-]{0,7}[A-Z0-9@-]\)?|\b(?:score|accuracy|rate|F1|precision|recall))\s+"
+    r"(?:scores?\s+|values?\s+)?from\s+[~$]*\d+(?:\.\d+)?\$?\s+to\s+[~$]*$")
+
+
+def from_to_metric(text: str, n: Num, start: int) -> re.Match[str] | None:
+    """The metric whose value goes "from X to" n, when one of the two is a decimal."""
+    m = FROM_TO_METRIC.search(text, max(start, n.start - 90), n.start)
+    if m and ("." in m.group() or "." in text[n.start:n.end]):
+        return m
+    return None
+# metric names that may stand right before their value with no "of" / "=" ("lungs: DSC 0.96")
+ADJACENT_METRICS = frozenset({"DSC", "AUC", "AUROC", "AUPRC", "mIoU", "mAP", "PSNR", "SSIM",
+                              "FID", "BLEU", "RMSE", "MAE", "WER", "EER", "MRR", "PLCC", "SRCC"})
+
+
+NAME_INTRO = re.compile(
+    r"\b(?:propos\w*|introduc\w*|present\w*|develop\w*|called|named|dubbed|termed)\s+"
+    r"(?:(?:a|an|the|our|new|novel)\s+)*(?:[\w-]+\s+){0,3}?"
+    r"(?P<name>[A-Z][a-z]*[A-Z0-9][\w-]*|[A-Z][\w]*-[A-Z][\w-]*)")
+
+
+def method_names(text: str) -> set[str]:
+    """Names the abstract gives its own method ("we introduce ProtoMech", "a new method of
+    potato leaf disease classification Tiny-ViT"): a sentence naming one is about own work."""
+    return {m.group("name") for m in NAME_INTRO.finditer(text) if len(m.group("name")) > 2}

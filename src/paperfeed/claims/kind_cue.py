@@ -1,0 +1,106 @@
+"""Which kind of claim a number is, from the nearest cue word (after it, then before it)."""
+
+from __future__ import annotations
+
+import re
+
+from paperfeed.claims import lexicon as lx
+from paperfeed.claims.context import Ctx
+from paperfeed.claims.numbers import Num
+from paperfeed.claims.patterns import (
+    BY_END,
+    COMPARE_WORD,
+    COMPUTE_MOD,
+    GENERIC_QUALITY,
+    SETTING_AFTER,
+    SPEED_VERB,
+)
+
+ON_METRIC = re.compile(r"^\s*(?:on|in)\s+(?:[\w-]+\s+){0,2}?(?:accuracy|F1(?:[- ]score)?|"
+                       r"error|MAE|RMSE|success rate|precision|recall)\b", re.I)
+OVERHEAD = re.compile(r"overheads?", re.I)
+RATIO_CUE = re.compile(r"compression (?:ratios?|rates?)", re.I)   # beats "token" before it
+
+
+def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
+    """Kind from the nearest cue: right after the number, then before it in its clause.
+
+    Returns (kind, cue start, cue end, where) with offsets in the flattened text.
+    """
+    by_first = bool(BY_END.search(ctx.before))   # "reduces FLOPs by 49%": the thing is before
+    m = None if SETTING_AFTER.match(ctx.after) else lx.ANY_KIND_RX.search(ctx.after)
+    if m is None and ON_METRIC.match(ctx.after):   # "by 23.81% on forecasting accuracy"
+        m = lx.ANY_KIND_RX.search(ctx.after)
+    if by_first and m and m.start() > 12:
+        close = lx.ANY_KIND_RX.search(ctx.before, max(0, len(ctx.before) - 40))
+        by_first = close is not None
+    else:
+        by_first = False
+    if m and m.lastgroup == "quality" and GENERIC_QUALITY.fullmatch(m.group()):
+        # "600% improvement in transpilation time": the specific cue names the kind
+        for m2 in lx.ANY_KIND_RX.finditer(ctx.after, m.end(), m.end() + 30):
+            if m2.lastgroup and m2.lastgroup != "quality":
+                m = m2
+                break
+    if m and m.lastgroup == "compute" and COMPUTE_MOD.fullmatch(m.group()):
+        # "1000-fold computational speedup": the speed word is the head
+        head = lx.ANY_KIND_RX.search(ctx.after, m.end(), m.end() + 2 + 20)
+        if head and head.lastgroup == "speedup" and head.start() - m.end() <= 2:
+            m = head
+    if m and m.lastgroup == "quality" and GENERIC_QUALITY.fullmatch(m.group()):
+        # "training runtime with 5-10% improvement": a bare gain word after, the thing before
+        spec = [b for b in lx.ANY_KIND_RX.finditer(ctx.before, max(0, len(ctx.before) - 40))
+                if b.lastgroup and b.lastgroup != "quality"]
+        if spec and not re.search(r"[,;]|\b(?:and|while)\b", ctx.before[spec[-1].end():]):
+            b = spec[0]
+            for s in spec[1:]:
+                if s.start() - b.end() > 1:   # "computational cost": the modifier names it
+                    b = s
+            return b.lastgroup, ctx.before_start + b.start(), ctx.before_start + b.end(), "before"
+    if m and m.lastgroup and not by_first:
+        if m.lastgroup == "compute" and OVERHEAD.fullmatch(m.group()):
+            # "only 1.9% overhead": a time overhead of the method ("cuts overhead by 90%" stays)
+            return "speedup", ctx.after_off + m.start(), ctx.after_off + m.end(), "after"
+        return m.lastgroup, ctx.after_off + m.start(), ctx.after_off + m.end(), "after"
+    last = None
+    # cues inside the baseline's name do not count ("improves over the strongest compression
+    # baseline by 5.9%" is a gain, not compression)
+    cmp_ = list(COMPARE_WORD.finditer(ctx.before))
+    stop = len(ctx.before)
+    if cmp_ and BY_END.search(ctx.before) and not re.search(
+            r"\b(?:and|while|whereas|but)\b|[,;]", ctx.before[cmp_[-1].end():]):
+        stop = cmp_[-1].start()   # "over <baseline> by N": the baseline's name runs to "by"
+    for m in lx.ANY_KIND_RX.finditer(ctx.before, 0, stop):
+        # "memory cost", "throughput improvement": the modifier names the kind.
+        if not (last is not None and m.start() - last.end() <= 1
+                and not GENERIC_QUALITY.fullmatch(last.group())) or RATIO_CUE.fullmatch(m.group()):
+            last = m
+    if last is not None and last.lastgroup:
+        k = last.lastgroup
+        if k == "compute" and SPEED_VERB.search(ctx.before):
+            k = "speedup"   # "speeding up MCMC computations by 10-1000x"
+        return k, ctx.before_start + last.start(), ctx.before_start + last.end(), "before"
+    return None, 0, 0, ""
+
+
+def sentence_kind(ctx: Ctx, s_start: int, n: Num, max_dist: int = 10_000,
+                  skip_generic: bool = False) -> str | None:
+    """The kind of the cue nearest to the number in its sentence (within max_dist characters;
+    with skip_generic, bare gain words such as "improving" do not count)."""
+    best: tuple[int, str] | None = None
+    prev = None
+    for m in lx.ANY_KIND_RX.finditer(ctx.sentence):
+        if not m.lastgroup:
+            continue
+        kind = m.lastgroup
+        if skip_generic and kind == "quality" and GENERIC_QUALITY.fullmatch(m.group()):
+            continue
+        if (prev is not None and prev.lastgroup and m.start() - prev.end() <= 1
+                and not GENERIC_QUALITY.fullmatch(prev.group())):
+            kind = prev.lastgroup   # "computational cost": the modifier names the kind
+        prev = m
+        pos = s_start + m.start()
+        dist = n.start - pos if pos < n.start else pos - n.end
+        if dist <= max_dist and (best is None or dist < best[0]):
+            best = (dist, kind)
+    return best[1] if best else None

@@ -1,0 +1,101 @@
+"""Error classes fixed in version 3 of the claim rules (issue #13): each case is a made-up
+sentence of the class, not a sentence of the dev sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperfeed.claims import extract_claims
+
+
+def kv(abstract: str) -> set[tuple[str, float]]:
+    return {(c.kind, c.value) for c in extract_claims(abstract)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # settings: a swept set of values, the other side's figures inside a parenthesis
+    ("Data were subsampled at acceleration rates R in {2x, 4x, 8x}.", set()),
+    ("Our model achieves 61.4% SR@10, surpassing BaseNet (31.8% SR@1, 41.0% SR@10).",
+     {("quality", 61.4)}),
+    ("Our model reaches an R2 of 0.59, outperforming the reference models (R2 of 0.52 and "
+     "RMSE of 0.61).", {("quality", 0.59)}),
+    ("Our method outperforms prior work in localization accuracy (by 12.5%).",
+     {("quality", 12.5)}),
+    # projections are not results
+    ("This paves the way for saving up to 90% of compute required for training.", set()),
+    # kinds
+    ("Our kernel adds only 1.9% overhead to each training step.", {("speedup", 1.9)}),
+    ("Our pipeline adds only 0.69 ms of inference overhead per frame.", {("speedup", 0.69)}),
+    ("Our solver reaches up to 47% of the theoretical peak on one GPU node.",
+     {("compute", 47)}),
+    ("Our densification reduces the number of Gaussians by up to 50%.",
+     {("compression", 50)}),
+    ("Our agent achieves an input token compression ratio of up to 86%.",
+     {("compression", 86)}),
+    ("Our distilled set reduces soft label storage by 78x on ImageNet-1K.",
+     {("compression", 78)}),
+    ("Our approach reduces computational cost by 100x with minor quality degradation.",
+     {("compute", 100)}),
+    # bit widths of named or used models, rates per step; sizes of models used or validated on
+    ("We show that 1.58-bit BitNet is naturally more compatible with N:M quantization.", set()),
+    ("Its 1-bit-per-timestep representation limits quantization throughput.", set()),
+    ("Validated on large-scale models (A-2, B-2.1) up to 14B parameters, our method wins.",
+     set()),
+    ("We combine retrieval with the generative capabilities of a 24B parameter model.", set()),
+    ("Our model has only 1.5B parameters and even outperforms a state-of-the-art video "
+     "generation model with over 13B parameters.", {("scale", 1.5e9)}),
+    # trends of others, filtering of a corpus, a saving whose cue is in another clause
+    ("We document an approximately 600-fold decline in token prices over two years.", set()),
+    ("From this corpus, we extract 124.6 million tokens and reduce them by over 99.99%.",
+     set()),
+    ("Our governance reduces this cost, with action variance decreasing up to 1600x.", set()),
+    ("Our distillation wins when applied to the model FLUX.1-dev (up to 12B parameters).",
+     set()),
+    ("Frontier judges reach only F1 0.17-0.40 at up to 90x the cost.", set()),
+    ("Our model allows 72x longer context within the same budget.", set()),
+    ("Our scheme reduces security gaps by up to 70-fold at a maximum welfare cost of 3%.",
+     set()),
+    ("Our tool surfaces a 68x cost spread across model tiers.", set()),
+    ("Our module boosts AP by 14.5% using an annotation budget of just 1.7% of the tiles.",
+     {("quality", 14.5)}),
+    # a method the abstract names is its own ("we introduce ProtoMech ... ProtoMech recovers")
+    ("We introduce ProtoMech, a tracing framework. Applied to ESM2, ProtoMech recovers "
+     "82-89% of the original performance.", {("quality", 89)}),
+    ("Our pruning method effectively reduces 60% of visual tokens without degradation.",
+     {("compute", 60)}),
+    ("Our method outperforms centralized methods, including long-short-term memory, by 23.81% "
+     "on forecasting accuracy.", {("quality", 23.81)}),
+    ("Our few-shot method has a GPT usage cost of 5.97 US dollars.", {("cost", 5.97)}),
+    ("Our method reduces total GPU-time by 202x.", {("cost", 202)}),
+    ("Our compilation reduces the 2-qubit gate count of the simulation by 35%.",
+     {("compute", 35)}),
+    ("Our model improves pLDDT by 6% and TM-score by 0.26.", {("quality", 6), ("quality", 0.26)}),
+    ("Our rates sit below the reported Pass@1 band (12.3-22.7%) of other agents.", set()),
+    # a named metric's value "from X to Y" (decimals; years and counts are not)
+    ("Our method improves the average Exact Match (EM) score from 0.392 to 0.474.",
+     {("quality", 0.474)}),
+    ("Our survey of OGLE data from 2001 to 2020 found six events.", set()),
+    ("We increased the sample of RSGs from 1 to 17.", set()),
+    # what "it" names
+    ("Our model sets a new benchmark for inference time, improving it by 260% over baselines.",
+     {("speedup", 260)}),
+    # findings of an analysis are not compressions
+    ("We find that subnetworks of less than 0.2% of model parameters are critical.", set()),
+    ("Our sampler reduces training time by 13 folds.", {("speedup", 13)}),
+    ("Our student shows 1.68-percentage-point losses against the teacher.",
+     {("quality", 1.68)}),
+    ("We segment the organs well (lungs: DSC 0.96, heart: DSC 0.94).",
+     {("quality", 0.96), ("quality", 0.94)}),
+    ("Our fine-tuned model exceeded the strongest model by 2.36%.", {("quality", 2.36)}),
+    ("Our decoder attains speedups of 5.5x on A-8B, improving over DFlash by roughly 11%.",
+     {("speedup", 5.5), ("speedup", 11)}),
+    ("We show a direct impact on end-to-end training runtime with 5-10% improvement.",
+     {("speedup", 10)}),
+])
+def test_error_classes(text: str, expected: set[tuple[str, float]]) -> None:
+    assert kv(text) == expected
+
+
+def test_utilisation_is_a_score_not_a_saving() -> None:
+    c = extract_claims("Our code reaches 47% of the theoretical peak on an A100 node.")[0]
+    assert (c.kind, c.norm_unit, c.norm_value, c.direction) == ("compute", "%", 47, "higher")
