@@ -2,15 +2,16 @@
 once per query from paperfeed's own Searcher's retrievers (BM25 from tantivy, dense exact over
 cached vectors), then every fusion setting is scored without searching again. Dev sets only:
 SciFact train (nDCG@10), arxiv-102k known_items_dev (MRR@10) and topics_dev (recall@10), the
-latter on the known-item targets + the topics' papers + N seeded random others (title +
-abstract embedded once and cached in bench/out/; --arxiv-db DB uses a database's own vectors).
+latter on the known-item targets + the topics' papers + N seeded random others + each query's
+K nearest papers by TF-IDF (title + abstract embedded once and cached in bench/out/; --arxiv-db
+DB uses a database's own vectors instead).
 
 Fusion functions compared (the lists cut at `depth` each):
 - rrf: sum of w / (k + rank) (weighted reciprocal rank);
 - cc-minmax: alpha * lexical + (1 - alpha) * dense, each min-max normalised within its list;
 - cc-z: the same with z-scores (missing = the list's minimum).
 
-    .venv/bin/python bench/fusion_grid.py [--arxiv-subset 5000 | --arxiv-db DB]
+    .venv/bin/python bench/fusion_grid.py [--arxiv-subset 5000 --arxiv-hard 30 | --arxiv-db DB]
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--arxiv-db", type=Path, help="a database with its own vectors")
     ap.add_argument("--arxiv-subset", type=int, default=5000, metavar="N")
+    ap.add_argument("--arxiv-hard", type=int, default=30, metavar="K",
+                    help="each dev query's K most similar papers (TF-IDF) added as distractors")
     ap.add_argument("--quick", action="store_true", help="fewer settings")
     ap.add_argument("--scifact-only", action="store_true", help="skip arxiv-102k")
     ap.add_argument("--reuse-scifact", action="store_true",
@@ -134,7 +137,7 @@ def main() -> None:
 
             searcher = Searcher(open_store(str(args.arxiv_db)), embedder=embedder)
         else:
-            searcher = sq.subset_setup(Path(tmp), embedder, args.arxiv_subset)
+            searcher = sq.subset_setup(Path(tmp), embedder, args.arxiv_subset, args.arxiv_hard)
         if searcher is None:
             known, topics = [], []
         kn = lists(searcher, [x["query"] for x in known])
@@ -142,8 +145,8 @@ def main() -> None:
     sq.OUT.mkdir(parents=True, exist_ok=True)  # kept for further analysis
     (sq.OUT / "fusion-lists.json").write_bytes(orjson.dumps(
         {"scifact": sf, "scifact_rel": sf_rel, "known": kn, "topics": tp}))
-    print(f"lists in {time.perf_counter() - t0:.0f} s; arxiv: "
-          f"{args.arxiv_db or f'subset {args.arxiv_subset:,}'}", file=sys.stderr)
+    where = args.arxiv_db or f"subset {args.arxiv_subset:,} + {args.arxiv_hard} hard a query"
+    print(f"lists in {time.perf_counter() - t0:.0f} s; arxiv: {where}", file=sys.stderr)
     kt = [{x["id"]} for x in known]
     tt = [set(x["relevant"]) for x in topics]
 

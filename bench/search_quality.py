@@ -208,7 +208,7 @@ def scifact(work: Path, embedder: Any, tune: bool) -> dict[str, dict[str, float]
 # --- arxiv-102k known items and topics -------------------------------------------------------
 
 def arxiv(work: Path, embedder: Any, doc_text: str, tune: bool, db: Path | None,
-          subset: int = 0) -> dict[str, dict[str, float]]:
+          subset: int = 0, hard: int = 0) -> dict[str, dict[str, float]]:
     from paperfeed.search.hybrid import Searcher
 
     src = DATA / "arxiv-102k.jsonl.gz"
@@ -217,7 +217,7 @@ def arxiv(work: Path, embedder: Any, doc_text: str, tune: bool, db: Path | None,
     vectors = None
     modes = ["lexical"]
     if subset:
-        searcher = subset_setup(work, embedder, subset)
+        searcher = subset_setup(work, embedder, subset, hard)
         modes = DENSE_MODES if embedder is not None else modes
     else:
         engine = open_db(db or (work / "arxiv.sqlite"), src)
@@ -287,6 +287,24 @@ def arxiv_subset(n: int, seed: int = 12) -> list[dict[str, Any]]:
     return [p for i, p in enumerate(papers) if p["id"] in keep or i in pick]
 
 
+def hard_negatives(have: set[str], per_query: int) -> list[dict[str, Any]]:
+    """Papers of arxiv-102k most like each dev query by TF-IDF (scikit-learn, not paperfeed's
+    own retrievers, so neither side is favoured): distractors that make a small subset as
+    hard as the whole corpus near the queries. Those not in `have`, in file order."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    papers = read_jsonl(DATA / "arxiv-102k.jsonl.gz")
+    queries = [x["query"] for x in read_jsonl(DATA / "known_items_dev.jsonl")]
+    queries += [x["query"] for x in read_jsonl(DATA / "topics_dev.jsonl")]
+    tf = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2)
+    docs = tf.fit_transform([doc_text(p) for p in papers])
+    sims = (tf.transform(queries) @ docs.T).toarray()
+    pick: set[int] = set()
+    for row in sims:
+        pick |= set(np.argsort(-row)[:per_query].tolist())
+    return [p for i, p in enumerate(papers) if i in pick and p["id"] not in have]
+
+
 def doc_text(p: dict[str, Any]) -> str:
     """What `paperfeed index update` embeds of a paper."""
     from paperfeed.index.vectors import embed_text
@@ -294,23 +312,27 @@ def doc_text(p: dict[str, Any]) -> str:
     return embed_text(p.get("title"), p.get("abstract"))
 
 
-def subset_setup(work: Path, embedder: Any, n: int) -> Any:
-    """arxiv_subset(n) in a paperfeed store (lexical index, author lookups) with its title +
-    abstract vectors (embedded once, cached): the Searcher."""
+def subset_setup(work: Path, embedder: Any, n: int, hard: int = 0) -> Any:
+    """arxiv_subset(n) (+ `hard` hard negatives a query) in a paperfeed store (lexical index,
+    author lookups) with its title + abstract vectors (embedded once, cached): the Searcher."""
     from paperfeed.index.lookups import catch_up_lookups
     from paperfeed.search.hybrid import Searcher
 
     papers = arxiv_subset(n)
+    extra = hard_negatives({p["id"] for p in papers}, hard) if hard else []
     jsonl = work / f"subset-{n}.jsonl"
     with open(jsonl, "wb") as f:
-        for p in papers:
+        for p in papers + extra:
             f.write(orjson.dumps(p) + b"\n")
     engine = open_db(work / f"subset-{n}.sqlite", jsonl)
     catch_up_lookups(engine)
     vectors = None
     if embedder is not None:
         mat = embed_cached(embedder, f"arxiv-subset-{n}", [doc_text(p) for p in papers])
-        vectors = ExactVectors([p["id"] for p in papers], mat)
+        if extra:
+            mat = np.vstack([mat, embed_cached(embedder, f"arxiv-hard-{hard}",
+                                               [doc_text(p) for p in extra])])
+        vectors = ExactVectors([p["id"] for p in papers + extra], mat)
     return Searcher(engine, embedder=embedder, vectors=vectors)
 
 
@@ -461,6 +483,9 @@ def main() -> None:
                     help="arxiv: the known-item targets, the topics' papers and N seeded "
                          "random others,\ntitle + abstract embedded (cached): a hybrid figure "
                          "without embedding 102k.")
+    ap.add_argument("--arxiv-hard", type=int, default=0, metavar="K",
+                    help="with --arxiv-subset: add each dev query's K most similar papers "
+                         "(TF-IDF) as distractors.")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"{DATA} is missing: the shared data sets sit beside the repository")
@@ -496,9 +521,10 @@ def main() -> None:
         if args.only != "scifact":
             t0 = time.perf_counter()
             res = arxiv(work, embedder, args.doc_text, args.tune, args.arxiv_db,
-                        args.arxiv_subset)
-            corpus = (f"subset of {args.arxiv_subset:,} + targets, dense docs = title + "
-                      "abstract" if args.arxiv_subset else f"dense docs = {args.doc_text}")
+                        args.arxiv_subset, args.arxiv_hard)
+            corpus = (f"subset of {args.arxiv_subset:,} random + {args.arxiv_hard} hard a "
+                      "query + targets, dense docs = title + abstract" if args.arxiv_subset
+                      else f"dense docs = {args.doc_text}")
             table(f"arxiv-102k: known_items_dev (60), topics_dev (20); {corpus} "
                   f"[{time.perf_counter() - t0:.0f} s]", res)
 
