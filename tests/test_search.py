@@ -226,6 +226,11 @@ def test_convex_fusion_weighs_scores_not_only_ranks() -> None:
     assert dict(convex([({"x": 2.0}, 1.0), ({"y": 0.3, "z": 0.1}, 0.5)])) == {
         "x": 1.0, "y": 0.5, "z": 0.0}
     assert convex([({}, 1.0), ({}, 1.0)]) == []
+    # a longer list (a deeper page) keeps the order of the first `depth`: what lies below
+    # the depth-th score counts as absent
+    more = {**lex, "d": -5.0}
+    before = convex([(lex, 1.0), (sem, 1.0)], depth=3)
+    assert convex([(more, 1.0), (sem, 1.0)], depth=3) == [*before, ("d", 0.0)]
 
 
 def test_hybrid_fuses_by_the_default_method(corpus: Engine) -> None:

@@ -8,6 +8,7 @@ lexically and says so in `note`.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -92,17 +93,24 @@ class SearchResult:
                 "hits": [h.to_json() for h in self.hits]}
 
 
-def convex(lists: list[tuple[dict[str, float], float]]) -> list[tuple[str, float]]:
+def convex(lists: list[tuple[dict[str, float], float]], depth: int | None = None
+           ) -> list[tuple[str, float]]:
     """Convex combination of scores: sum of w * (s - min) / (max - min), each list's scores
-    min-max normalised within the list (a paper a list lacks scores 0 there)."""
+    min-max normalised within the list (a paper a list lacks scores 0 there).
+
+    With `depth`, min is the depth-th best score and lower ones count as absent (0): deeper
+    pages fetch longer lists, and this keeps the first `depth` results where they were."""
     scores: dict[str, float] = {}
     for sc, w in lists:
         if not sc:
             continue
-        lo, hi = min(sc.values()), max(sc.values())
+        hi = max(sc.values())
+        lo = (min(sc.values()) if depth is None or len(sc) <= depth
+              else heapq.nlargest(depth, sc.values())[-1])
         span = hi - lo
         for pid, v in sc.items():
-            scores[pid] = scores.get(pid, 0.0) + w * ((v - lo) / span if span > 0 else 1.0)
+            scores[pid] = scores.get(pid, 0.0) + w * (max(0.0, (v - lo) / span) if span > 0
+                                                      else 1.0)
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
@@ -318,7 +326,7 @@ class Searcher:
         if use_sem and mode == "hybrid":
             w_lex = self.w_lexical * (LONG_LEXICAL if long_query else 1.0)
             if self.fusion == "cc":
-                fused = convex([(lex_scores, w_lex), (sem_scores, self.w_semantic)])
+                fused = convex([(lex_scores, w_lex), (sem_scores, self.w_semantic)], DEPTH)
             else:
                 fused = rrf([(lex_ids, w_lex), (sem_ids, self.w_semantic)], self.rrf_k)
             used = "hybrid"
