@@ -37,6 +37,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"
+DENSE_MODES = ["lexical", "semantic", "hybrid-rrf", "hybrid"]
 
 
 class ExactVectors:
@@ -138,15 +139,24 @@ def open_db(path: Path, jsonl: Path) -> Any:
 
 def run_modes(searcher: Any, queries: list[str], modes: list[str], k: int = 100
               ) -> dict[str, list[list[str]]]:
+    """Ranked ids per mode; "hybrid-rrf" = hybrid fused by reciprocal rank (the method before
+    #12's convex combination), measured in the same run as the default."""
+    from paperfeed.search.hybrid import FUSION
+
     out = {}
     for m in modes:
-        out[m] = [[h.id for h in searcher.search(q, k=k, mode=m).hits] for q in queries]
+        want = "rrf" if m == "hybrid-rrf" else FUSION
+        if m.startswith("hybrid") and searcher.fusion != want:
+            searcher.set_fusion(want)  # (a tuning grid's own weights are kept otherwise)
+        mode = "hybrid" if m == "hybrid-rrf" else m
+        out[m] = [[h.id for h in searcher.search(q, k=k, mode=mode).hits] for q in queries]
     return out
 
 
 # --- SciFact ---------------------------------------------------------------------------------
 
-def scifact(work: Path, embedder: Any, tune: bool) -> dict[str, dict[str, float]]:
+def scifact_setup(work: Path, embedder: Any) -> tuple[Any, list[str], list[dict[str, int]]]:
+    """SciFact train in a paperfeed store: (Searcher, claim texts, their relevant docs)."""
     from paperfeed.search.hybrid import Searcher
 
     src = DATA / "scifact"
@@ -163,22 +173,23 @@ def scifact(work: Path, embedder: Any, tune: bool) -> dict[str, dict[str, float]
         qid, did, score = line.split("\t")
         if int(score) > 0:
             qrels[qid][f"sf:{did}"] = int(score)
-    queries = read_jsonl(src / "queries-train.jsonl")
-    queries = [q for q in queries if q["_id"] in qrels]
-    texts = [q["text"] for q in queries]
+    queries = [q for q in read_jsonl(src / "queries-train.jsonl") if q["_id"] in qrels]
     vectors = None
-    modes = ["lexical"]
     if embedder is not None:
         mat = embed_cached(embedder, "scifact",
                            [f"{d['title']}. {d['text']}" for d in docs])
         vectors = ExactVectors([f"sf:{d['_id']}" for d in docs], mat)
-        modes = ["lexical", "semantic", "hybrid"]
     searcher = Searcher(engine, embedder=embedder, vectors=vectors)
+    return searcher, [q["text"] for q in queries], [qrels[q["_id"]] for q in queries]
+
+
+def scifact(work: Path, embedder: Any, tune: bool) -> dict[str, dict[str, float]]:
+    searcher, texts, rels = scifact_setup(work, embedder)
+    modes = DENSE_MODES if embedder is not None else ["lexical"]
 
     def score(runs: dict[str, list[list[str]]]) -> dict[str, dict[str, float]]:
         res = {}
         for m, ranked in runs.items():
-            rels = [qrels[q["_id"]] for q in queries]
             res[m] = {
                 "nDCG@10": float(np.mean([ndcg10(r, g) for r, g in zip(ranked, rels,
                                                                          strict=True)])),
@@ -196,37 +207,41 @@ def scifact(work: Path, embedder: Any, tune: bool) -> dict[str, dict[str, float]
 
 # --- arxiv-102k known items and topics -------------------------------------------------------
 
-def arxiv(work: Path, embedder: Any, doc_text: str, tune: bool, db: Path | None
-          ) -> dict[str, dict[str, float]]:
+def arxiv(work: Path, embedder: Any, doc_text: str, tune: bool, db: Path | None,
+          subset: int = 0, hard: int = 0) -> dict[str, dict[str, float]]:
     from paperfeed.search.hybrid import Searcher
 
     src = DATA / "arxiv-102k.jsonl.gz"
-    engine = open_db(db or (work / "arxiv.sqlite"), src)
     known = read_jsonl(DATA / "known_items_dev.jsonl")
     topics = read_jsonl(DATA / "topics_dev.jsonl")
     vectors = None
     modes = ["lexical"]
-    if embedder is not None and doc_text == "index":
-        # the database's own vectors (`paperfeed index update`) through the usearch index,
-        # exactly as `paperfeed search` uses them
-        from paperfeed.index.vectors import VectorIndex
+    if subset:
+        searcher = subset_setup(work, embedder, subset, hard)
+        modes = DENSE_MODES if embedder is not None else modes
+    else:
+        engine = open_db(db or (work / "arxiv.sqlite"), src)
+        if embedder is not None and doc_text == "index":
+            # the database's own vectors (`paperfeed index update`) through the usearch index,
+            # exactly as `paperfeed search` uses them
+            from paperfeed.index.vectors import VectorIndex
 
-        vectors = VectorIndex.open(engine, embedder.model_id)
-        if len(vectors) < 100_000:
-            sys.exit(f"--doc-text index: only {len(vectors):,} vectors of {embedder.model_id} "
-                     "in the database; run `paperfeed --db DB index update` first")
-        modes = ["lexical", "semantic", "hybrid"]
-    elif embedder is not None:
-        papers = read_jsonl(src)
-        make: Callable[[dict[str, Any]], str] = {
-            "title": lambda p: p["title"],
-            "title+sentence": lambda p: f"{p['title']}. {first_sentence(p['abstract'])}",
-            "full": lambda p: f"{p['title']}. {p['abstract']}",
-        }[doc_text]
-        mat = embed_cached(embedder, f"arxiv-{doc_text}", [make(p) for p in papers])
-        vectors = ExactVectors([p["id"] for p in papers], mat)
-        modes = ["lexical", "semantic", "hybrid"]
-    searcher = Searcher(engine, embedder=embedder, vectors=vectors)
+            vectors = VectorIndex.open(engine, embedder.model_id)
+            if len(vectors) < 100_000:
+                sys.exit(f"--doc-text index: only {len(vectors):,} vectors of {embedder.model_id} "
+                         "in the database; run `paperfeed --db DB index update` first")
+            modes = DENSE_MODES
+        elif embedder is not None:
+            papers = read_jsonl(src)
+            make: Callable[[dict[str, Any]], str] = {
+                "title": lambda p: p["title"],
+                "title+sentence": lambda p: f"{p['title']}. {first_sentence(p['abstract'])}",
+                "full": lambda p: f"{p['title']}. {p['abstract']}",
+            }[doc_text]
+            mat = embed_cached(embedder, f"arxiv-{doc_text}", [make(p) for p in papers])
+            vectors = ExactVectors([p["id"] for p in papers], mat)
+            modes = DENSE_MODES
+        searcher = Searcher(engine, embedder=embedder, vectors=vectors)
     kq = [x["query"] for x in known]
     tq = [x["query"] for x in topics]
 
@@ -253,9 +268,72 @@ def arxiv(work: Path, embedder: Any, doc_text: str, tune: bool, db: Path | None
                       score({best: runs[best][len(kq):]}, ttruth)[best][1]])),
                   "known-items MRR@10 / topics recall@10 (mean)")
     kr = score(run_modes(searcher, kq, modes, k=10), ktruth)
+    ty = score(run_modes(searcher, [with_typos(q) for q in kq], modes, k=10), ktruth)
     tr = score(run_modes(searcher, tq, modes, k=10), ttruth)
     return {m: {"known MRR@10": kr[m][0], "known recall@10": kr[m][1],
-                "topics recall@10": tr[m][1]} for m in modes}
+                "2 typos MRR@10": ty[m][0], "topics recall@10": tr[m][1]} for m in modes}
+
+
+def arxiv_subset(n: int, seed: int = 12) -> list[dict[str, Any]]:
+    """The known-item targets, the topics' relevant papers and `n` seeded random others of
+    arxiv-102k (a corpus small enough to embed whole on a laptop), in file order."""
+    papers = read_jsonl(DATA / "arxiv-102k.jsonl.gz")
+    keep = {x["id"] for x in read_jsonl(DATA / "known_items_dev.jsonl")}
+    keep |= {i for x in read_jsonl(DATA / "topics_dev.jsonl") for i in x["relevant"]}
+    rest = [i for i, p in enumerate(papers) if p["id"] not in keep]
+    rng = np.random.default_rng(seed)
+    pick = set(np.asarray(rest)[rng.choice(len(rest), size=min(n, len(rest)),
+                                           replace=False)].tolist())
+    return [p for i, p in enumerate(papers) if p["id"] in keep or i in pick]
+
+
+def hard_negatives(have: set[str], per_query: int) -> list[dict[str, Any]]:
+    """Papers of arxiv-102k most like each dev query by TF-IDF (scikit-learn, not paperfeed's
+    own retrievers, so neither side is favoured): distractors that make a small subset as
+    hard as the whole corpus near the queries. Those not in `have`, in file order."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    papers = read_jsonl(DATA / "arxiv-102k.jsonl.gz")
+    queries = [x["query"] for x in read_jsonl(DATA / "known_items_dev.jsonl")]
+    queries += [x["query"] for x in read_jsonl(DATA / "topics_dev.jsonl")]
+    tf = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2)
+    docs = tf.fit_transform([doc_text(p) for p in papers])
+    sims = (tf.transform(queries) @ docs.T).toarray()
+    pick: set[int] = set()
+    for row in sims:
+        pick |= set(np.argsort(-row)[:per_query].tolist())
+    return [p for i, p in enumerate(papers) if i in pick and p["id"] not in have]
+
+
+def doc_text(p: dict[str, Any]) -> str:
+    """What `paperfeed index update` embeds of a paper."""
+    from paperfeed.index.vectors import embed_text
+
+    return embed_text(p.get("title"), p.get("abstract"))
+
+
+def subset_setup(work: Path, embedder: Any, n: int, hard: int = 0) -> Any:
+    """arxiv_subset(n) (+ `hard` hard negatives a query) in a paperfeed store (lexical index,
+    author lookups) with its title + abstract vectors (embedded once, cached): the Searcher."""
+    from paperfeed.index.lookups import catch_up_lookups
+    from paperfeed.search.hybrid import Searcher
+
+    papers = arxiv_subset(n)
+    extra = hard_negatives({p["id"] for p in papers}, hard) if hard else []
+    jsonl = work / f"subset-{n}.jsonl"
+    with open(jsonl, "wb") as f:
+        for p in papers + extra:
+            f.write(orjson.dumps(p) + b"\n")
+    engine = open_db(work / f"subset-{n}.sqlite", jsonl)
+    catch_up_lookups(engine)
+    vectors = None
+    if embedder is not None:
+        mat = embed_cached(embedder, f"arxiv-subset-{n}", [doc_text(p) for p in papers])
+        if extra:
+            mat = np.vstack([mat, embed_cached(embedder, f"arxiv-hard-{hard}",
+                                               [doc_text(p) for p in extra])])
+        vectors = ExactVectors([p["id"] for p in papers + extra], mat)
+    return Searcher(engine, embedder=embedder, vectors=vectors)
 
 
 # --- search trust (#12): ids, pasted titles, typos --------------------------------------------
@@ -352,7 +430,8 @@ def trust(work: Path, subset: int) -> None:
 def tune_grid(searcher: Any, queries: list[str], modes: list[str],
               metric: Callable[[dict[str, list[list[str]]]], float], what: str) -> None:
     """Print the metric over a small grid of field weights and fusion settings."""
-    print(f"\n  tuning grid ({what}):")
+    print(f"\n  tuning grid ({what}), reciprocal-rank fusion:")
+    searcher.set_fusion("rrf")
     lex = searcher.lexical
     for w_title in (0.5, 1.0) if len(modes) > 1 else (0.3, 0.5, 1.0, 2.0):
         for w_abs in (1.0,):
@@ -362,24 +441,27 @@ def tune_grid(searcher: Any, queries: list[str], modes: list[str],
                 grid = [(kk, ws) for kk in (10.0, 30.0, 60.0) for ws in (0.7, 1.0, 1.5, 2.0)]
             for kk, ws in grid:
                 searcher.rrf_k, searcher.w_semantic = kk, ws
-                use = [m for m in modes if m == ("hybrid" if "hybrid" in modes else "lexical")]
-                runs = run_modes(searcher, queries, use, k=10)
+                use = ["hybrid-rrf" if "hybrid" in modes else "lexical"]
+                runs = {m.replace("-rrf", ""): r
+                        for m, r in run_modes(searcher, queries, use, k=10).items()}
                 print(f"    title={w_title} abstract={w_abs} rrf_k={kk} w_sem={ws}: "
                       f"{metric(runs):.4f}")
     from paperfeed.index import lexical
     from paperfeed.search import hybrid
 
     lex.weights.update(title=lexical.W_TITLE, abstract=lexical.W_ABSTRACT)
-    searcher.rrf_k, searcher.w_semantic = hybrid.RRF_K, hybrid.W_SEMANTIC
+    searcher.rrf_k = hybrid.RRF_K
+    searcher.set_fusion(hybrid.FUSION)
 
 
 def table(title: str, res: dict[str, dict[str, float]]) -> None:
     cols = list(next(iter(res.values())).keys())
-    names = {"lexical": "BM25 (tantivy)", "semantic": "dense alone", "hybrid": "hybrid (RRF)"}
+    names = {"lexical": "BM25 (tantivy)", "semantic": "dense alone",
+             "hybrid-rrf": "hybrid RRF (before)", "hybrid": "hybrid cc (default)"}
     print(f"\n{title}")
-    print(f"  {'':18}" + "".join(f"{c:>18}" for c in cols))
+    print(f"  {'':20}" + "".join(f"{c:>18}" for c in cols))
     for m, row in res.items():
-        print(f"  {names[m]:18}" + "".join(f"{row[c]:>18.4f}" for c in cols))
+        print(f"  {names[m]:20}" + "".join(f"{row[c]:>18.4f}" for c in cols))
 
 
 def main() -> None:
@@ -397,6 +479,13 @@ def main() -> None:
     ap.add_argument("--only", choices=["scifact", "arxiv", "trust"], help="Run one part.")
     ap.add_argument("--subset", type=int, default=20_000,
                     help="trust: random arxiv-102k papers beside the known-item targets.")
+    ap.add_argument("--arxiv-subset", type=int, default=0, metavar="N",
+                    help="arxiv: the known-item targets, the topics' papers and N seeded "
+                         "random others,\ntitle + abstract embedded (cached): a hybrid figure "
+                         "without embedding 102k.")
+    ap.add_argument("--arxiv-hard", type=int, default=0, metavar="K",
+                    help="with --arxiv-subset: add each dev query's K most similar papers "
+                         "(TF-IDF) as distractors.")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"{DATA} is missing: the shared data sets sit beside the repository")
@@ -431,9 +520,13 @@ def main() -> None:
                   res)
         if args.only != "scifact":
             t0 = time.perf_counter()
-            res = arxiv(work, embedder, args.doc_text, args.tune, args.arxiv_db)
-            table(f"arxiv-102k: known_items_dev (60), topics_dev (20); dense docs = "
-                  f"{args.doc_text} [{time.perf_counter() - t0:.0f} s]", res)
+            res = arxiv(work, embedder, args.doc_text, args.tune, args.arxiv_db,
+                        args.arxiv_subset, args.arxiv_hard)
+            corpus = (f"subset of {args.arxiv_subset:,} random + {args.arxiv_hard} hard a "
+                      "query + targets, dense docs = title + abstract" if args.arxiv_subset
+                      else f"dense docs = {args.doc_text}")
+            table(f"arxiv-102k: known_items_dev (60), topics_dev (20); {corpus} "
+                  f"[{time.perf_counter() - t0:.0f} s]", res)
 
 
 if __name__ == "__main__":

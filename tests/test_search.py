@@ -21,7 +21,7 @@ from paperfeed.index.lexical import (
     rebuild_lexical,
 )
 from paperfeed.ingest.files import import_file
-from paperfeed.search.hybrid import Searcher, rrf
+from paperfeed.search.hybrid import FUSION, Searcher, convex, rrf
 from paperfeed.search.snippets import make_snippet
 from paperfeed.web.render import highlight
 
@@ -212,6 +212,44 @@ def test_rrf_prefers_agreement() -> None:
     fused = rrf([(["a", "b", "c"], 1.0), (["c", "b", "d"], 1.0)])
     assert {p for p, _ in fused[:2]} == {"b", "c"}
     assert {p for p, _ in fused} == {"a", "b", "c", "d"}
+
+
+def test_convex_fusion_weighs_scores_not_only_ranks() -> None:
+    lex = {"a": 10.0, "b": 9.5, "c": 0.0}
+    sem = {"c": 0.9, "b": 0.85, "a": 0.1}
+    fused = convex([(lex, 1.0), (sem, 1.0)])
+    # b is close to the top of both lists: first; a and c each lead one list only
+    assert fused[0][0] == "b" and {p for p, _ in fused[1:]} == {"a", "c"}
+    assert fused[0][1] == pytest.approx(0.95 + 0.9375)
+    # weights tilt it; a paper a list lacks scores 0 there; a one-paper list scores 1
+    assert convex([(lex, 1.0), (sem, 0.05)])[0][0] == "a"
+    assert dict(convex([({"x": 2.0}, 1.0), ({"y": 0.3, "z": 0.1}, 0.5)])) == {
+        "x": 1.0, "y": 0.5, "z": 0.0}
+    assert convex([({}, 1.0), ({}, 1.0)]) == []
+    # a longer list (a deeper page) keeps the order of the first `depth`: what lies below
+    # the depth-th score counts as absent
+    more = {**lex, "d": -5.0}
+    before = convex([(lex, 1.0), (sem, 1.0)], depth=3)
+    assert convex([(more, 1.0), (sem, 1.0)], depth=3) == [*before, ("d", 0.0)]
+
+
+def test_hybrid_fuses_by_the_default_method(corpus: Engine) -> None:
+    emb, vecs = _hash_vectors(corpus)
+    s = Searcher(corpus, embedder=emb, vectors=vecs)
+    assert s.fusion == FUSION == "cc"
+    q = "vision mamba segmentation"
+    lex = {h.id: h.score for h in s.search(q, k=100, mode="lexical").hits}
+    sem = {h.id: h.score for h in s.search(q, k=100, mode="semantic").hits}
+    hyb = [h.id for h in s.search(q, k=10).hits]
+    want = [p for p, _ in convex([(lex, s.w_lexical), (sem, s.w_semantic)])[:10]]
+    assert len(hyb) == 10 and hyb[:5] == want[:5]
+    s.set_fusion("rrf")
+    ranked = [[h.id for h in s.search(q, k=100, mode=m).hits] for m in ("lexical", "semantic")]
+    want_rrf = [p for p, _ in rrf([(ranked[0], s.w_lexical), (ranked[1], s.w_semantic)],
+                                  s.rrf_k)[:10]]
+    assert [h.id for h in s.search(q, k=10).hits][:5] == want_rrf[:5]
+    with pytest.raises(ValueError):
+        s.set_fusion("sum")  # type: ignore[arg-type]
 
 
 def test_similar_by_vector_and_by_words(corpus: Engine) -> None:

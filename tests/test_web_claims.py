@@ -22,19 +22,21 @@ from sqlalchemy import Engine, event, text
 from paperfeed.claims import extract_claims
 from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
+from paperfeed.latex import convert
 from paperfeed.rank.claims import (
     PRIORITY,
     UNIT_ORDER,
     chip_label,
-    highlight_abstract,
     math_regions,
 )
 from paperfeed.store import open_store
 from paperfeed.web.app import create_app
+from paperfeed.web.render import claims_abstract
 from paperfeed.web.settings import WebSettings
 
 SECRET = "c" * 48
 EVIL_ID = "2601.10004"
+TEX_ID = "2601.10009"
 MATH_ID = "2601.10007"
 PAPERS: list[dict[str, Any]] = [
     {"id": "2601.10001", "title": "FastKV: KV cache compression for long contexts",
@@ -68,6 +70,11 @@ PAPERS: list[dict[str, Any]] = [
      "abstract": "Our streaming decoder cuts latency to 12 ms per frame and is 3.1x faster "
                  "than the baseline.",
      "authors": ["Claude Shannon"], "categories": ["eess.AS"], "date": "2026-03-02"},
+    # text-mode LaTeX around and inside the spans (an escaped percent, italics, a dollar)
+    {"id": TEX_ID, "title": "\\textit{Lean} attention at 50\\% size",
+     "abstract": "We present \\textit{LeanKV}, which reduces memory by 24\\% and runs 2.2x "
+                 "faster than \\emph{FlashAttention} on \\$100 GPUs.",
+     "authors": ["Barbara Liskov"], "categories": ["cs.DS"], "date": "2026-03-03"},
 ]
 
 
@@ -412,7 +419,7 @@ def test_highlighting_keeps_html_as_text_and_skips_math(client: TestClient) -> N
     assert all(f'id="claim-{c["position"]}"' not in body for c in in_math)
 
 
-def test_highlight_abstract_escapes_and_skips_unsafe_spans() -> None:
+def test_claims_abstract_escapes_and_skips_unsafe_spans() -> None:
     abstract = 'A <b>"x"</b> costs \\$5 and runs 2x faster; $a<b$ then 3x faster & more'
     claims = [
         {"kind": "speedup", "unit": "x", "value": 2, "span": "2x faster",
@@ -425,10 +432,12 @@ def test_highlight_abstract_escapes_and_skips_unsafe_spans() -> None:
          "start": abstract.index("2x") + 1, "end": abstract.index("2x") + 9,
          "position": 3},  # overlaps claim 0: not marked
     ]
-    out = str(highlight_abstract(abstract, claims))
+    out = str(claims_abstract(abstract, claims))
     assert "<b>" not in out and "&lt;b&gt;&#34;x&#34;&lt;/b&gt;" in out
     assert out.count("<mark") == 2 and 'id="claim-0"' in out and 'id="claim-1"' in out
-    assert html.unescape(re.sub(r"</?mark[^>]*>", "", out)) == abstract
+    # marks out: the abstract back, its text-mode LaTeX resolved (\\$ is a dollar sign)
+    assert html.unescape(re.sub(r"</?mark[^>]*>", "", out)) == convert(abstract).text
+    assert "\\$" not in out
     assert [c["marked"] for c in claims] == [True, True, False, False]
     # the escaped dollar is no math; the pair $a<b$ is
     assert math_regions(abstract) == [(abstract.index("$a"), abstract.index("$ then") + 1)]
@@ -436,7 +445,7 @@ def test_highlight_abstract_escapes_and_skips_unsafe_spans() -> None:
     tail = "we pay $ and get 2x faster"
     cl = [{"kind": "speedup", "unit": "x", "value": 2, "span": "2x faster",
            "start": tail.index("2x"), "end": len(tail), "position": 0}]
-    assert "<mark" not in str(highlight_abstract(tail, cl))
+    assert "<mark" not in str(claims_abstract(tail, cl))
 
 
 def test_claims_page_filters_and_links_rows_to_spans(client: TestClient) -> None:
@@ -454,6 +463,22 @@ def test_claims_page_filters_and_links_rows_to_spans(client: TestClient) -> None
         assert client.get(url, params=empty).status_code == 200
     # the CSV link keeps the filter
     assert 'href="/claims.csv?kind=speedup&amp;sort=value_desc"' in r.text
+
+
+def test_claims_page_contexts_render_text_mode_latex(client: TestClient) -> None:
+    r = client.get("/claims", params={"q": "LeanKV"})
+    assert r.status_code == 200
+    rows = re.findall(r'<td class="ctx"><a [^>]*>(.*?)</a></td>', r.text, re.S)
+    exp = [c for c in expected_claims() if c["paper_id"] == TEX_ID]
+    assert len(rows) == len(exp) >= 2
+    for row in rows:  # the LaTeX is rendered, never shown raw
+        assert "\\%" not in row and "\\textit" not in row and "\\emph" not in row
+        assert "\\$" not in row
+    marks = {html.unescape(m) for row in rows for m in re.findall(r"<mark>(.*?)</mark>", row)}
+    assert marks == {convert(c["span"]).text for c in exp}
+    assert "by 24%" in marks
+    page_titles = re.findall(r'<a class="paper-link math"[^>]*>(.*?)</a>', r.text)
+    assert page_titles and all("\\textit" not in t and "\\%" not in t for t in page_titles)
 
 
 def _circles(page: str) -> list[str]:

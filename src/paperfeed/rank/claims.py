@@ -2,8 +2,8 @@
 
 - `claims_for(conn, ids)`: every claim of a page of papers in one query (chips on cards);
 - `chip_label(claim)`: the compact text of a chip ("2.7\u00d7 faster", "4-bit", "-38% memory");
-- `highlight_abstract(abstract, claims)`: the abstract as HTML with each claim's span in
-  `<mark class="claim">`, escaped, never splitting LaTeX math;
+- `mark_spans(abstract, claims)`: which claim spans can be marked (never splitting LaTeX
+  math; web/render.py turns them into HTML);
 - `find_claims(conn, ClaimQuery, ...)`: the table of the Claims page, API and CSV;
 - `scatter_pairs(conn, query, x, y)`: one point per paper having both kinds (the chart).
 """
@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from markupsafe import Markup, escape
 from sqlalchemy import Connection, TextClause, bindparam, text
 
 from paperfeed import clock
@@ -274,43 +273,19 @@ def _spans(abstract: str, claims: list[dict[str, Any]]) -> list[tuple[int, int, 
 
 
 def mark_spans(abstract: str, claims: list[dict[str, Any]]) -> None:
-    """Set each claim's `marked`: whether highlight_abstract() marks its span."""
+    """Set each claim's `marked`: whether its span can be marked in the abstract."""
     marked = {n for _, _, n in _spans(abstract, claims)} if claims else set()
     for n, c in enumerate(claims):
         c["marked"] = n in marked
 
 
-def highlight_abstract(abstract: str, claims: list[dict[str, Any]],
-                       anchor: str = "claim-") -> Markup:
-    """The abstract as escaped HTML with each markable claim span in <mark class="claim">.
-
-    Each mark gets id=`{anchor}{position}` (the claim's stored position, else its index in
-    `claims`) and a title with its chip label; each claim gets `marked` (True when its span
-    is marked in the text).
-    """
-    parts: list[str] = []
-    pos = 0
-    marked = set()
-    for s, e, n in _spans(abstract, claims):
-        c = claims[n]
-        parts.append(str(escape(abstract[pos:s])))
-        ref = c.get("position", n)
-        parts.append(f'<mark class="claim claim-{escape(c["kind"])}" id="{anchor}{ref}" '
-                     f'title="{escape(c.get("label") or chip_label(c))}">'
-                     f"{escape(abstract[s:e])}</mark>")
-        pos = e
-        marked.add(n)
-    parts.append(str(escape(abstract[pos:])))
-    for n, c in enumerate(claims):
-        c["marked"] = n in marked
-    return Markup("".join(parts))
-
-
-def context_html(abstract: str, start: int | None, end: int | None, span: str,
-                 width: int = CONTEXT) -> Markup:
-    """The span with up to `width` characters either side (cut at words), span in <mark>."""
+def context_window(abstract: str, start: int | None, end: int | None, span: str,
+                   width: int = CONTEXT) -> dict[str, Any]:
+    """The span with up to `width` characters either side (cut at words, never inside LaTeX
+    math), as data for web/render.highlight(): {"text", "start", "end"} (the span's place in
+    "text"), "…" marking a cut. A span that no longer matches the abstract stands alone."""
     if start is None or end is None or abstract[start:end] != span:
-        return Markup(f"<mark>{escape(span)}</mark>")
+        return {"text": span, "start": 0, "end": len(span)}
     lo = max(0, start - width)
     hi = min(len(abstract), end + width)
     if lo > 0:
@@ -319,9 +294,16 @@ def context_html(abstract: str, start: int | None, end: int | None, span: str,
     if hi < len(abstract):
         cut = abstract.rfind(" ", end, hi)
         hi = cut if cut >= 0 else hi
-    return Markup("{}{}<mark>{}</mark>{}{}").format(
-        "…" if lo > 0 else "", abstract[lo:start], span, abstract[end:hi], "…" if hi < len(abstract)
-        else "")
+    for a, b in math_regions(abstract):  # a formula is shown whole or not at all
+        if a < lo < b:
+            lo = a if a >= start - 2 * width else b
+        if a < hi < b:
+            hi = b if b <= end + 2 * width else a
+    lo, hi = min(lo, start), max(hi, end)
+    before = "…" if lo > 0 else ""
+    after = "…" if hi < len(abstract) else ""
+    text = before + abstract[lo:hi] + after
+    return {"text": text, "start": len(before) + start - lo, "end": len(before) + end - lo}
 
 
 # the Claims table -----------------------------------------------------------------------
@@ -330,7 +312,7 @@ def find_claims(conn: Connection, query: ClaimQuery, sort: str = "date_desc",
                 limit: int = 50, offset: int = 0, context: bool = True
                 ) -> tuple[int, list[dict[str, Any]]]:
     """(total, claims of the page) matching `query`, each with its paper's id, title, date
-    (and the span in `context` HTML when asked).
+    (and the span in its `context` window when asked).
 
     The page's keys are ordered first (narrow rows), then its claims and papers are read:
     sorting whole rows with their abstracts costs ~10x more at 100k papers.
@@ -350,7 +332,7 @@ def find_claims(conn: Connection, query: ClaimQuery, sort: str = "date_desc",
         d = {"paper_id": r["paper_id"], "title": r["title"],
              "date": (r["announced"] or "")[:10] or None, **claim_from_row(r)}
         if context:
-            d["context"] = context_html(r["abstract"] or "", r["start"], r["end"], r["text"])
+            d["context"] = context_window(r["abstract"] or "", r["start"], r["end"], r["text"])
         out.append(d)
     return total, out
 

@@ -1,4 +1,5 @@
-"""Hybrid search: BM25 (tantivy) and sentence vectors, fused by weighted reciprocal rank.
+"""Hybrid search: BM25 (tantivy) and sentence vectors, fused by a convex combination of their
+min-max normalised scores (weighted reciprocal rank is the other method, for comparison).
 
 A `Searcher` holds the opened indexes and the embedder, so a web app or `search --batch` loads
 the model once. Without vectors for the model (before `paperfeed index update`) it answers
@@ -7,6 +8,7 @@ lexically and says so in `note`.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -37,12 +39,16 @@ from paperfeed.store.index_state import read_state
 Mode = Literal["hybrid", "lexical", "semantic"]
 Sort = Literal["relevance", "date"]
 
-# Fusion (weighted reciprocal rank), tuned on SciFact train + known_items_dev + topics_dev only.
+Fusion = Literal["cc", "rrf"]
+# Fusion, tuned on SciFact train + known_items_dev + topics_dev only (bench/fusion_grid.py):
+# "cc" = W_LEXICAL * minmax(BM25) + W_SEMANTIC * minmax(cosine) over each side's top DEPTH;
+# "rrf" = sum of w / (RRF_K + rank), the method before #12.
+FUSION: Fusion = "cc"
+W_LEXICAL, W_SEMANTIC = 0.6, 0.4
 RRF_K = 10.0
-W_LEXICAL = 1.0
-W_SEMANTIC = 0.7
+RRF_W_LEXICAL, RRF_W_SEMANTIC = 1.0, 0.7
 LONG_QUERY_WORDS = 40  # a pasted abstract: lean on the vectors, keep the specific words
-W_LEXICAL_LONG = 0.5
+LONG_LEXICAL = 0.5  # ... by halving the lexical weight (either method)
 LONG_QUERY_TERMS = 24
 DEPTH = 100  # candidates taken from each retriever
 QUERY_CACHE = 1024  # query vectors kept
@@ -87,6 +93,27 @@ class SearchResult:
                 "hits": [h.to_json() for h in self.hits]}
 
 
+def convex(lists: list[tuple[dict[str, float], float]], depth: int | None = None
+           ) -> list[tuple[str, float]]:
+    """Convex combination of scores: sum of w * (s - min) / (max - min), each list's scores
+    min-max normalised within the list (a paper a list lacks scores 0 there).
+
+    With `depth`, min is the depth-th best score and lower ones count as absent (0): deeper
+    pages fetch longer lists, and this keeps the first `depth` results where they were."""
+    scores: dict[str, float] = {}
+    for sc, w in lists:
+        if not sc:
+            continue
+        hi = max(sc.values())
+        lo = (min(sc.values()) if depth is None or len(sc) <= depth
+              else heapq.nlargest(depth, sc.values())[-1])
+        span = hi - lo
+        for pid, v in sc.items():
+            scores[pid] = scores.get(pid, 0.0) + w * (max(0.0, (v - lo) / span) if span > 0
+                                                      else 1.0)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
 def rrf(lists: list[tuple[list[str], float]], k: float = RRF_K) -> list[tuple[str, float]]:
     """Weighted reciprocal-rank fusion of ranked id lists: sum of w / (k + rank)."""
     scores: dict[str, float] = {}
@@ -110,9 +137,9 @@ class Searcher:
         self._vectors = vectors
         self._semantic_note: str | None = None
         self._semantic_tried = vectors is not None
-        # fusion settings (module defaults; the benchmark's tuning sets them per Searcher)
-        self.rrf_k, self.w_lexical, self.w_semantic = RRF_K, W_LEXICAL, W_SEMANTIC
-        self.w_lexical_long = W_LEXICAL_LONG
+        # fusion settings (module defaults; the benchmarks set them per Searcher)
+        self.rrf_k = RRF_K
+        self.set_fusion(FUSION)
         self.spelling = True  # correct words no paper has (the benchmark's baseline turns it off)
         self._qcache: dict[str, np.ndarray] = {}
         self._reader = not catch_up
@@ -123,6 +150,14 @@ class Searcher:
         self.lexical: LexicalIndex | None = self._open_lexical()
         # before the first build: watch for the lexical index's row to appear
         self._appeared = Watch(lambda: read_state(engine, LEXICAL))
+
+    def set_fusion(self, method: Fusion) -> None:
+        """Fuse by `method` with its tuned weights ("cc" or "rrf")."""
+        if method not in ("cc", "rrf"):
+            raise ValueError(f"unknown fusion {method!r}: use cc or rrf")
+        self.fusion: Fusion = method
+        self.w_lexical, self.w_semantic = ((W_LEXICAL, W_SEMANTIC) if method == "cc"
+                                           else (RRF_W_LEXICAL, RRF_W_SEMANTIC))
 
     def _open_lexical(self) -> LexicalIndex | None:
         try:
@@ -289,8 +324,11 @@ class Searcher:
         if use_sem:
             sem_ids, sem_scores = self._sem(self.embed_query(words_query), depth, filters)
         if use_sem and mode == "hybrid":
-            w_lex = self.w_lexical_long if long_query else self.w_lexical
-            fused = rrf([(lex_ids, w_lex), (sem_ids, self.w_semantic)], self.rrf_k)
+            w_lex = self.w_lexical * (LONG_LEXICAL if long_query else 1.0)
+            if self.fusion == "cc":
+                fused = convex([(lex_scores, w_lex), (sem_scores, self.w_semantic)], DEPTH)
+            else:
+                fused = rrf([(lex_ids, w_lex), (sem_ids, self.w_semantic)], self.rrf_k)
             used = "hybrid"
         elif use_sem:
             fused = [(p, sem_scores[p]) for p in sem_ids]

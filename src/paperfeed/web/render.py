@@ -97,6 +97,13 @@ def claims_abstract(abstract: str | None, claims: list[dict[str, Any]],
     return highlight(text, spans)
 
 
+def claim_context(ctx: dict[str, Any] | None) -> Markup:
+    """A claim's window of its abstract (rank/claims.context_window) with the span marked."""
+    if not ctx:
+        return Markup("")
+    return highlight(ctx["text"], [(ctx["start"], ctx["end"])])
+
+
 def plain(text: str | None) -> str:
     """Plain Unicode (math too): for attributes and titles where no renderer runs."""
     return to_unicode(text)
@@ -133,7 +140,8 @@ def _env() -> Environment:
     env.filters.update(paper_url=paper_url, author_url=author_url, category_url=category_url,
                        excerpt=excerpt, long_date=long_date, month_name=month_name, tex=tex,
                        plain=plain)
-    env.globals.update(highlight=highlight, claims_abstract=claims_abstract)
+    env.globals.update(highlight=highlight, claims_abstract=claims_abstract,
+                       claim_context=claim_context)
     env.globals.update(query_url=query_url, static_url=static_url, vote_hole=vote_hole)
     return env
 
