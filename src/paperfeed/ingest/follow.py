@@ -14,8 +14,10 @@ in-memory SQLite database cannot be shared with another process: then nothing fo
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing as mp
 import os
+import resource
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +31,7 @@ from paperfeed.progress import Step
 from paperfeed.store.db import WriteBusy
 from paperfeed.store.index_state import papers_after, read_state
 
+log = logging.getLogger(__name__)
 # Each tuple is one process. Claims extraction is the most CPU work, so it has one to itself;
 # the lookups drop and rebuild their secondary indexes per catch-up, so they run once, at the end.
 GROUPS: tuple[tuple[str, ...], ...] = (("claims",), ("lexical", "codelinks", "lookups"))
@@ -57,6 +60,8 @@ def _follow(engine: Engine, names: Sequence[str], done: Any, parent: int) -> Non
                 if finished:
                     raise
         if finished:
+            r = resource.getrusage(resource.RUSAGE_SELF)
+            log.info("follower %s: %.1f s CPU", "+".join(names), r.ru_utime + r.ru_stime)
             return
         done.wait(PAUSE)
 
