@@ -138,3 +138,24 @@ def test_kill_9_of_the_import_ends_its_followers_and_parser(
         for k in kids:
             if _alive(k):
                 os.kill(k, signal.SIGKILL)
+
+
+def test_a_failing_follower_leaves_its_index_to_the_refresh(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import paperfeed.index.claims as claims_index
+
+    real = claims_index.catch_up_claims
+
+    def broken(*_a: object, **_k: object) -> int:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(claims_index, "catch_up_claims", broken)  # forked followers see it
+    path = _big_file(tmp_path, copies=1)
+    with follow_import(engine) as followers:
+        import_file(engine, path)
+        followers.finish()
+    opts = Options()
+    assert claims_index.DERIVED.pending(engine, opts) == 305
+    monkeypatch.setattr(claims_index, "catch_up_claims", real)
+    report = refresh(engine, slow=False)
+    assert report.done("claims") == 305 and claims_index.DERIVED.pending(engine, opts) == 0

@@ -18,6 +18,7 @@ import logging
 import multiprocessing as mp
 import os
 import resource
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,15 @@ def _follow(engine: Engine, names: Sequence[str], done: Any, parent: int) -> Non
     """Follower process: catch `names` up until the import is done, then once more."""
     die_with_parent(parent)
     engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+    try:
+        _catch_up_until_done(engine, names, done)
+    except Exception as e:  # the refresh after the import does what is left, and reports
+        sys.stderr.write(f"{'+'.join(names)} stopped following the import "
+                         f"({type(e).__name__}: {e}); the update below finishes it\n")
+        sys.exit(1)
+
+
+def _catch_up_until_done(engine: Engine, names: Sequence[str], done: Any) -> None:
     opts = Options()
     indexes = [d for d in derived_indexes() if d.name in names]
     while True:
@@ -90,7 +100,7 @@ class Followers:
             if step is not None:
                 behind = {n: _behind(self.engine, n) for n in self.names}
                 step.update(max(0, (step.total or 0) - max(behind.values(), default=0)),
-                            note=", ".join(f"{n} {b:,} to go" for n, b in behind.items()))
+                            note=", ".join(f"{n} {b:,}" for n, b in behind.items()) + " to go")
             for p in self._procs:
                 p.join(0.5)
 
