@@ -33,14 +33,13 @@ from paperfeed.store.db import WriteBusy
 from paperfeed.store.index_state import papers_after, read_state
 
 log = logging.getLogger(__name__)
-# Each tuple is one process. Claims extraction is the most CPU work, so it has one to itself;
-# the lookups drop and rebuild their secondary indexes per catch-up, so they run once, at the end.
-GROUPS: tuple[tuple[str, ...], ...] = (("claims",), ("lexical", "codelinks", "lookups"))
-AT_END = frozenset({"lookups"})
+# Each tuple is one process. Claims extraction is the most CPU work: it follows the writer from
+# the start, with the cheap code links. The lexical index (a tantivy commit and segment merges
+# per catch-up) and the lookups (which drop and rebuild their secondary indexes per catch-up)
+# cost less done once, at the end, in one pass over the new papers, beside the claims.
+GROUPS: tuple[tuple[str, ...], ...] = (("claims", "codelinks"), ("lexical", "lookups"))
+AT_END = frozenset({"lexical", "lookups"})
 PAUSE = 1.0  # seconds a follower waits for more papers after catching up
-# Indexes whose every catch-up has a fixed cost (the lexical index commits and merges
-# segments): while the import runs they wait until this many papers are pending.
-LAZY = {"lexical": 30_000}
 
 
 def _follow(engine: Engine, names: Sequence[str], done: Any, parent: int) -> None:
@@ -61,8 +60,7 @@ def _catch_up_until_done(engine: Engine, names: Sequence[str], done: Any) -> Non
     while True:
         finished = done.is_set()  # read before catching up: the last round sees every paper
         for d in indexes:
-            if not finished and (d.name in AT_END or _behind(engine, d.name) < LAZY.get(
-                    d.name, 1)):
+            if not finished and (d.name in AT_END or _behind(engine, d.name) == 0):
                 continue
             try:
                 d.catch_up(engine, opts, None)
@@ -137,7 +135,7 @@ def follow_import(engine: Engine, enabled: bool = True) -> Iterator[Followers]:
                             daemon=True, name=f"paperfeed follow {'+'.join(names)}")
             p.start()
             f._procs.append(p)
-            f.names += [n for n in names if n not in AT_END]
+            f.names += names
     try:
         yield f
     finally:
