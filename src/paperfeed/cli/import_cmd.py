@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from sqlalchemy import Engine
 
 from paperfeed.cli.common import console, err, fail, refresh_indexes, reporter, state
 from paperfeed.ingest.files import ImportFailed, ImportReport, StrictError, import_file
-from paperfeed.progress import Step, size
+from paperfeed.ingest.follow import follow_import
+from paperfeed.progress import size
 from paperfeed.store.db import WriteBusy
 
 
@@ -32,30 +34,40 @@ def import_command(
     if missing:
         fail(f"no such file: {', '.join(missing)}")
     engine = state.engine()
-    for path in files:
-        step = reporter().step(f"import {path.name}", total=path.stat().st_size, unit="bytes")
-
-        def progress(done: int, stored: int, step: Step = step) -> None:
-            step.update(done, note=f"{stored:,} papers")
-
-        try:
-            report = import_file(engine, path, strict=strict, batch_size=batch_size,
-                                 progress=progress)
-        except StrictError as e:
-            fail(str(e))
-        except ImportFailed as e:
-            step.finish("stopped")
-            _print_report(e.report)
-            fail(str(e))
-        except OSError as e:
-            fail(f"{path}: cannot read ({e.strerror or e}); check the file is complete")
-        step.finish(f"{size(path.stat().st_size)} read")
-        _print_report(report)
+    with follow_import(engine) as followers:
+        for path in files:
+            _import_one(engine, path, strict, batch_size)
+        if followers.names:
+            behind = followers.behind()
+            step = reporter().step("indexes following the import", total=behind)
+            followers.finish(step)
+            step.finish(f"{', '.join(followers.names)} caught up")
     try:
         refresh_indexes(engine)
     except (OSError, WriteBusy) as e:  # e.g. a full disk: the papers themselves are stored
         fail(f"the papers are stored, but updating the derived indexes failed ({e}); "
              "run `paperfeed index update` once that is fixed")
+
+
+def _import_one(engine: Engine, path: Path, strict: bool, batch_size: int) -> None:
+    step = reporter().step(f"import {path.name}", total=path.stat().st_size, unit="bytes")
+
+    def progress(done: int, stored: int) -> None:
+        step.update(done, note=f"{stored:,} papers")
+
+    try:
+        report = import_file(engine, path, strict=strict, batch_size=batch_size,
+                             progress=progress)
+    except StrictError as e:
+        fail(str(e))
+    except ImportFailed as e:
+        step.finish("stopped")
+        _print_report(e.report)
+        fail(str(e))
+    except OSError as e:
+        fail(f"{path}: cannot read ({e.strerror or e}); check the file is complete")
+    step.finish(f"{size(path.stat().st_size)} read")
+    _print_report(report)
 
 
 def _print_report(r: ImportReport) -> None:

@@ -43,28 +43,38 @@ def rebuild_claims(engine: Engine, progress: Callable[[int], None] | None = None
 
 def catch_up_claims(engine: Engine, batch: int = BATCH,
                     progress: Callable[[int], None] | None = None) -> int:
-    """Extract claims of every paper changed since the last run; return papers processed."""
+    """Extract claims of every paper changed since the last run; return papers processed.
+
+    Each batch is read and extracted without the writers' lock and written in a short
+    transaction (a concurrent import keeps writing meanwhile); a batch another process
+    stored first is read again from its watermark.
+    """
     done = 0
     while True:
-        with write_tx(engine) as conn:
+        with engine.connect() as conn:
             mark = _mark(get_state(conn, NAME))
             rows = conn.execute(
                 text("SELECT id, seq, version, abstract, announced FROM papers WHERE seq > :m "
                      "ORDER BY seq LIMIT :n"), {"m": mark, "n": batch}).all()
-            if not rows:
-                if mark == 0:  # nothing stored at all, but record the extractor version
-                    set_state(conn, NAME, 0, str(EXTRACTOR_VERSION))
-                return done
+        if not rows:
+            if mark == 0:  # nothing stored at all, but record the extractor version
+                with write_tx(engine) as conn:
+                    if _mark(get_state(conn, NAME)) == 0:
+                        set_state(conn, NAME, 0, str(EXTRACTOR_VERSION))
+            return done
+        out = []
+        for r in rows:
+            for n, c in enumerate(extract_claims(r.abstract)):
+                out.append((r.id, n, r.version, EXTRACTOR_VERSION, c.kind, float(c.value),
+                            c.low, c.high, c.unit, c.what, c.text, c.start, c.end,
+                            c.direction, c.norm_value, c.norm_unit, c.subkind, c.baseline,
+                            c.condition, r.announced))
+        with write_tx(engine) as conn:
+            if _mark(get_state(conn, NAME)) != mark:
+                continue  # another process stored claims meanwhile: read on from there
             ph = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             conn.exec_driver_sql(f"DELETE FROM paper_claims WHERE paper_id = {ph}",
                                  [(r.id,) for r in rows])
-            out = []
-            for r in rows:
-                for n, c in enumerate(extract_claims(r.abstract)):
-                    out.append((r.id, n, r.version, EXTRACTOR_VERSION, c.kind, float(c.value),
-                                c.low, c.high, c.unit, c.what, c.text, c.start, c.end,
-                                c.direction, c.norm_value, c.norm_unit, c.subkind, c.baseline,
-                                c.condition, r.announced))
             if out:
                 cols = ", ".join(f'"{c}"' for c in COLS)
                 conn.exec_driver_sql(

@@ -50,6 +50,11 @@ _PLACEHOLDER = re.compile(r"^(anonym[\w-]*|open_upon_acceptance|xxx+|-+|\.+|user
 _RESERVED = {"topics", "orgs", "features", "about", "login", "search", "marketplace"}
 
 
+def _may_have_url(low: str) -> bool:
+    """False only when `low` (lowercased ASCII) holds nothing `_URL` could match."""
+    return "http" in low or "www." in low or "github.com/" in low or "gitlab.com/" in low
+
+
 def _host_path(url: str) -> tuple[str, list[str]]:
     bare = re.sub(r"^(https?://)?(www\.)?", "", url, flags=re.I)
     host, _, path = bare.partition("/")
@@ -93,6 +98,8 @@ def _classify(url: str, before: str) -> tuple[str, str] | None:
 
 
 def _from_text(text_: str, source: str) -> list[Link]:
+    if text_.isascii() and not _may_have_url(text_.lower()):
+        return []  # the regexes below would find nothing (most abstracts): skip them
     out = []
     text_ = _SPLIT_GITHUB.sub(r"\1", text_)
     for m in _URL.finditer(text_):

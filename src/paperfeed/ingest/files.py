@@ -108,7 +108,7 @@ def _batches(path: Path, skip: int, batch_size: int) -> Iterator[_Batch]:
     yield b
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Make this (child) process end when `parent` does, however the parent ends."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):  # SIGKILL when the parent dies
@@ -127,7 +127,7 @@ def _die_with_parent(parent: int) -> None:
 
 def _produce(path: Path, skip: int, batch_size: int, out: mp.Queue, parent: int) -> None:
     """Child process: parse and hand batches over; stop if the parent dies (e.g. kill -9)."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     try:
         for b in _batches(path, skip, batch_size):
             while True:
