@@ -61,6 +61,14 @@ def make_db(path: Path, docs: list[dict[str, Any]], vectors: Any | None) -> Any:
                        stdout=subprocess.DEVNULL)
     engine = open_store(str(path))
     if vectors is not None:
+        from paperfeed.index import minilm
+
+        # the searcher (a reader) wants the model in the user cache (embed.not_ready), where
+        # `index update` puts it only when it embeds: point it at the shipped file
+        dest, src = minilm.onnx_path(), minilm.ensure_onnx()
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to(src)
         ids, vecs, model = vectors
         with engine.connect() as conn:
             have = conn.exec_driver_sql("SELECT COUNT(*) FROM paper_vectors").scalar()
@@ -125,6 +133,16 @@ def table(rows: list[dict[str, Any]], methods: list[str], ours: str = "foryou") 
     return "\n".join(out)
 
 
+def _interleave(todo: list[fc.Split]) -> list[fc.Split]:
+    groups: dict[tuple[str, str], list[fc.Split]] = {}
+    for t in todo:
+        groups.setdefault((t[0], t[1]), []).append(t)
+    out: list[fc.Split] = []
+    for i in range(max(len(g) for g in groups.values())):
+        out += [g[i] for g in groups.values() if i < len(g)]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--only", help="comma-separated methods to run")
@@ -137,12 +155,13 @@ def main() -> None:
     from paperfeed.rank.foryou import Profile, recommend
 
     foryou_model.ALL_PARTS = True
-    foryou_text.BAG_CACHE = 30_000  # the corpus's terms, analysed once (timings: --full)
+    foryou_text.BAG_CACHE = 30_000  # the corpus's terms, analysed once
     papers = fc.load_papers()
     todo = fc.splits(papers)
     docs = papers if a.full else fc.corpus(papers)
     if a.protocols:
         todo = [s for s in todo if s[0] in a.protocols.split(",")]
+    todo = _interleave(todo)  # protocols and halves in turn: a partial run is balanced
     if a.limit and len(todo) > a.limit:
         todo = [todo[int(i)] for i in np.linspace(0, len(todo) - 1, a.limit)]
     ids = [d["id"] for d in docs]
@@ -196,7 +215,8 @@ def main() -> None:
             rec[m] = recall(top, hidden)
         rows.append({"protocol": proto, "half": h, "name": name, "recall": rec,
                      "pos": pos, "hidden": hidden})
-    PARTS.write_bytes(pickle.dumps({"rows": rows, "parts": parts}))
+        if n % 10 == 0 or n == len(todo):  # stopped early, the splits done still count
+            PARTS.write_bytes(pickle.dumps({"rows": rows, "parts": parts}))
     print(f"corpus {len(docs)} papers, {len(todo)} held-out splits; load {os.getloadavg()}")
     print(table(rows, names))
     print("\nseconds per user: " + ", ".join(f"{m} {secs[m] / len(todo):.3f}" for m in names))

@@ -67,8 +67,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--method", default="foryou")
     ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--parts", type=Path, default=fe.PARTS)
+    ap.add_argument("--also", type=Path, help="another run's parts (e.g. the lexical-only "
+                    "engine's): print it with the chosen weights too")
     a = ap.parse_args()
-    d = pickle.loads(fe.PARTS.read_bytes())
+    d = pickle.loads(a.parts.read_bytes())
     rows, parts = d["rows"], d["parts"]
     best: tuple[float, str, dict[str, float]] = (-1.0, "", {})
     for fusion in ("z", "rank"):
@@ -101,6 +104,14 @@ def main() -> None:
     for split, ids, _, hidden in prep:
         cand.setdefault(rows[split]["protocol"], []).append(len(hidden & set(ids)) / len(hidden))
     print("candidate recall: " + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in cand.items()))
+    if a.also:
+        d2 = pickle.loads(a.also.read_bytes())
+        rows2 = d2["rows"]
+        rec2 = recalls(prepare(rows2, d2["parts"], a.method, fusion), w)
+        for i, r in enumerate(rows2):
+            r["recall"][a.method + "_tuned"] = rec2.get(i, float("nan"))
+        print(f"\n{a.also.name} with the chosen weights:")
+        print(fe.table(rows2, list(rows2[0]["recall"]), ours=a.method + "_tuned"))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """For-you's per-profile model: scores of candidates from a profile's positives and negatives.
 
-Four signals, each z-normalised over the candidates and blended with the weights below
-(tuned on public dev data only, bench/foryou_eval.py):
+Named parts (see docs/foryou.md), each normalised over the candidates (z-scores) and blended
+with WEIGHTS (tuned on the dev half of public bench profiles only, bench/foryou_tune.py):
 
-- a linear classifier (L2 logistic regression, balanced classes, numpy) over TF-IDF terms and,
-  where papers have them, sentence vectors: positives against negatives and background papers;
+- linear classifiers (L2 logistic regression, balanced classes, numpy) over TF-IDF terms and,
+  where papers have them, sentence vectors: positives against negatives and background papers
+  ("clf"), and against the candidates too, as arxiv-sanity-lite's SVM does ("clf_all");
 - the TF-IDF centroid of the positives (cosine), and the best cosine to any single positive;
-- the same two over sentence vectors (when the candidate and a positive have one);
+- the same over sentence vectors (when the candidate and a positive have one);
+- pseudo-relevance feedback: closeness to the candidates the centroids rank first;
 - negatives subtract their own nearest-neighbour similarity.
 """
 
@@ -18,10 +20,11 @@ import numpy as np
 
 from paperfeed.rank.foryou_text import Sparse
 
-WEIGHTS: dict[str, float] = {  # part -> weight in the blend (negatives' parts subtract)
-    "clf": 1.0, "clf_all": 0.0, "lex_centroid": 1.0, "lex_max": 0.5,
-    "emb_centroid": 1.0, "emb_max": 0.5, "emb_top3": 0.0, "neg_lex": -0.5, "neg_emb": -0.5,
-    "lex_prf": 0.0, "emb_prf": 0.0,
+WEIGHTS: dict[str, float] = {  # part -> weight in the blend (negatives' parts subtract);
+    # tuned on the bench's dev half only (bench/foryou_tune.py), confirmed on the other half
+    "clf": 2.0, "clf_all": 2.0, "lex_centroid": 1.0, "lex_max": 0.5,
+    "emb_centroid": 0.5, "emb_max": 0.5, "emb_top3": 0.0, "lex_prf": 2.0, "emb_prf": 0.25,
+    "clf_all_lex": 0.0, "neg_lex": -0.5, "neg_emb": -0.5,  # no negatives in the bench: untuned
 }
 FEEDBACK = 10  # candidates taken as pseudo-positives by lex_prf / emb_prf
 FUSION = "z"  # "z": z-scores over the candidates; "rank": ranks scaled to [0, 1]
@@ -123,19 +126,20 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
     if len(neg):
         parts["neg_lex"] = Xc.mul_dense(N).max(1)
     use_vec = E is not None and bool(has_vec[pos].any())
-    Es = E * EMB_SCALE if use_vec and E is not None else None
+    Es = (E * EMB_SCALE).astype(np.float64) if use_vec and E is not None else None
     # the classifier: positives against negatives and background (and, like arxiv-sanity-lite's
     # SVM, against every candidate too: "clf_all")
-    for name, others in (("clf", np.concatenate([neg, bg])),
-                         ("clf_all", np.concatenate([neg, bg, cand]))):
-        if not _want(name):
+    for name, others, block in (("clf", np.concatenate([neg, bg]), Es),
+                                ("clf_all", np.concatenate([neg, bg, cand]), Es),
+                                ("clf_all_lex", np.concatenate([neg, bg, cand]), None)):
+        if not _want(name) or (name == "clf_all_lex" and Es is None):
             continue
         train = np.concatenate([pos, others])
         y = np.concatenate([np.ones(len(pos)), np.zeros(len(others))])
-        wt, we, b = logistic(_subset(X, train), None if Es is None else Es[train], y)
+        wt, we, b = logistic(_subset(X, train), None if block is None else block[train], y)
         clf = Xc.dot(wt) + b
-        if Es is not None and we is not None:
-            clf = clf + Es[cand] @ we
+        if block is not None and we is not None:
+            clf = clf + block[cand] @ we
         parts[name] = clf
     if E is not None and use_vec:
         pv = pos[has_vec[pos]]

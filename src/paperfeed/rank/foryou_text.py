@@ -71,7 +71,11 @@ class Sparse:
         return len(self.ptr) - 1
 
     def rows(self) -> np.ndarray:
-        return np.repeat(np.arange(self.n_rows), np.diff(self.ptr))
+        """The row of each stored value (computed once: every product needs it)."""
+        r = self.__dict__.get("_rows")
+        if r is None:
+            r = self.__dict__["_rows"] = np.repeat(np.arange(self.n_rows), np.diff(self.ptr))
+        return r
 
     def dot(self, w: np.ndarray) -> np.ndarray:
         """X @ w for a dense weight vector over the vocabulary."""
