@@ -1,20 +1,24 @@
 """For-you offline evaluation: recall@100 of held-out papers, against baselines, in one run.
 
-Users (bench/foryou_corpus.py, public dev data only): each topics_dev.jsonl topic (3 papers:
-leave one out, the other two are the positives) and 24 sampled papers of each of 10 small
-categories (two folds: 8 positives, the 16 others hidden). Each method ranks the corpus minus the
-positives; recall@100 = share of the hidden papers in its top 100.
+Users and corpus: bench/foryou_corpus.py (public dev data only; protocols topic, cat10, cat3,
+cat1, author; categories and authors split into disjoint `dev` and `confirm` halves). Each
+method ranks the corpus minus the positives; recall@100 = share of the hidden papers in its top
+100; a protocol's figure is the mean over its splits.
 
 Methods, all on the same corpus in the same run:
 - foryou (paperfeed's engine, through a real database: import, lexical index, vector index),
   with vectors and lexical-only (a database without vectors);
-- TF-IDF centroid and arxiv-sanity-lite's LinearSVC (C=0.01, balanced) over its TF-IDF;
+- TF-IDF centroid and arxiv-sanity-lite's LinearSVC (C=0.01, balanced, the user's papers
+  against all others) over its TF-IDF (its compute.py settings);
 - embedding centroid (mean of the positives' MiniLM vectors);
 - trending: the corpus has no votes, so it is newest first.
 
+Every candidate's score parts are saved to bench/out/foryou_parts.pkl, so that
+bench/foryou_tune.py can re-blend them (the blend does not change the candidates).
+
     nice -n 10 .venv/bin/python bench/foryou_corpus.py --embed   # once: vectors, cached
     nice -n 10 .venv/bin/python bench/foryou_eval.py
-    nice -n 10 .venv/bin/python bench/foryou_eval.py --full arxiv102k.db --topics-only
+    nice -n 10 .venv/bin/python bench/foryou_eval.py --full arxiv102k.db --limit 40
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -35,19 +40,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import foryou_corpus as fc
 
 K = 100
-
-
-def splits(users: list[tuple[str, list[str]]]) -> list[tuple[str, list[str], list[str]]]:
-    out = []
-    for name, ids in users:
-        if name.startswith("topic:"):
-            for i in range(len(ids)):
-                out.append((name, [x for j, x in enumerate(ids) if j != i], [ids[i]]))
-        else:
-            for f in range(2):
-                pos = ids[f * 8:(f + 1) * 8]
-                out.append((name, pos, [x for x in ids if x not in pos]))
-    return out
+PARTS = fc.OUT / "foryou_parts.pkl"
+BASELINES = ("tfidf_centroid", "embedding_centroid", "svm_arxiv_sanity", "trending")
 
 
 def make_db(path: Path, docs: list[dict[str, Any]], vectors: Any | None) -> Any:
@@ -61,13 +55,20 @@ def make_db(path: Path, docs: list[dict[str, Any]], vectors: Any | None) -> Any:
         jl = path.with_suffix(".jsonl.gz")
         with gzip.open(jl, "wb") as f:
             for d in docs:
-                f.write(orjson.dumps({**d, "categories": d["categories"],
-                                      "authors": d["authors"]}) + b"\n")
+                f.write(orjson.dumps(d) + b"\n")
         subprocess.run([sys.executable, "-m", "paperfeed", "--db", str(path), "import", str(jl)],
                        check=True, env={**os.environ, "PYTHONPATH": str(fc.ROOT / "src")},
                        stdout=subprocess.DEVNULL)
     engine = open_store(str(path))
     if vectors is not None:
+        from paperfeed.index import minilm
+
+        # the searcher (a reader) wants the model in the user cache (embed.not_ready), where
+        # `index update` puts it only when it embeds: point it at the shipped file
+        dest, src = minilm.onnx_path(), minilm.ensure_onnx()
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to(src)
         ids, vecs, model = vectors
         with engine.connect() as conn:
             have = conn.exec_driver_sql("SELECT COUNT(*) FROM paper_vectors").scalar()
@@ -95,28 +96,74 @@ def sanity_tfidf(docs: list[dict[str, Any]]) -> Any:
     return v.fit_transform([f"{d['title']}. {d['abstract']}" for d in docs])
 
 
+def _svm(X: Any, pos: list[int]) -> np.ndarray:
+    """arxiv-sanity-lite's serve.py ranking: a LinearSVC, the user's papers against all others."""
+    from sklearn.svm import LinearSVC
+
+    y = np.zeros(X.shape[0])
+    y[pos] = 1
+    clf = LinearSVC(class_weight="balanced", verbose=False, max_iter=10000, tol=1e-6, C=0.01)
+    clf.fit(X, y)
+    return np.asarray(clf.decision_function(X))
+
+
 def rank_scores(scores: np.ndarray, ids: list[str], skip: set[str]) -> list[str]:
     order = np.argsort(-scores, kind="stable")
-    return [ids[i] for i in order if ids[i] not in skip][:K]
+    return [ids[i] for i in order[:K + len(skip)] if ids[i] not in skip][:K]
 
 
 def recall(top: list[str], hidden: list[str]) -> float:
     return len(set(top) & set(hidden)) / len(hidden)
 
 
+def table(rows: list[dict[str, Any]], methods: list[str], ours: str = "foryou") -> str:
+    """Markdown: recall@100 per protocol and half, each method, For you / best baseline."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["protocol"], r["half"]), []).append(r)
+        groups.setdefault(("all", r["half"]), []).append(r)
+    head = "| protocol | half | splits | " + " | ".join(methods) + " | best baseline | x best |"
+    out = [head, "|" + "---|" * (head.count("|") - 1)]
+    for (proto, h), rs in sorted(groups.items(), key=lambda kv: (kv[0][0] == "all", kv[0])):
+        m = {k: float(np.mean([r["recall"][k] for r in rs])) for k in methods}
+        base = max((k for k in methods if k in BASELINES), key=lambda k: m[k])
+        mine = m.get(ours, m.get("foryou_lexical", float("nan")))
+        out.append(f"| {proto} | {h} | {len(rs)} | " + " | ".join(f"{m[k]:.3f}" for k in methods)
+                   + f" | {base} | {mine / max(m[base], 1e-9):.2f} |")
+    return "\n".join(out)
+
+
+def _interleave(todo: list[fc.Split]) -> list[fc.Split]:
+    groups: dict[tuple[str, str], list[fc.Split]] = {}
+    for t in todo:
+        groups.setdefault((t[0], t[1]), []).append(t)
+    out: list[fc.Split] = []
+    for i in range(max(len(g) for g in groups.values())):
+        out += [g[i] for g in groups.values() if i < len(g)]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--only", help="comma-separated methods to run")
-    ap.add_argument("--topics-only", action="store_true",
-                    help="topics only, one split each (the first paper held out)")
+    ap.add_argument("--protocols", help="comma-separated protocols (topic,cat10,cat3,cat1,author)")
+    ap.add_argument("--limit", type=int, help="at most this many splits (spread evenly)")
     ap.add_argument("--full", metavar="DB", help="rank all 102k papers instead (lexical methods "
                     "only): DB is a paperfeed database of arxiv-102k (`paperfeed import`)")
     a = ap.parse_args()
-    from sklearn.svm import LinearSVC
+    from paperfeed.rank import foryou_model, foryou_text
+    from paperfeed.rank.foryou import Profile, recommend
 
+    foryou_model.ALL_PARTS = True
+    foryou_text.BAG_CACHE = 30_000  # the corpus's terms, analysed once
     papers = fc.load_papers()
-    us = fc.users(papers)
+    todo = fc.splits(papers)
     docs = papers if a.full else fc.corpus(papers)
+    if a.protocols:
+        todo = [s for s in todo if s[0] in a.protocols.split(",")]
+    todo = _interleave(todo)  # protocols and halves in turn: a partial run is balanced
+    if a.limit and len(todo) > a.limit:
+        todo = [todo[int(i)] for i in np.linspace(0, len(todo) - 1, a.limit)]
     ids = [d["id"] for d in docs]
     row = {i: n for n, i in enumerate(ids)}
     X = sanity_tfidf(docs)
@@ -136,56 +183,46 @@ def main() -> None:
         engines["foryou"] = make_db(fc.OUT / "foryou_vec.db", docs, (ids, V, model))
     elif not a.full:
         print("no bench/out/foryou_vectors.npz: lexical methods only")
-    from paperfeed.rank.foryou import Profile, recommend
-
     methods: dict[str, Any] = {
         "tfidf_centroid": lambda pos: np.asarray(X @ np.asarray(X[pos].mean(0)).ravel()),
         "embedding_centroid": lambda pos: V @ V[pos].mean(0),
-        "svm_arxiv_sanity": lambda pos: _svm(LinearSVC, X, pos),
+        "svm_arxiv_sanity": lambda pos: _svm(X, pos),
         "trending": lambda pos: dates.astype(float),
     }
     if V is None:
         del methods["embedding_centroid"]
     only = set(a.only.split(",")) if a.only else None
-    res: dict[str, list[float]] = {}
-    by_kind: dict[tuple[str, str], list[float]] = {}
+    names = [m for m in list(methods) + list(engines) if not only or m in only]
+    rows: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = []
     secs: dict[str, float] = {}
-    todo = splits(us)
-    if a.topics_only:
-        todo = [s for s in todo if s[0].startswith("topic:") and s[2][0] == dict(us)[s[0]][0]]
-    for n, (name, pos, hidden) in enumerate(todo, 1):
-        print(f"{n}/{len(todo)} {name}", file=sys.stderr, flush=True)
-        kind = name.split(":")[0]
-        skip = set(pos)
-        for m in list(methods) + list(engines):
-            if only and m not in only:
-                continue
+    stages: dict[str, dict[str, float]] = {}
+    for n, (proto, h, name, pos, hidden) in enumerate(todo, 1):
+        print(f"{n}/{len(todo)} {proto} {name}", file=sys.stderr, flush=True)
+        rec: dict[str, float] = {}
+        for m in names:
             t0 = time.perf_counter()
             if m in engines:
-                top = [r.id for r in recommend(engines[m], Profile(dict.fromkeys(pos, 1.0)), K)]
+                seen: dict[str, Any] = {}
+                top = [r.id for r in recommend(
+                    engines[m], Profile(dict.fromkeys(pos, 1.0)), K,
+                    observe=lambda c, s, seen=seen: seen.update(ids=c, parts=s.parts),
+                    timings=stages.setdefault(m, {}))]
+                parts.append({"split": n - 1, "method": m, **seen})
             else:
-                top = rank_scores(np.ravel(methods[m]([row[p] for p in pos])), ids, skip)
+                top = rank_scores(np.ravel(methods[m]([row[p] for p in pos])), ids, set(pos))
             secs[m] = secs.get(m, 0.0) + time.perf_counter() - t0
-            r = recall(top, hidden)
-            res.setdefault(m, []).append(r)
-            by_kind.setdefault((m, kind), []).append(r)
-    base = max(float(np.mean(v)) for m, v in res.items() if not m.startswith("foryou"))
-    print(f"corpus {len(docs)} papers, {len(todo)} held-out splits")
-    print(f"{'method':22} {'recall@100':>10} {'topics':>7} {'categories':>10} {'x best':>7} "
-          f"{'s/user':>7}")
-    for m, v in res.items():
-        cat = by_kind.get((m, "category"))
-        print(f"{m:22} {np.mean(v):10.3f} {np.mean(by_kind[(m, 'topic')]):7.3f} "
-              f"{np.mean(cat) if cat else float('nan'):10.3f} {np.mean(v) / base:7.2f} "
-              f"{secs[m] / len(v):7.3f}")
-
-
-def _svm(LinearSVC: Any, X: Any, pos: list[int]) -> np.ndarray:
-    y = np.zeros(X.shape[0])
-    y[pos] = 1
-    clf = LinearSVC(class_weight="balanced", verbose=False, max_iter=10000, tol=1e-6, C=0.01)
-    clf.fit(X, y)
-    return np.asarray(clf.decision_function(X))
+            rec[m] = recall(top, hidden)
+        rows.append({"protocol": proto, "half": h, "name": name, "recall": rec,
+                     "pos": pos, "hidden": hidden})
+        if n % 10 == 0 or n == len(todo):  # stopped early, the splits done still count
+            PARTS.write_bytes(pickle.dumps({"rows": rows, "parts": parts}))
+    print(f"corpus {len(docs)} papers, {len(todo)} held-out splits; load {os.getloadavg()}")
+    print(table(rows, names))
+    print("\nseconds per user: " + ", ".join(f"{m} {secs[m] / len(todo):.3f}" for m in names))
+    for m, st in stages.items():
+        print(f"{m} stages per user: " + ", ".join(f"{k} {v / len(todo):.3f}"
+                                                   for k, v in st.items()))
 
 
 if __name__ == "__main__":

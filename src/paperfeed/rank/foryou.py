@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +25,8 @@ import numpy as np
 from sqlalchemy import Engine
 
 from paperfeed.rank import foryou_data as data
-from paperfeed.rank.foryou_model import score
-from paperfeed.rank.foryou_text import local_df, terms, tfidf
+from paperfeed.rank.foryou_model import Scores, score
+from paperfeed.rank.foryou_text import local_df, paper_terms, tfidf
 
 QUERY_TERMS = 40  # profile terms sent to BM25
 PER_POSITIVE_TERMS = 16
@@ -103,12 +105,15 @@ def _surface(texts: list[str]) -> dict[str, str]:
 
 
 def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None = None,
-              until: str | None = None, category: str | list[str] | None = None
-              ) -> list[Recommendation]:
+              until: str | None = None, category: str | list[str] | None = None,
+              observe: Callable[[list[str], Scores], None] | None = None,
+              timings: dict[str, float] | None = None) -> list[Recommendation]:
     """The best `k` papers for `profile`, best first (never a positive, negative or excluded
-    paper). `since`/`until` (YYYY-MM-DD) and `category` narrow the candidates."""
+    paper). `since`/`until` (YYYY-MM-DD) and `category` narrow the candidates. `observe` (the
+    bench) sees every candidate's scores; `timings` gets seconds per stage."""
     if profile.empty or k <= 0:
         return []
+    clock = _Clock(timings)
     lexical, vectors, model_id = data.engine_model(engine)
     filters = lexical.filter_queries(category, since, until) if lexical is not None else []
     positives = dict(sorted(profile.positives.items(), key=lambda kv: -kv[1])[:MAX_POSITIVES])
@@ -131,7 +136,7 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
         pos_papers = [known[i] for i in pos_ids] + seeds
         if not pos_papers and not profile.authors:
             return []
-        bags = {p.id: terms(p.title, p.abstract) for p in pos_papers}
+        bags = {p.id: paper_terms(p.id, p.title, p.abstract) for p in pos_papers}
         # candidates --------------------------------------------------------------------
         df = _index_df(lexical)
         cand: list[str] = []
@@ -154,6 +159,7 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
             cand += _vector_candidates(lexical, vectors, [seed_vecs[p.id] for p in pos_papers
                                                           if p.id in seed_vecs],
                                        filters, since, until, category)
+        clock.lap("candidates")
         cand += data.by_authors(conn, profile.authors, RECENT)
         cand += data.recent_candidates(lexical, RECENT, filters)
         blocked = set(positives) | profile.negatives | profile.exclude
@@ -171,11 +177,13 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
         negs = [known[i] for i in neg_ids]
         everyone = pos_papers + negs + bg + cands
         vecs = {**seed_vecs, **data.load_vectors(conn, model_id, [p.id for p in bg + cands])}
+        clock.lap("load")
     for p in everyone:
         if p.id not in bags:
-            bags[p.id] = terms(p.title, p.abstract)
+            bags[p.id] = paper_terms(p.id, p.title, p.abstract)
     X = tfidf([bags[p.id] for p in everyone], df or local_df([bags[p.id] for p in everyone]),
               min_df_local=2)
+    clock.lap("analysis")
     n_pos, n_neg, n_bg = len(pos_papers), len(negs), len(bg)
     rows = np.arange(len(everyone))
     pos_r, neg_r = rows[:n_pos], rows[n_pos:n_pos + n_neg]
@@ -186,6 +194,9 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
                 for p in cands[:k]]
     weights = np.array([positives.get(p.id, 1.0) for p in pos_papers])
     sc = score(X, E, has, pos_r, neg_r, bg_r, cand_r, weights)
+    clock.lap("fit")
+    if observe is not None:
+        observe([p.id for p in cands], sc)
     total = sc.total
     if profile.authors:
         followed = np.array([any(_author_key(a) in profile.authors for a in p.authors)
@@ -202,7 +213,21 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
                                   _why(words, near, p, profile), words,
                                   [near.id] if near is not None and not
                                   near.id.startswith("text:") else []))
+    clock.lap("why")
     return out
+
+
+class _Clock:
+    """Seconds per stage of one call, added into `into` (when given)."""
+
+    def __init__(self, into: dict[str, float] | None) -> None:
+        self.into, self.t = into, time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        if self.into is not None:
+            now = time.perf_counter()
+            self.into[stage] = self.into.get(stage, 0.0) + now - self.t
+            self.t = now
 
 
 _DF: dict[str, int] = {}  # document frequencies, per opened index

@@ -1,12 +1,14 @@
 """For-you's per-profile model: scores of candidates from a profile's positives and negatives.
 
-Four signals, each z-normalised over the candidates and blended with the weights below
-(tuned on public dev data only, bench/foryou_eval.py):
+Named parts (see docs/foryou.md), each normalised over the candidates (z-scores) and blended
+with WEIGHTS (tuned on the dev half of public bench profiles only, bench/foryou_tune.py):
 
-- a linear classifier (L2 logistic regression, balanced classes, numpy) over TF-IDF terms and,
-  where papers have them, sentence vectors: positives against negatives and background papers;
+- linear classifiers (L2 logistic regression, balanced classes, numpy) over TF-IDF terms and,
+  where papers have them, sentence vectors: positives against negatives and background papers
+  ("clf"), and against the candidates too, as arxiv-sanity-lite's SVM does ("clf_all");
 - the TF-IDF centroid of the positives (cosine), and the best cosine to any single positive;
-- the same two over sentence vectors (when the candidate and a positive have one);
+- the same over sentence vectors (when the candidate and a positive have one);
+- pseudo-relevance feedback: closeness to the candidates the centroids rank first;
 - negatives subtract their own nearest-neighbour similarity.
 """
 
@@ -18,12 +20,15 @@ import numpy as np
 
 from paperfeed.rank.foryou_text import Sparse
 
-W_CLF = 1.0
-W_LEX_CENTROID = 1.0
-W_LEX_MAX = 0.5
-W_EMB_CENTROID = 1.0
-W_EMB_MAX = 0.5
-W_NEGATIVE = 0.5
+WEIGHTS: dict[str, float] = {  # part -> weight in the blend (negatives' parts subtract);
+    # tuned on the bench's dev half only (bench/foryou_tune.py), confirmed on the other half
+    "clf": 2.0, "clf_all": 2.0, "lex_centroid": 1.0, "lex_max": 0.5,
+    "emb_centroid": 0.5, "emb_max": 0.5, "emb_top3": 0.0, "lex_prf": 2.0, "emb_prf": 0.25,
+    "clf_all_lex": 0.0, "neg_lex": -0.5, "neg_emb": -0.5,  # no negatives in the bench: untuned
+}
+FEEDBACK = 10  # candidates taken as pseudo-positives by lex_prf / emb_prf
+FUSION = "z"  # "z": z-scores over the candidates; "rank": ranks scaled to [0, 1]
+ALL_PARTS = False  # the bench computes every part, weighted or not, to tune the blend
 L2 = 1e-2
 STEPS = 60
 EMB_SCALE = 1.0  # weight of the vector block against the TF-IDF block in the classifier
@@ -77,6 +82,32 @@ def logistic(X: Sparse, E: np.ndarray | None, y: np.ndarray, l2: float = L2,
     return wt, we, b
 
 
+def _rank01(x: np.ndarray) -> np.ndarray:
+    """Ranks scaled to [0, 1] (ties share the lower rank): scale-free, for rank fusion."""
+    if len(x) < 2:
+        return np.zeros_like(x, dtype=float)
+    return np.argsort(np.argsort(x, kind="stable"), kind="stable") / (len(x) - 1.0)
+
+
+def _norm(x: np.ndarray) -> np.ndarray:
+    return _rank01(x) if FUSION == "rank" else _z(x)
+
+
+def _want(name: str) -> bool:
+    return ALL_PARTS or WEIGHTS.get(name, 0.0) != 0.0
+
+
+def blend(parts: dict[str, np.ndarray], weights: dict[str, float] | None = None) -> np.ndarray:
+    """The total: each weighted part, normalised over the candidates (FUSION), summed."""
+    w = WEIGHTS if weights is None else weights
+    n = len(next(iter(parts.values())))
+    total = np.zeros(n)
+    for k, x in parts.items():
+        if w.get(k, 0.0):
+            total += w[k] * _norm(x)
+    return total
+
+
 def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
           neg: np.ndarray, bg: np.ndarray, cand: np.ndarray,
           pos_weight: np.ndarray | None = None) -> Scores:
@@ -89,25 +120,28 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
     centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
     Xc = _subset(X, cand)
     parts["lex_centroid"] = Xc.dot(centroid)
-    sims = np.stack([Xc.dot(P[i]) for i in range(len(pos))], 1)
+    sims = Xc.mul_dense(P)
     parts["lex_max"] = sims.max(1)
     nearest = sims.argmax(1)
-    neg_sim = (np.stack([Xc.dot(N[i]) for i in range(len(neg))], 1).max(1)
-               if len(neg) else np.zeros(len(cand)))
-    # the classifier: positives against negatives and background
-    train = np.concatenate([pos, neg, bg])
-    y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg) + len(bg))])
-    Es = None
-    if E is not None and has_vec[pos].any():
-        Es = E * EMB_SCALE
-    wt, we, b = logistic(_subset(X, train), None if Es is None else Es[train], y)
-    clf = Xc.dot(wt) + b
-    if Es is not None and we is not None:
-        clf = clf + Es[cand] @ we
-    parts["clf"] = clf
-    total = W_CLF * _z(clf) + W_LEX_CENTROID * _z(parts["lex_centroid"]) \
-        + W_LEX_MAX * _z(parts["lex_max"]) - W_NEGATIVE * _z(neg_sim) * (len(neg) > 0)
-    if E is not None and has_vec[pos].any():
+    if len(neg):
+        parts["neg_lex"] = Xc.mul_dense(N).max(1)
+    use_vec = E is not None and bool(has_vec[pos].any())
+    Es = (E * EMB_SCALE).astype(np.float64) if use_vec and E is not None else None
+    # the classifier: positives against negatives and background (and, like arxiv-sanity-lite's
+    # SVM, against every candidate too: "clf_all")
+    for name, others, block in (("clf", np.concatenate([neg, bg]), Es),
+                                ("clf_all", np.concatenate([neg, bg, cand]), Es),
+                                ("clf_all_lex", np.concatenate([neg, bg, cand]), None)):
+        if not _want(name) or (name == "clf_all_lex" and Es is None):
+            continue
+        train = np.concatenate([pos, others])
+        y = np.concatenate([np.ones(len(pos)), np.zeros(len(others))])
+        wt, we, b = logistic(_subset(X, train), None if block is None else block[train], y)
+        clf = Xc.dot(wt) + b
+        if block is not None and we is not None:
+            clf = clf + block[cand] @ we
+        parts[name] = clf
+    if E is not None and use_vec:
         pv = pos[has_vec[pos]]
         ec = (pw[has_vec[pos]][:, None] * E[pv]).sum(0)
         ec /= max(float(np.linalg.norm(ec)), 1e-12)
@@ -115,19 +149,40 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
         ok = has_vec[cand]
         esims = Ec @ E[pv].T
         emb_c, emb_m = Ec @ ec, esims.max(1)
-        lex_best = sims.max(1)
-        nearest = np.where(ok & (esims.max(1) > lex_best), pos_index(pos, pv)[esims.argmax(1)],
+        nearest = np.where(ok & (emb_m > sims.max(1)), pos_index(pos, pv)[esims.argmax(1)],
                            nearest)
         # a candidate without a vector gets the mean: its lexical scores decide
-        emb_c = np.where(ok, emb_c, emb_c[ok].mean() if ok.any() else 0.0)
-        emb_m = np.where(ok, emb_m, emb_m[ok].mean() if ok.any() else 0.0)
-        parts["emb_centroid"], parts["emb_max"] = emb_c, emb_m
-        total = total + W_EMB_CENTROID * _z(emb_c) + W_EMB_MAX * _z(emb_m)
+        def fill(x: np.ndarray) -> np.ndarray:
+            return np.where(ok, x, x[ok].mean() if ok.any() else 0.0)
+
+        parts["emb_centroid"], parts["emb_max"] = fill(emb_c), fill(emb_m)
+        if esims.shape[1] > 1:
+            top = np.sort(esims, 1)[:, -min(3, esims.shape[1]):]
+            parts["emb_top3"] = fill(top.mean(1))
         nv = neg[has_vec[neg]] if len(neg) else neg
         if len(nv):
-            en = np.where(ok, (Ec @ E[nv].T).max(1), 0.0)
-            total = total - W_NEGATIVE * _z(en)
-    return Scores(total, parts, nearest, centroid)
+            parts["neg_emb"] = np.where(ok, (Ec @ E[nv].T).max(1), 0.0)
+    _feedback(parts, Xc, E[cand] if E is not None and use_vec else None,
+              has_vec[cand] if use_vec else None)
+    return Scores(blend(parts), parts, nearest, centroid)
+
+
+def _feedback(parts: dict[str, np.ndarray], Xc: Sparse, Ec: np.ndarray | None,
+              ok: np.ndarray | None) -> None:
+    """Pseudo-relevance feedback: the centroid of the FEEDBACK candidates the plain centroids
+    rank first (words and vectors alike), as one more interest to be close to."""
+    if not (_want("lex_prf") or _want("emb_prf")) or len(Xc.ptr) - 1 <= FEEDBACK:
+        return
+    first = _z(parts["lex_centroid"])
+    if "emb_centroid" in parts:
+        first = first + _z(parts["emb_centroid"])
+    top = np.argsort(-first, kind="stable")[:FEEDBACK]
+    lc = _dense(Xc, top).sum(0)
+    parts["lex_prf"] = Xc.dot(lc / max(float(np.linalg.norm(lc)), 1e-12))
+    if Ec is not None and ok is not None and ok[top].any():
+        ec = Ec[top[ok[top]]].sum(0)
+        parts["emb_prf"] = np.where(ok, Ec @ (ec / max(float(np.linalg.norm(ec)), 1e-12)),
+                                    0.0)
 
 
 def pos_index(pos: np.ndarray, sub: np.ndarray) -> np.ndarray:

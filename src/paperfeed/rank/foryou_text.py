@@ -9,7 +9,7 @@ Without an index, frequencies are estimated from the papers at hand.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +38,25 @@ def terms(title: str | None, abstract: str | None) -> Counter[str]:
     return out
 
 
+BAG_CACHE = 0  # papers whose terms are kept between calls (0: none; the bench keeps its corpus)
+_BAGS: OrderedDict[str, tuple[str, str, Counter[str]]] = OrderedDict()
+
+
+def paper_terms(pid: str, title: str, abstract: str) -> Counter[str]:
+    """terms() of a stored paper, from the cache while its text is unchanged."""
+    if not BAG_CACHE:
+        return terms(title, abstract)
+    hit = _BAGS.get(pid)
+    if hit is not None and hit[0] == title and hit[1] == abstract:
+        _BAGS.move_to_end(pid)
+        return hit[2]
+    bag = terms(title, abstract)
+    _BAGS[pid] = (title, abstract, bag)
+    while len(_BAGS) > BAG_CACHE:
+        _BAGS.popitem(last=False)
+    return bag
+
+
 @dataclass
 class Sparse:
     """Rows of L2-normalised TF-IDF weights: row r has cols[ptr[r]:ptr[r+1]]."""
@@ -52,7 +71,11 @@ class Sparse:
         return len(self.ptr) - 1
 
     def rows(self) -> np.ndarray:
-        return np.repeat(np.arange(self.n_rows), np.diff(self.ptr))
+        """The row of each stored value (computed once: every product needs it)."""
+        r = self.__dict__.get("_rows")
+        if r is None:
+            r = self.__dict__["_rows"] = np.repeat(np.arange(self.n_rows), np.diff(self.ptr))
+        return r
 
     def dot(self, w: np.ndarray) -> np.ndarray:
         """X @ w for a dense weight vector over the vocabulary."""
@@ -62,6 +85,15 @@ class Sparse:
         """X.T @ r: a dense vector over the vocabulary."""
         return np.bincount(self.cols, weights=self.vals * r[self.rows()],
                            minlength=len(self.vocab))
+
+    def mul_dense(self, M: np.ndarray) -> np.ndarray:
+        """X @ M.T for dense rows M (n_terms wide): one column per row of M."""
+        out = np.zeros((self.n_rows, len(M)))
+        rows = self.rows()
+        for i in range(len(M)):
+            out[:, i] = np.bincount(rows, weights=self.vals * M[i][self.cols],
+                                    minlength=self.n_rows)
+        return out
 
     def dense_row(self, i: int) -> np.ndarray:
         out = np.zeros(len(self.vocab))
