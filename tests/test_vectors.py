@@ -399,3 +399,17 @@ def test_broken_cached_model_and_bad_settings(monkeypatch: pytest.MonkeyPatch,
     with pytest.raises(ValueError, match=r"unknown embedding model .nope.; known: .*minilm"):
         minilm.load_embedder("nope")
     assert isinstance(minilm.load_embedder("hash"), HashEmbedder)
+
+
+def test_a_reader_is_ready_with_the_shipped_model_and_an_empty_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperfeed.index.embed import not_ready
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # a fresh install: nothing cached
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(minilm.ENV_MODEL_DIR, raising=False)
+    monkeypatch.delenv(minilm.ENV_RUNTIME, raising=False)
+    assert not minilm.onnx_path().is_file()
+    assert minilm.shipped_onnx() is not None and not_ready("minilm") is None
+    monkeypatch.setattr(minilm, "shipped_onnx", lambda: None)  # a checkout without the model
+    assert "not prepared" in str(not_ready("minilm"))

@@ -73,7 +73,9 @@ def not_ready(name: str) -> str | None:
         except ImportError:
             return None
         runtime = (os.environ.get(minilm.ENV_RUNTIME) or "onnx").lower()
-        if runtime == "onnx" and not minilm.onnx_path().is_file():
+        # ready when ensure_onnx would find a file: the shipped one or an earlier export
+        if (runtime == "onnx" and minilm.shipped_onnx() is None
+                and not minilm.onnx_path().is_file()):
             return ("the ONNX model is not prepared yet: `paperfeed index update` prepares it "
                     "once")
     return None
