@@ -67,8 +67,10 @@ class ClaimQuery:
             conds.append("c.unit = :unit")
             params["unit"] = self.unit
         if self.category:
-            conds.append("c.paper_id IN (SELECT paper_id FROM paper_categories "
-                         "WHERE category = :category)")
+            # a probe of the lookup's primary key per claim row: a newest-first page walks
+            # the claims' date index and stops after a page, whatever the category's size
+            conds.append("EXISTS (SELECT 1 FROM paper_categories pc WHERE pc.paper_id = "
+                         "c.paper_id AND pc.category = :category)")
             params["category"] = self.category
         if self.since:
             conds.append("c.announced >= :since")
