@@ -21,6 +21,7 @@ from conftest import pg_schema_url
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from support.paths import ROOT
+from support.procs import alive, children
 
 from paperfeed.accounts.marks import set_vote
 from paperfeed.accounts.users import signup
@@ -146,22 +147,6 @@ def test_postgres_ends_a_writer_idle_in_its_transaction(
             ctx.__exit__(None, None, None)
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        raw = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in raw.split()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_of_an_import_frees_the_lock_at_once(db_url: str, tmp_path: Path) -> None:
     """Only the import process is killed (not its group): its parser child must die too."""
@@ -176,11 +161,11 @@ def test_kill_9_of_an_import_frees_the_lock_at_once(db_url: str, tmp_path: Path)
         uid = c.execute(text("SELECT id FROM users")).scalar_one()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    kids: list[int] = []
+    kids: set[int] = set()
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and proc.poll() is None:
-            kids = kids or _children(proc.pid)
+            kids = kids or children(proc.pid)
             with eng.connect() as c:
                 if count_papers(c) > 0 and kids:
                     break
@@ -190,9 +175,9 @@ def test_kill_9_of_an_import_frees_the_lock_at_once(db_url: str, tmp_path: Path)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         t0 = time.monotonic()
-        while any(_alive(k) for k in kids) and time.monotonic() - t0 < 5:
+        while any(alive(k) for k in kids) and time.monotonic() - t0 < 5:
             time.sleep(0.05)
-        assert not any(_alive(k) for k in kids), "the parser child outlived the import"
+        assert not any(alive(k) for k in kids), "the parser child outlived the import"
         with lock_wait(5):
             t0 = time.monotonic()
             assert set_vote(eng, uid, "2601.00001", True)["local_votes"] == 1
@@ -207,7 +192,7 @@ def test_kill_9_of_an_import_frees_the_lock_at_once(db_url: str, tmp_path: Path)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         for k in kids:  # a child that outlived the import (the bug): do not leave it behind
-            if _alive(k):
+            if alive(k):
                 os.kill(k, signal.SIGKILL)
         eng.dispose()
 

@@ -13,6 +13,7 @@ import orjson
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from support.paths import ROOT
+from support.procs import alive, children
 from test_import import _big_file
 
 from paperfeed.index.protocol import Options
@@ -75,21 +76,6 @@ def test_an_in_memory_database_is_not_followed() -> None:
         f.finish()  # nothing to wait for
 
 
-def _children(pid: int) -> set[int]:
-    try:
-        return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
-    except OSError:
-        return set()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_of_the_import_ends_its_followers_and_parser(
         db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,16 +95,16 @@ def test_kill_9_of_the_import_ends_its_followers_and_parser(
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and proc.poll() is None and len(kids) < 3:
-            kids |= _children(proc.pid)  # two followers and the parser
+            kids |= children(proc.pid)  # two followers and the parser
             time.sleep(0.02)
         assert proc.poll() is None, "the import finished before it could be killed"
         assert len(kids) >= 3, f"expected followers and a parser, saw {len(kids)} children"
         os.kill(proc.pid, signal.SIGKILL)  # the import only, not its process group
         proc.wait()
         t0 = time.monotonic()
-        while any(_alive(k) for k in kids) and time.monotonic() - t0 < 5:
+        while any(alive(k) for k in kids) and time.monotonic() - t0 < 5:
             time.sleep(0.05)
-        assert not any(_alive(k) for k in kids), "a child outlived the import"
+        assert not any(alive(k) for k in kids), "a child outlived the import"
         done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True,
                               timeout=300)
         assert done.returncode == 0, done.stderr
@@ -136,7 +122,7 @@ def test_kill_9_of_the_import_ends_its_followers_and_parser(
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         for k in kids:
-            if _alive(k):
+            if alive(k):
                 os.kill(k, signal.SIGKILL)
 
 
