@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -83,6 +84,20 @@ def test_oversized_fields_are_rejected_by_name_file_and_line(engine: Engine,
     with engine.connect() as c:
         assert {r[0] for r in c.execute(text("SELECT id FROM papers"))} == {
             "2601.00001", "2601.00008"}
+
+
+def test_a_subject_class_list_in_categories_is_dropped_not_the_paper(engine: Engine,
+                                                                     tmp_path: Path) -> None:
+    # As in arxiv-102k (line 13954): MSC codes leaked into the categories, 143 characters.
+    msc = ("68T09, 68T50, 68T05, 62R07, 68U15, 68T27, 68T20 68T09, 68T50, 68T05,\n  62R07, "
+           "68U15, 68T27, 68T20 68T09, 68T50, 68T05, 62R07, 68U15, 68T27, 68T20")
+    path = tmp_path / "msc.jsonl"
+    path.write_bytes(lines(paper(1, categories=["cs.AI", "cs.CL", msc, "I.2; H.3"])))
+    report = import_file(engine, path)
+    assert report.written.inserted == 1 and report.skipped_bad == 0
+    with engine.connect() as c:
+        cats = c.execute(text("SELECT categories FROM papers")).scalar_one()
+    assert json.loads(cats) == ["cs.AI", "cs.CL", "I.2; H.3"]
 
 
 def test_a_50_mb_line_costs_that_line_only(engine: Engine, tmp_path: Path) -> None:

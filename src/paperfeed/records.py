@@ -203,6 +203,10 @@ def validate(rec: PaperRecord) -> PaperRecord:
         cats = rec.categories
         if "" in cats or _unclean(" ".join(cats)):
             cats = [c for c in map(_squash, cats) if c]
+        if max(map(len, cats), default=0) > LIMITS["category"]:
+            # No arXiv category is near the limit: such an entry is a subject-class list
+            # that leaked into the field (arXiv's MSC/ACM codes). Drop it, keep the paper.
+            cats = [c for c in cats if len(c) <= LIMITS["category"]]
         rec.categories = list(dict.fromkeys(cats)) if len(cats) > 1 else (cats or None)
     rec.submitted = iso_date(rec.submitted, "submitted")
     rec.updated = iso_date(rec.updated, "updated")
