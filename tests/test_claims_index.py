@@ -60,3 +60,35 @@ def test_new_extractor_rules_re_extract_everything(engine: Engine,
     with engine.connect() as conn:
         versions = set(conn.execute(text("SELECT extractor_version FROM paper_claims")).scalars())
     assert versions == {claims_index.EXTRACTOR_VERSION}
+
+
+def test_extraction_split_over_processes_stores_the_same_claims(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    abstracts = [f"Method {i} is {1.5 + i / 10:.1f}x faster than FlashAttention and cuts "
+                 f"memory by {10 + i}% on A100." if i % 3 else f"Paper {i} has no result."
+                 for i in range(40)]
+    for i, a in enumerate(abstracts):
+        put(engine, f"2501.{i + 1:05d}v1", a)
+    assert catch_up_claims(engine) == 40
+    cols = ", ".join(f'"{c}"' for c in claims_index.COLS if c != "extractor_version")
+    every = text(f"SELECT {cols} FROM paper_claims ORDER BY paper_id, position")
+    with engine.connect() as conn:
+        serial = conn.execute(every).all()
+    assert len(serial) > 40
+    pools: list[bool] = []
+    real = claims_index._extract
+
+    def spy(rows, pool, workers):  # type: ignore[no-untyped-def]
+        pools.append(pool is not None)
+        return real(rows, pool, workers)
+
+    monkeypatch.setattr(claims_index, "_extract", spy)
+    monkeypatch.setattr(claims_index, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(claims_index, "EXTRACTOR_VERSION", claims_index.EXTRACTOR_VERSION + 1)
+    with engine.connect() as conn:
+        conn.execute(text("UPDATE paper_claims SET kind = 'stale'"))
+        conn.commit()
+    assert catch_up_claims(engine, batch=16, workers=2) == 40
+    assert pools == [True, True, True]
+    with engine.connect() as conn:
+        assert conn.execute(every).all() == serial

@@ -6,6 +6,7 @@ import re
 
 # New style (since 2007-04): YYMM.NNNN (to 2014) or YYMM.NNNNN, optional version.
 _NEW = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$")
+_BARE = re.compile(r"\d{4}\.\d{4,5}\Z")  # a new-style id as stored: no version, no prefix
 # Old style: archive[.SUBJ]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136 (subject class dropped).
 _OLD = re.compile(r"^(?P<arch>[a-z][a-z\-]*)(?:\.[A-Za-z\-]{2,})?/(?P<num>\d{7})(?:v(?P<v>\d+))?$")
 _PREFIXES = re.compile(
@@ -21,6 +22,8 @@ class InvalidId(ValueError):
 
 def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
     """Split an arXiv id, URL or OAI identifier into (id without version, version or None)."""
+    if _BARE.match(raw):  # the common case (every line of a bulk import): one regex, not four
+        return raw, None
     s = _PREFIXES.sub("", raw.strip())
     s = re.sub(r"[?#].*$", "", s).rstrip("/")  # ?context=cs, #section, a trailing slash
     s = s.removesuffix(".pdf")

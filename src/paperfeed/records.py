@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -85,7 +86,7 @@ class PaperRecord:
     def __reduce__(self) -> tuple[Any, ...]:
         # Positional rebuild: pickles several times faster than the slots default, which
         # matters when bulk import hands parsed batches between processes.
-        return (PaperRecord, tuple(getattr(self, f) for f in _FIELD_NAMES))
+        return (PaperRecord, _FIELDS_OF(self))
 
     def content_fields(self) -> dict[str, Any]:
         """The paper's own metadata fields (no source bookkeeping)."""
@@ -94,6 +95,7 @@ class PaperRecord:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(PaperRecord))
+_FIELDS_OF = operator.attrgetter(*_FIELD_NAMES)  # the fields' values as one tuple, in C
 
 
 def clean_text(value: Any) -> str | None:

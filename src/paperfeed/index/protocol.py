@@ -32,6 +32,7 @@ class Options:
 
     model: str | None = None  # embedding model name (default: PAPERFEED_EMBED_MODEL)
     cache: dict[str, Any] = field(default_factory=dict)  # e.g. the loaded embedder
+    workers: int = 1  # processes a CPU-bound catch-up may use (claims extraction)
 
     def embedder(self) -> Any:
         """The embedding model, loaded once per refresh."""

@@ -7,7 +7,9 @@ done, each follower catches up once more to the last `seq` and exits. Nothing he
 import path: `paperfeed import` runs `refresh()` afterwards as before, which then finds the
 followed indexes up to date (or does what a failed follower left).
 
-Followers die with the import (kill -9 included), like the parser process (files.py). An
+Followers die with the import (kill -9 included), like the parser process (files.py); they are
+not daemonic processes because the claims follower forks its extractors (a daemonic process
+may not have children): `follow_import` kills any still running when it leaves. An
 in-memory SQLite database cannot be shared with another process: then nothing follows.
 """
 
@@ -34,17 +36,21 @@ from paperfeed.store.index_state import papers_after, read_state
 
 log = logging.getLogger(__name__)
 # Each tuple is one process. Claims extraction is the most CPU work: it follows the writer from
-# the start, with the cheap code links. The lexical index (a tantivy commit and segment merges
-# per catch-up) and the lookups (which drop and rebuild their secondary indexes per catch-up)
-# cost less done once, at the end, in one pass over the new papers, beside the claims.
-GROUPS: tuple[tuple[str, ...], ...] = (("claims", "codelinks"), ("lexical", "lookups"))
+# the start, its extraction split over one process a core (Options.workers). The lexical index
+# (a tantivy commit and segment merges per catch-up) and the lookups (which drop and rebuild
+# their secondary indexes per catch-up) cost less done once, at the end, in one pass over the
+# new papers, beside the claims; the cheap code links follow from the start in that process.
+GROUPS: tuple[tuple[str, ...], ...] = (("claims",), ("codelinks", "lexical", "lookups"))
 AT_END = frozenset({"lexical", "lookups"})
+FOLLOWER_NICE = 5  # followers take the cores the parser and the writer leave
 PAUSE = 1.0  # seconds a follower waits for more papers after catching up
 
 
 def _follow(engine: Engine, names: Sequence[str], done: Any, parent: int) -> None:
     """Follower process: catch `names` up until the import is done, then once more."""
     die_with_parent(parent)
+    with contextlib.suppress(OSError):  # the writer comes first: every index waits on it
+        os.nice(FOLLOWER_NICE)
     engine.dispose(close=False)  # the parent's pooled connections stay the parent's
     try:
         _catch_up_until_done(engine, names, done)
@@ -55,7 +61,7 @@ def _follow(engine: Engine, names: Sequence[str], done: Any, parent: int) -> Non
 
 
 def _catch_up_until_done(engine: Engine, names: Sequence[str], done: Any) -> None:
-    opts = Options()
+    opts = Options(workers=os.cpu_count() or 1)
     indexes = [d for d in derived_indexes() if d.name in names]
     while True:
         finished = done.is_set()  # read before catching up: the last round sees every paper
@@ -132,7 +138,7 @@ def follow_import(engine: Engine, enabled: bool = True) -> Iterator[Followers]:
             if not names:
                 continue
             p = ctx.Process(target=_follow, args=(engine, names, f._done, os.getpid()),
-                            daemon=True, name=f"paperfeed follow {'+'.join(names)}")
+                            daemon=False, name=f"paperfeed follow {'+'.join(names)}")
             p.start()
             f._procs.append(p)
             f.names += names
