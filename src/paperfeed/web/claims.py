@@ -31,6 +31,10 @@ PER_PAGE = 50
 SEARCH_DEPTH = 200  # a query keeps the claims of its best this-many matching papers
 CSV_MAX = 100_000
 MAX_POINTS = 800  # points drawn at most (the newest papers)
+# the page counts its claims to just past this ("5,000+"; deeper pages to just past themselves):
+# an exact count of a large result (400k claims at 1M papers, a category probed per claim)
+# costs more than the rest of the page
+COUNT_TO = 5_000
 UNITS_CACHE_S = 600.0
 CSV_COLUMNS = ("paper_id", "title", "date", "kind", "value", "low", "high", "unit", "what",
                "span", "start", "end", "url", "direction", "norm_value", "norm_unit", "subkind",
@@ -140,13 +144,14 @@ def claims_page(
     engine = engine_of(request)
     query, note = claim_query(engine, q, kind, unit, category, since, until)
     with engine.connect() as conn:
-        total, rows = find_claims(conn, query, sort, PER_PAGE, (page - 1) * PER_PAGE)
-        points, ux, uy, scanned = scatter_pairs(conn, query, x, y, MAX_POINTS)
+        count_to = max(COUNT_TO, page * PER_PAGE) + 1
+        total, rows = find_claims(conn, query, sort, PER_PAGE, (page - 1) * PER_PAGE,
+                                  count_to=count_to)
+        # the newest MAX_POINTS papers are drawn: a page of SVG stays light
+        points, ux, uy, all_points, scanned = scatter_pairs(conn, query, x, y, MAX_POINTS,
+                                                            keep=MAX_POINTS)
     for r in rows:
         r["url"] = _claim_url(r)
-    all_points = len(points)
-    if all_points > MAX_POINTS:  # the newest papers: a page of SVG stays light
-        points = sorted(points, key=lambda p: (p.date or "", p.paper_id))[-MAX_POINTS:]
     chart = scatter([(p.x, p.y, paper_url(p.paper_id),
                       f"{p.title} — {p.x_label}, {p.y_label}") for p in points],
                     f"{x} ({ux})" if ux else x, f"{y} ({uy})" if uy else y)
@@ -158,7 +163,9 @@ def claims_page(
     data_params = {k: v for k, v in params.items() if k not in ("x", "y")}
     return render(request, "claims.html", {
         "q": q, "filters": filters, "sort": sort, "x": x, "y": y, "page": page,
-        "per_page": PER_PAGE, "total": total, "rows": rows, "chart": chart,
+        "per_page": PER_PAGE, "total": min(total, count_to - 1), "more": total >= count_to,
+        "rows": rows,
+        "chart": chart,
         "all_points": all_points, "scanned": scanned,
         "points": points, "note": note, "kinds": KINDS, "units": _units(request),
         "norm_labels": NORM_LABELS,
