@@ -86,6 +86,19 @@ class ClaimQuery:
                 params["ids"] = list(self.ids)
         return (" AND ".join(conds) or "1 = 1"), params
 
+    def total_of(self, counts: dict[tuple[str, str], int]) -> int | None:
+        """How many claims match, from the claims per (kind, unit), when only those filter."""
+        if self.category or self.since or self.until or self.ids is not None:
+            return None
+        return sum(n for (kind, unit), n in counts.items()
+                   if self.kind in (None, kind) and self.unit in (None, unit))
+
+
+def kind_unit_counts(conn: Connection) -> dict[tuple[str, str], int]:
+    """{(kind, unit): claims stored} (one pass over the (kind, unit) groups)."""
+    return {(k, u): int(n) for k, u, n in conn.execute(text(
+        "SELECT kind, unit, COUNT(*) FROM paper_claims GROUP BY kind, unit"))}
+
 
 def sql(statement: str, params: dict[str, Any]) -> TextClause:
     """text(statement) with `params` bound; a list value expands (`x IN :name`)."""
@@ -312,17 +325,19 @@ def context_window(abstract: str, start: int | None, end: int | None, span: str,
 
 def find_claims(conn: Connection, query: ClaimQuery, sort: str = "date_desc",
                 limit: int = 50, offset: int = 0, context: bool = True,
-                count_to: int | None = None) -> tuple[int, list[dict[str, Any]]]:
+                count_to: int | None = None, total: int | None = None
+                ) -> tuple[int, list[dict[str, Any]]]:
     """(total, claims of the page) matching `query`, each with its paper's id, title, date
     (and the span in its `context` window when asked). `count_to`: counting stops there
     (a total of `count_to` means at least that many), so a page of a large result does not
-    count every claim of it.
+    count every claim of it; `total`: known already (not counted).
 
     The page's keys are ordered first (narrow rows), then its claims and papers are read:
     sorting whole rows with their abstracts costs ~10x more at 100k papers.
     """
     where, params = query.where()
-    total = count_claims(conn, where, params, count_to)
+    if total is None:
+        total = count_claims(conn, where, params, count_to)
     if total <= offset:
         return total, []
     keys = page_keys(conn, query, sort, limit, offset)
@@ -460,7 +475,7 @@ def rarer_kind(conn: Connection, a: str, b: str) -> str:
 
 
 def scatter_pairs(conn: Connection, query: ClaimQuery, x_kind: str, y_kind: str,
-                  newest: int | None = None, keep: int | None = None
+                  newest: int | None = None, keep: int | None = None, rare: str | None = None
                   ) -> tuple[list[PairPoint], str | None, str | None, int, int | None]:
     """(points, x unit, y unit, papers, scanned): papers matching `query` (its kind/unit
     filters aside) that state both kinds. Each axis keeps one unit, the pair of units most
@@ -468,7 +483,7 @@ def scatter_pairs(conn: Connection, query: ClaimQuery, x_kind: str, y_kind: str,
     kind's newest 4 x `newest` claims are looked at, so the chart costs the same at 10k papers
     as at 1M; `scanned` is that number when it was reached (None: all were). `papers`: how
     many papers have both; `keep`: only the newest `keep` of them (by date, then id) become
-    points, in that order (else all, by id).
+    points, in that order (else all, by id). `rare`: the rarer kind, when known.
 
     The pairing reads four narrow columns of the candidates' claims of the two kinds; whole
     claims and titles are read for the points kept only.
@@ -477,7 +492,7 @@ def scatter_pairs(conn: Connection, query: ClaimQuery, x_kind: str, y_kind: str,
     # then their claims by primary key (the kinds picked with `|| ''`, so the key's path
     # stays: going through the commoner kind's claims, mostly quality, costs a random read
     # each); SQL keeps one row per (paper, x unit, y unit), the pairs a paper could plot
-    rare = rarer_kind(conn, x_kind, y_kind)
+    rare = rare or rarer_kind(conn, x_kind, y_kind)
     where, params = query.where(with_kind=False)
     scan = f" LIMIT {4 * int(newest)}" if newest else ""
     rows = conn.execute(sql(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Any
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from paperfeed.rank.claims import (
     KINDS,
@@ -18,6 +21,7 @@ from paperfeed.rank.claims import (
     Kind,
     claim_units,
     find_claims,
+    kind_unit_counts,
     scatter_pairs,
 )
 from paperfeed.web import search_adapter
@@ -133,6 +137,38 @@ def _units(request: Request) -> list[str]:
     return app_cached(request, "claim_units", UNITS_CACHE_S, claim_units)
 
 
+T = TypeVar("T")
+KEPT = 64  # results kept per data version (each filter set's chart, the counts)
+VERSION_SQL = text("SELECT (SELECT MAX(seq) FROM papers), seq, version, updated_at "
+                   "FROM index_state WHERE name = 'claims'")
+_kept_lock = threading.Lock()
+
+
+def kept(request: Request, conn: Connection, key: tuple[Any, ...],
+         load: Callable[[], T]) -> T:
+    """`load()`, computed once per version of the claims (the claims index's watermark and
+    the papers' newest seq, one indexed read): what a page derives from every claim (counts
+    per kind, the chart of a filter set) is the same for every page showing it until the
+    claims index catches up again. Each worker keeps the last KEPT results in memory."""
+    version = tuple(conn.execute(VERSION_SQL).first() or ())
+    state = request.app.state
+    with _kept_lock:
+        cache: OrderedDict[tuple[Any, ...], Any] | None = getattr(state, "claims_kept", None)
+        if cache is None or getattr(state, "claims_kept_version", None) != version:
+            cache = OrderedDict()
+            state.claims_kept, state.claims_kept_version = cache, version
+        if key in cache:
+            cache.move_to_end(key)
+            value: T = cache[key]
+            return value
+    value = load()
+    with _kept_lock:
+        cache[key] = value
+        while len(cache) > KEPT:
+            cache.popitem(last=False)
+    return value
+
+
 @router.get("/claims", response_class=HTMLResponse, include_in_schema=False)
 def claims_page(
     request: Request, q: QueryText = "", kind: OptKind = None, unit: OptText = None,
@@ -144,12 +180,21 @@ def claims_page(
     engine = engine_of(request)
     query, note = claim_query(engine, q, kind, unit, category, since, until)
     with engine.connect() as conn:
+        counts = kept(request, conn, ("counts",), lambda: kind_unit_counts(conn))
         count_to = max(COUNT_TO, page * PER_PAGE) + 1
+        known = query.total_of(counts)  # exact when only kind/unit filter
         total, rows = find_claims(conn, query, sort, PER_PAGE, (page - 1) * PER_PAGE,
-                                  count_to=count_to)
-        # the newest MAX_POINTS papers are drawn: a page of SVG stays light
-        points, ux, uy, all_points, scanned = scatter_pairs(conn, query, x, y, MAX_POINTS,
-                                                            keep=MAX_POINTS)
+                                  count_to=count_to, total=known)
+        if known is not None:
+            count_to = known + 1
+        by_kind = {k: sum(n for (kind, _), n in counts.items() if kind == k) for k in (x, y)}
+        rare = x if by_kind[x] <= by_kind[y] else y
+        # the newest MAX_POINTS papers are drawn: a page of SVG stays light; the chart does
+        # not depend on the kind/unit filters or the sort
+        chart_key = ("chart", query.category, query.since, query.until, query.ids, x, y)
+        points, ux, uy, all_points, scanned = kept(
+            request, conn, chart_key, lambda: scatter_pairs(conn, query, x, y, MAX_POINTS,
+                                                            keep=MAX_POINTS, rare=rare))
     for r in rows:
         r["url"] = _claim_url(r)
     chart = scatter([(p.x, p.y, paper_url(p.paper_id),
