@@ -25,7 +25,7 @@ from paperfeed.rank.claims import (
     scatter_pairs,
 )
 from paperfeed.web import search_adapter
-from paperfeed.web.charts import scatter
+from paperfeed.web.charts import Scatter, scatter
 from paperfeed.web.output import csv_cell, link_base, shared_cache
 from paperfeed.web.pages import OptDate, app_cached, common_categories, engine_of
 from paperfeed.web.render import paper_url, render
@@ -35,10 +35,10 @@ PER_PAGE = 50
 SEARCH_DEPTH = 200  # a query keeps the claims of its best this-many matching papers
 CSV_MAX = 100_000
 MAX_POINTS = 800  # points drawn at most (the newest papers)
-# the page counts its claims to just past this ("5,000+"; deeper pages to just past themselves):
+# the page counts its claims to just past this ("1,000+"; deeper pages to just past themselves):
 # an exact count of a large result (400k claims at 1M papers, a category probed per claim)
 # costs more than the rest of the page
-COUNT_TO = 5_000
+COUNT_TO = 1_000
 UNITS_CACHE_S = 600.0
 CSV_COLUMNS = ("paper_id", "title", "date", "kind", "value", "low", "high", "unit", "what",
                "span", "start", "end", "url", "direction", "norm_value", "norm_unit", "subkind",
@@ -169,6 +169,20 @@ def kept(request: Request, conn: Connection, key: tuple[Any, ...],
     return value
 
 
+def _chart(conn: Connection, query: ClaimQuery, x: str, y: str, rare: str
+           ) -> tuple[Scatter | None, int, int | None]:
+    """(the scatter chart laid out, with its dots' markup; papers having both; claims
+    scanned): the newest MAX_POINTS papers are drawn, so a page of SVG stays light."""
+    points, ux, uy, all_points, scanned = scatter_pairs(conn, query, x, y, MAX_POINTS,
+                                                        keep=MAX_POINTS, rare=rare)
+    chart = scatter([(p.x, p.y, paper_url(p.paper_id),
+                      f"{p.title} — {p.x_label}, {p.y_label}") for p in points],
+                    f"{x} ({ux})" if ux else x, f"{y} ({uy})" if uy else y)
+    if chart is not None:
+        _ = chart.dots_html  # laid out once, with the chart
+    return chart, all_points, scanned
+
+
 @router.get("/claims", response_class=HTMLResponse, include_in_schema=False)
 def claims_page(
     request: Request, q: QueryText = "", kind: OptKind = None, unit: OptText = None,
@@ -189,17 +203,12 @@ def claims_page(
             count_to = known + 1
         by_kind = {k: sum(n for (kind, _), n in counts.items() if kind == k) for k in (x, y)}
         rare = x if by_kind[x] <= by_kind[y] else y
-        # the newest MAX_POINTS papers are drawn: a page of SVG stays light; the chart does
-        # not depend on the kind/unit filters or the sort
+        # the chart does not depend on the kind/unit filters or the sort
         chart_key = ("chart", query.category, query.since, query.until, query.ids, x, y)
-        points, ux, uy, all_points, scanned = kept(
-            request, conn, chart_key, lambda: scatter_pairs(conn, query, x, y, MAX_POINTS,
-                                                            keep=MAX_POINTS, rare=rare))
+        chart, all_points, scanned = kept(request, conn, chart_key,
+                                          lambda: _chart(conn, query, x, y, rare))
     for r in rows:
         r["url"] = _claim_url(r)
-    chart = scatter([(p.x, p.y, paper_url(p.paper_id),
-                      f"{p.title} — {p.x_label}, {p.y_label}") for p in points],
-                    f"{x} ({ux})" if ux else x, f"{y} ({uy})" if uy else y)
     filters = {"kind": kind, "unit": unit, "category": category,
                "since": since.isoformat() if since else None,
                "until": until.isoformat() if until else None}
@@ -209,11 +218,8 @@ def claims_page(
     return render(request, "claims.html", {
         "q": q, "filters": filters, "sort": sort, "x": x, "y": y, "page": page,
         "per_page": PER_PAGE, "total": min(total, count_to - 1), "more": total >= count_to,
-        "rows": rows,
-        "chart": chart,
-        "all_points": all_points, "scanned": scanned,
-        "points": points, "note": note, "kinds": KINDS, "units": _units(request),
-        "norm_labels": NORM_LABELS,
+        "rows": rows, "chart": chart, "all_points": all_points, "scanned": scanned,
+        "note": note, "kinds": KINDS, "units": _units(request), "norm_labels": NORM_LABELS,
         "categories": common_categories(request), "sorts": SORT_LABELS, "params": params,
         "data_params": data_params, "nav": "claims"})
 
