@@ -21,7 +21,7 @@ from paperfeed.rank.claims import (
     Kind,
     claim_units,
     find_claims,
-    kind_unit_counts,
+    kind_counts,
     scatter_pairs,
 )
 from paperfeed.web import search_adapter
@@ -194,15 +194,14 @@ def claims_page(
     engine = engine_of(request)
     query, note = claim_query(engine, q, kind, unit, category, since, until)
     with engine.connect() as conn:
-        counts = kept(request, conn, ("counts",), lambda: kind_unit_counts(conn))
+        counts = kept(request, conn, ("counts",), lambda: kind_counts(conn))
         count_to = max(COUNT_TO, page * PER_PAGE) + 1
-        known = query.total_of(counts)  # exact when only kind/unit filter
+        known = query.total_of(counts)  # exact when at most the kind filters
         total, rows = find_claims(conn, query, sort, PER_PAGE, (page - 1) * PER_PAGE,
                                   count_to=count_to, total=known)
         if known is not None:
             count_to = known + 1
-        by_kind = {k: sum(n for (kind, _), n in counts.items() if kind == k) for k in (x, y)}
-        rare = x if by_kind[x] <= by_kind[y] else y
+        rare = x if counts.get(x, 0) <= counts.get(y, 0) else y
         # the chart does not depend on the kind/unit filters or the sort
         chart_key = ("chart", query.category, query.since, query.until, query.ids, x, y)
         chart, all_points, scanned = kept(request, conn, chart_key,
