@@ -139,8 +139,9 @@ def _units(request: Request) -> list[str]:
 
 T = TypeVar("T")
 KEPT = 64  # results kept per data version (each filter set's chart, the counts)
-VERSION_SQL = text("SELECT (SELECT MAX(seq) FROM papers), seq, version, updated_at "
-                   "FROM index_state WHERE name = 'claims'")
+VERSION_SQL = text("SELECT (SELECT MAX(seq) FROM papers), (SELECT seq || ' ' || "
+                   "COALESCE(version, '') || ' ' || COALESCE(updated_at, '') FROM index_state "
+                   "WHERE name = 'claims')")
 _kept_lock = threading.Lock()
 
 
@@ -150,7 +151,7 @@ def kept(request: Request, conn: Connection, key: tuple[Any, ...],
     the papers' newest seq, one indexed read): what a page derives from every claim (counts
     per kind, the chart of a filter set) is the same for every page showing it until the
     claims index catches up again. Each worker keeps the last KEPT results in memory."""
-    version = tuple(conn.execute(VERSION_SQL).first() or ())
+    version = tuple(conn.execute(VERSION_SQL).one())
     state = request.app.state
     with _kept_lock:
         cache: OrderedDict[tuple[Any, ...], Any] | None = getattr(state, "claims_kept", None)
