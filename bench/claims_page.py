@@ -148,7 +148,8 @@ def http(db: str, src: Path, seconds: int) -> dict[str, dict[str, float]]:
     try:
         wait_up(base + "/about", server, timeout=300)
         for name, paths in PAGES:
-            wrk(base, 2, 1, UNIQUE_LUA % lua_list(paths.split("|")))  # warm the workers
+            # warm both workers (two connections): each keeps its own per-version results
+            wrk(base, 3, 2, UNIQUE_LUA % lua_list(paths.split("|")))
             cpu0 = _cpu_s(server.pid)
             r = wrk(base, seconds, 1, UNIQUE_LUA % lua_list(paths.split("|")))
             r["cpu_ms"] = (_cpu_s(server.pid) - cpu0) * 1e3 / max(r["rps"] * seconds, 1)
