@@ -10,13 +10,14 @@ grouped per kind and normalised unit) and with the earlier shape in the same run
 from the paper's row through a join (the baseline). Best of --repeat runs, one process.
 
     .venv/bin/python bench/claims_page.py --db PATH --http [--standin-from DB] [--times 10]
-                                          [--baseline-src DIR] [--seconds 6]
+                                          [--baseline-src DIR [--baseline-db PATH]] [--seconds 6]
 
 --http: the /claims page over HTTP, every request a fresh rendering (a unique query parameter
 defeats the page cache, as bench/pages_1m.py does): `paperfeed serve --workers 2`, one client
 (`wrk -t1 -c1`) per filter set, p50/p99 and the server's CPU-ms per request; with
 --baseline-src (the `src` of an earlier commit, e.g. `git archive COMMIT src | tar -x -C DIR`)
-the same against that code, in the same run. --standin-from: first build --db as a claims-heavy
+the same against that code, in the same run (on --baseline-db, a copy of --db from before
+a migration, when given). --standin-from: first build --db as a claims-heavy
 stand-in of a 1M-paper corpus in a minute, from a finished `paperfeed import` database: its
 papers, categories and claims copied --times times under new ids, with the same dates (so a day
 holds --times as many papers, as in bench/pages_1m.py), every index watermark at the new seq.
@@ -163,10 +164,10 @@ def http(db: str, src: Path, seconds: int) -> dict[str, dict[str, float]]:
 def main_http(args: argparse.Namespace) -> int:
     if args.standin_from:
         standin(args.standin_from, Path(args.db), args.times)
-    trees = {"now": Path(__file__).resolve().parents[1] / "src"}
-    if args.baseline_src:
-        trees = {"before": Path(args.baseline_src), **trees}
-    results = {label: http(args.db, src, args.seconds) for label, src in trees.items()}
+    trees = {"now": (Path(__file__).resolve().parents[1] / "src", args.db)}
+    if args.baseline_src:  # its own copy of the database when the schema moved on since
+        trees = {"before": (Path(args.baseline_src), args.baseline_db or args.db), **trees}
+    results = {label: http(db, src, args.seconds) for label, (src, db) in trees.items()}
     with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as db:
         n_papers, n_claims = (db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                               for t in ("papers", "paper_claims"))
@@ -190,6 +191,7 @@ def main() -> int:
     ap.add_argument("--standin-from")
     ap.add_argument("--times", type=int, default=10)
     ap.add_argument("--baseline-src")
+    ap.add_argument("--baseline-db")
     ap.add_argument("--seconds", type=int, default=6)
     args = ap.parse_args()
     if args.http:
