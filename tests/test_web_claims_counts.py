@@ -114,3 +114,15 @@ def test_counts_and_chart_follow_the_claims_index(engine: Engine, tmp_path_facto
         want = len(expected_claims()) + 2
         assert STATUS.search(after).group(1) == f"{want:,}"  # type: ignore[union-attr]
         assert set(DOT.findall(after)) == dots | {new["id"]}
+
+
+def test_chart_tooltips_are_escaped_once(engine: Engine) -> None:
+    from test_web_claims import EVIL_ID
+
+    with TestClient(create_app(engine, WebSettings(SECRET))) as client:
+        page = client.get("/claims", params={"x": "speedup", "y": "memory"}).text
+    dot = re.search(rf'<a class="dot" href="/papers/{re.escape(EVIL_ID)}" aria-label="([^"]*)">'
+                    r'<circle [^>]*><title>([^<]*)</title>', page)
+    assert dot is not None and "<script>alert('t')" not in page
+    label, title = dot.groups()
+    assert label == title and label.startswith("&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;")
