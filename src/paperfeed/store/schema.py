@@ -352,7 +352,9 @@ Index("ix_paper_claims_norm", paper_claims.c.kind, paper_claims.c.norm_unit,
       paper_claims.c.norm_value)
 Index("ix_paper_claims_announced", paper_claims.c.announced, paper_claims.c.paper_id,
       paper_claims.c.position)
-Index("ix_paper_claims_kind_announced", paper_claims.c.kind, paper_claims.c.announced)
+# the paper id too (migration 0012): a kind with a category probes each claim's paper
+Index("ix_paper_claims_kind_announced", paper_claims.c.kind, paper_claims.c.announced,
+      paper_claims.c.paper_id)
 # issue #11: For you. Followed and muted authors/keywords/categories, the papers a user was
 # shown (versionless ids: never the same paper twice), and the feed's settings.
 user_interests = Table(

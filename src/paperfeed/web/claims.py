@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Any
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from paperfeed.rank.claims import (
     KINDS,
@@ -18,10 +21,11 @@ from paperfeed.rank.claims import (
     Kind,
     claim_units,
     find_claims,
+    kind_counts,
     scatter_pairs,
 )
 from paperfeed.web import search_adapter
-from paperfeed.web.charts import scatter
+from paperfeed.web.charts import Scatter, scatter
 from paperfeed.web.output import csv_cell, link_base, shared_cache
 from paperfeed.web.pages import OptDate, app_cached, common_categories, engine_of
 from paperfeed.web.render import paper_url, render
@@ -31,6 +35,10 @@ PER_PAGE = 50
 SEARCH_DEPTH = 200  # a query keeps the claims of its best this-many matching papers
 CSV_MAX = 100_000
 MAX_POINTS = 800  # points drawn at most (the newest papers)
+# the page counts its claims to just past this ("1,000+"; deeper pages to just past themselves):
+# an exact count of a large result (400k claims at 1M papers, a category probed per claim)
+# costs more than the rest of the page
+COUNT_TO = 1_000
 UNITS_CACHE_S = 600.0
 CSV_COLUMNS = ("paper_id", "title", "date", "kind", "value", "low", "high", "unit", "what",
                "span", "start", "end", "url", "direction", "norm_value", "norm_unit", "subkind",
@@ -129,6 +137,53 @@ def _units(request: Request) -> list[str]:
     return app_cached(request, "claim_units", UNITS_CACHE_S, claim_units)
 
 
+T = TypeVar("T")
+KEPT = 64  # results kept per data version (each filter set's chart, the counts)
+VERSION_SQL = text("SELECT (SELECT MAX(seq) FROM papers), (SELECT seq || ' ' || "
+                   "COALESCE(version, '') || ' ' || COALESCE(updated_at, '') FROM index_state "
+                   "WHERE name = 'claims')")
+_kept_lock = threading.Lock()
+
+
+def kept(request: Request, conn: Connection, key: tuple[Any, ...],
+         load: Callable[[], T]) -> T:
+    """`load()`, computed once per version of the claims (the claims index's watermark and
+    the papers' newest seq, one indexed read): what a page derives from every claim (counts
+    per kind, the chart of a filter set) is the same for every page showing it until the
+    claims index catches up again. Each worker keeps the last KEPT results in memory."""
+    version = tuple(conn.execute(VERSION_SQL).one())
+    state = request.app.state
+    with _kept_lock:
+        cache: OrderedDict[tuple[Any, ...], Any] | None = getattr(state, "claims_kept", None)
+        if cache is None or getattr(state, "claims_kept_version", None) != version:
+            cache = OrderedDict()
+            state.claims_kept, state.claims_kept_version = cache, version
+        if key in cache:
+            cache.move_to_end(key)
+            value: T = cache[key]
+            return value
+    value = load()
+    with _kept_lock:
+        cache[key] = value
+        while len(cache) > KEPT:
+            cache.popitem(last=False)
+    return value
+
+
+def _chart(conn: Connection, query: ClaimQuery, x: str, y: str, rare: str
+           ) -> tuple[Scatter | None, int, int | None]:
+    """(the scatter chart laid out, with its dots' markup; papers having both; claims
+    scanned): the newest MAX_POINTS papers are drawn, so a page of SVG stays light."""
+    points, ux, uy, all_points, scanned = scatter_pairs(conn, query, x, y, MAX_POINTS,
+                                                        keep=MAX_POINTS, rare=rare)
+    chart = scatter([(p.x, p.y, paper_url(p.paper_id),
+                      f"{p.title} — {p.x_label}, {p.y_label}") for p in points],
+                    f"{x} ({ux})" if ux else x, f"{y} ({uy})" if uy else y)
+    if chart is not None:
+        _ = chart.dots_html  # laid out once, with the chart
+    return chart, all_points, scanned
+
+
 @router.get("/claims", response_class=HTMLResponse, include_in_schema=False)
 def claims_page(
     request: Request, q: QueryText = "", kind: OptKind = None, unit: OptText = None,
@@ -140,16 +195,20 @@ def claims_page(
     engine = engine_of(request)
     query, note = claim_query(engine, q, kind, unit, category, since, until)
     with engine.connect() as conn:
-        total, rows = find_claims(conn, query, sort, PER_PAGE, (page - 1) * PER_PAGE)
-        points, ux, uy, scanned = scatter_pairs(conn, query, x, y, MAX_POINTS)
+        counts = kept(request, conn, ("counts",), lambda: kind_counts(conn))
+        count_to = max(COUNT_TO, page * PER_PAGE) + 1
+        known = query.total_of(counts)  # exact when at most the kind filters
+        total, rows = find_claims(conn, query, sort, PER_PAGE, (page - 1) * PER_PAGE,
+                                  count_to=count_to, total=known)
+        if known is not None:
+            count_to = known + 1
+        rare = x if counts.get(x, 0) <= counts.get(y, 0) else y
+        # the chart does not depend on the kind/unit filters or the sort
+        chart_key = ("chart", query.category, query.since, query.until, query.ids, x, y)
+        chart, all_points, scanned = kept(request, conn, chart_key,
+                                          lambda: _chart(conn, query, x, y, rare))
     for r in rows:
         r["url"] = _claim_url(r)
-    all_points = len(points)
-    if all_points > MAX_POINTS:  # the newest papers: a page of SVG stays light
-        points = sorted(points, key=lambda p: (p.date or "", p.paper_id))[-MAX_POINTS:]
-    chart = scatter([(p.x, p.y, paper_url(p.paper_id),
-                      f"{p.title} — {p.x_label}, {p.y_label}") for p in points],
-                    f"{x} ({ux})" if ux else x, f"{y} ({uy})" if uy else y)
     filters = {"kind": kind, "unit": unit, "category": category,
                "since": since.isoformat() if since else None,
                "until": until.isoformat() if until else None}
@@ -158,10 +217,9 @@ def claims_page(
     data_params = {k: v for k, v in params.items() if k not in ("x", "y")}
     return render(request, "claims.html", {
         "q": q, "filters": filters, "sort": sort, "x": x, "y": y, "page": page,
-        "per_page": PER_PAGE, "total": total, "rows": rows, "chart": chart,
-        "all_points": all_points, "scanned": scanned,
-        "points": points, "note": note, "kinds": KINDS, "units": _units(request),
-        "norm_labels": NORM_LABELS,
+        "per_page": PER_PAGE, "total": min(total, count_to - 1), "more": total >= count_to,
+        "rows": rows, "chart": chart, "all_points": all_points, "scanned": scanned,
+        "note": note, "kinds": KINDS, "units": _units(request), "norm_labels": NORM_LABELS,
         "categories": common_categories(request), "sorts": SORT_LABELS, "params": params,
         "data_params": data_params, "nav": "claims"})
 
