@@ -7,7 +7,7 @@ import re
 
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.classify_units import classify_unit
-from paperfeed.claims.context import Ctx, after_list, text_of
+from paperfeed.claims.context import Ctx, LazyFlag, after_list, text_of
 from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import (
@@ -45,7 +45,7 @@ FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan
 
 
 def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
-              kv_paper: bool, quant_paper: bool, flags: tuple[bool, bool, bool]
+              kv_paper: bool, quant_paper: bool | LazyFlag, flags: tuple[bool, bool, bool]
               ) -> tuple[str, str, tuple[int, int, str]] | None:
     uc = n.unit_class
     sent = ctx.sentence

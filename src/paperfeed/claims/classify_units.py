@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from paperfeed.claims import lexicon as lx
-from paperfeed.claims.context import Ctx, after_list, from_to_metric
+from paperfeed.claims.context import Ctx, LazyFlag, after_list, from_to_metric
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import (
     AT_BEFORE,
@@ -41,7 +41,7 @@ OTHER_SIDE = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|c
                         r"with)|rival\w*|against)\b[^.;,]{0,80}$", re.I)
 
 
-def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: bool,
+def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: bool | LazyFlag,
                   flags: tuple[bool, bool, bool], cue: tuple[int, int, str]
                   ) -> tuple[str, str, tuple[int, int, str]] | None:
     """The kind and unit of a number of a fixed-kind unit class, or None (not a claim)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.numbers import Num
@@ -25,6 +26,21 @@ def sentence_starts(text: str) -> list[int]:
             continue
         starts.append(m.end())
     return starts
+
+
+class LazyFlag:
+    """A truth value computed the first time it is asked (`bool(flag)`, `not flag`)."""
+
+    __slots__ = ("_f", "_v")
+
+    def __init__(self, f: Callable[[], object]) -> None:
+        self._f = f
+        self._v: bool | None = None
+
+    def __bool__(self) -> bool:
+        if self._v is None:
+            self._v = bool(self._f())
+        return self._v
 
 
 class Ctx:

@@ -16,7 +16,7 @@ from typing import Any
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.claim import EXTRACTOR_VERSION, KINDS, Claim, Decision
 from paperfeed.claims.classify import classify
-from paperfeed.claims.context import Ctx, is_candidate, method_names, sentence_starts
+from paperfeed.claims.context import Ctx, LazyFlag, is_candidate, method_names, sentence_starts
 from paperfeed.claims.gates import background_sentence, gate_reason, guess_kind
 from paperfeed.claims.learned import DEFAULT_METHOD, THRESHOLD, features, score
 from paperfeed.claims.normal import facets
@@ -66,18 +66,28 @@ class Candidate:
     """One number of an abstract with the rules' verdict (`rule`), the kind it would have
     (`guess`) and the features the learned model scores; `make()` builds its Claim."""
 
-    __slots__ = ("_add", "_feats", "ctx", "guess", "n", "rule")
+    __slots__ = ("_add", "_feats", "_guess", "ctx", "n", "rule")
 
-    def __init__(self, n: Num, ctx: Ctx | None, rule: Decision | None, guess: Decision | None,
+    def __init__(self, n: Num, ctx: Ctx | None, rule: Decision | None, guess: Any,
                  feats: Any, add: Any) -> None:
-        self.n, self.ctx, self.rule, self.guess = n, ctx, rule, guess
+        self.n, self.ctx, self.rule = n, ctx, rule
+        self._guess = guess   # a Decision, None, or a function computing it when asked
         self._feats = feats
         self._add = add
 
     @property
+    def guess(self) -> Decision | None:
+        """The kind the number would have as a claim (computed when asked: only the learned
+        model and its training need it)."""
+        if callable(self._guess):
+            self._guess = self._guess()
+        g: Decision | None = self._guess
+        return g
+
+    @property
     def features(self) -> list[str]:
         """The learned model's features (computed when asked: the rules do not need them)."""
-        f: list[str] = self._feats() if callable(self._feats) else self._feats
+        f: list[str] = self._feats(self.guess) if callable(self._feats) else self._feats
         return f
 
     def make(self, kind: str, unit: str, cue: tuple[int, int, str]) -> Claim | None:
@@ -87,7 +97,7 @@ class Candidate:
 
 def candidates(abstract: str) -> Iterator[Candidate]:
     """Every candidate number of `abstract`, in text order, with the rules' verdict."""
-    if not abstract or not DIGIT_RX.search(abstract):
+    if not abstract or not _has_digit(abstract):
         return
     norm = normalize(abstract)
     text = norm.text
@@ -98,11 +108,27 @@ def candidates(abstract: str) -> Iterator[Candidate]:
     starts = sentence_starts(text)
     low_text = text.lower()
     kv_paper = ("kv" in low_text or "key-value" in low_text) and bool(lx.KV_RX.search(text))
-    quant_paper = bool(lx.QUANT_CONTEXT_RX.search(text))
-    own_names = method_names(text)   # "we introduce ProtoMech": ProtoMech is the paper's own
+    # both asked only when needed (a bit width, the learned model; a sentence without "we")
+    quant_paper = LazyFlag(lambda: lx.QUANT_CONTEXT_RX.search(text))
+    names: list[set[str]] = []   # "we introduce ProtoMech": ProtoMech is the paper's own
     seen: set[tuple[str, float, float | None]] = set()
     last: dict[int, tuple[str, str]] = {}   # sentence index -> (unit class, kind) of last claim
     flags: dict[int, tuple[bool, bool, bool]] = {}   # sentence index -> own, background, others
+
+    def sentence_flags(si: int, sent: str) -> tuple[bool, bool, bool]:
+        f = flags.get(si)
+        if f is None:
+            if lx.SELF_RX.search(sent):
+                own = True
+            else:
+                if not names:
+                    names.append(method_names(text))
+                own = any(m in sent for m in names[0])
+            f = flags[si] = (own, background_sentence(sent) and not lx.STRONG_SELF_RX.search(sent),
+                             bool(lx.OTHERS_RX.search(sent))
+                             or (bool(lx.OTHERS_WEAK_RX.search(sent))
+                                 and not lx.STRONG_SELF_RX.search(sent)))
+        return f
 
     def add(kind: str, n: Num, unit: str, ctx: Ctx | None, cue: tuple[int, int, str]
             ) -> Claim | None:
@@ -145,29 +171,39 @@ def candidates(abstract: str) -> Iterator[Candidate]:
         gate = gate_reason(n, ctx, prev_base, s_start, text)
         if gate in ("list", "baseline", "paren"):
             prev_base = n
-        if si not in flags:
-            sent = ctx.sentence
-            flags[si] = (bool(lx.SELF_RX.search(sent)) or any(m in sent for m in own_names),
-                         background_sentence(sent)
-                         and not lx.STRONG_SELF_RX.search(sent),
-                         bool(lx.OTHERS_RX.search(sent))
-                         or (bool(lx.OTHERS_WEAK_RX.search(sent))
-                             and not lx.STRONG_SELF_RX.search(sent)))
         got = None
         if gate is None:
-            got = classify(n, ctx, s_start, last.get(si), kv_paper, quant_paper, flags[si])
+            got = classify(n, ctx, s_start, last.get(si), kv_paper, quant_paper,
+                           sentence_flags(si, ctx.sentence))
             if got is not None:
                 last[si] = (n.unit_class, got[0])
-        guess = got or guess_kind(n, ctx, s_start, last.get(si), kv_paper)
+        # what the learned model needs is computed only when it asks (with this point's state)
+        guess = got or partial(guess_kind, n, ctx, s_start, last.get(si), kv_paper)
         yield Candidate(n, ctx, got, guess,
-                        partial(features, n, ctx, gate, got, guess, flags[si], si, n_sent,
-                                quant_paper), add)
+                        partial(_features, n, ctx, gate, got, partial(sentence_flags, si,
+                                                                      ctx.sentence),
+                                si, n_sent, quant_paper), add)
     for m in wa:
         if quant_paper:
             w = Num(m.start(), m.end(), float(m.group("w")), "bits", "bits")
             d: Decision = ("precision", "bits", (0, 0, ""))
             yield Candidate(w, None, d, d, ["wa", "rule=ok", "u=bits"], add)
 
+
+
+def _features(n: Num, ctx: Ctx, gate: str | None, got: Decision | None, flags: Any, si: int,
+              n_sent: int, quant_paper: LazyFlag, guess: Decision | None) -> list[str]:
+    return features(n, ctx, gate, got, guess, flags(), si, n_sent, bool(quant_paper))
+
+
+_ASCII_DIGITS = "0123456789"
+
+
+def _has_digit(s: str) -> bool:
+    """Whether `s` has a digit (as `\\d` means it: non-ASCII digits count too)."""
+    if s.isascii():
+        return any(d in s for d in _ASCII_DIGITS)
+    return bool(DIGIT_RX.search(s))
 
 
 _WHAT_TRIM = re.compile(r"^(?:\s|of\b|the\b|in\b|on\b|a\b|an\b|-)+|(?:\s|\bby\b|\bof\b|\bup to\b|"

@@ -10,9 +10,11 @@ _MAGNITUDE = {
     "t": 1e12, "trillion": 1e12,
 }
 
-_NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?"
+_NUM = (r"\d(?<![\w.@/^#]\d)(?<![A-WYZa-wyz]-\d)(?<![A-Za-z]\.\d)"
+        r"(?:\d{0,2}(?:,\d{3})+(?![\d,])|\d*)(?:\.\d+)?")
 TOKEN_RX = re.compile(
-    r"(?=\d)(?<![\w.@/^#])(?<![A-WYZa-wyz]-)(?<![A-Za-z]\.)"
+    # The digit comes first so that the scan jumps from digit to digit; the lookbehinds then
+    # check the character before it (same matches as "(?<![\w.@/^#])..." before the number).
     r"(?P<num>" + _NUM + r")(?:\^\s*\(?(?P<pow>-?\d{1,2})\)?)?"
     r"(?:\s*x\s*10\^\s*\(?(?P<exp>-?\d{1,2})\)?)?"
     r"(?P<mag>\s?(?:[KMBT](?![A-Za-z0-9])|thousand\b|million\b|billion\b|trillion\b))?"
@@ -35,7 +37,8 @@ TOKEN_RX = re.compile(
     r"|\s?-?\s?tokens?\b"
     r")?"
 )
-WA_RX = re.compile(r"(?<![A-Za-z0-9])W(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-9])")
+# "W" first (a literal the scan can jump to), then the character before it
+WA_RX = re.compile(r"W(?<![A-Za-z0-9]W)(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-9])")
 _RANGE_SEP = re.compile(r"\s*(?:-{1,2}|to|~|and)\s*(?:\+\s*)?")
 
 _UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [

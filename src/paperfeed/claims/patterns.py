@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-SENT_RX = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])|\n\s*\n")
+# a space after ".!?" before a capital, or a blank line (a space first: the scan jumps to it)
+SENT_RX = re.compile(r"\s(?:(?<=[.!?]\s)\s*(?=[A-Z(\[])|(?<=\n)\s*\n)")
 ABBREV_RX = re.compile(r"(?:\b(?:e\.g|i\.e|vs|et al|Fig|Eq|approx|resp|cf|etc|Sec|No)\.)$")
 CLAUSE_BEFORE = re.compile(r"[,;:)\]]|\b(?:while|whereas|but)\b", re.I)
 CLAUSE_AFTER = re.compile(r"[,;:()\[\]]|\.(?!\d)|\b(?:and|while|whereas|but|compared|than|"
