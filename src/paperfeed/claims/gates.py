@@ -10,18 +10,18 @@ from paperfeed.claims.claim import Decision
 from paperfeed.claims.context import Ctx, after_list
 from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
 from paperfeed.claims.numbers import Num
-from paperfeed.claims.patterns import BASE_LIST_RX, TIME_UNITS, metric_unit
+from paperfeed.claims.patterns import BASE_LIST_RX, TIME_UNITS, Folded, metric_unit
 
 # a comparison whose other side's figures open a parenthesis the number is still inside
-OPEN_PAREN_BASELINE = re.compile(
+OPEN_PAREN_BASELINE = Folded(
     r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|compared (?:to|with)|vs\.?|versus|"
     r"relative to|approach(?:es|ing)|close to|rival\w*)\b[^;.()]{0,60}\(\s*$", re.I)
 
 
-TREND = re.compile(r"\b(?:prices?|costs?)\b[^.;]{0,30}\b(?:fell|fall(?:s|en)?|declin\w*|dropp\w*|"
+TREND = Folded(r"\b(?:prices?|costs?)\b[^.;]{0,30}\b(?:fell|fall(?:s|en)?|declin\w*|dropp\w*|"
                    r"plummet\w*)\b|\b(?:decline|fall|drop)s? in [\w -]{0,25}\bprices?\b|"
                    r"\bin (?:one|a single|the past) (?:year|decade)\b", re.I)
-PRIOR_SHOWING = re.compile(r"\b(?:recent|prior|previous|earlier|existing) (?:work|works|studies|"
+PRIOR_SHOWING = Folded(r"\b(?:recent|prior|previous|earlier|existing) (?:work|works|studies|"
                            r"research)\s+(?:showing|shows|has shown|have shown|demonstrat\w*|"
                            r"report\w*)\b[^;]*$", re.I)
 

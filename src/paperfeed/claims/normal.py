@@ -21,11 +21,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_REDUCE = re.compile(r"\b(?:reduc\w*|lower\w*|less|fewer|sav\w*|cut\w*|decreas\w*|drops?|"
+from paperfeed.claims.patterns import Folded
+
+_REDUCE = Folded(r"\b(?:reduc\w*|lower\w*|less|fewer|sav\w*|cut\w*|decreas\w*|drops?|"
                      r"dropp\w*|shrink\w*|smaller|trim\w*|slash\w*|eliminat\w*|compress\w*|"
                      r"sparsity|sparse|prun\w*|remov\w*|fall\w*|declin\w*|minimi\w*|lighter|"
                      r"cheaper|shorter|down)\b", re.I)
-_INCREASE = re.compile(r"\b(?:improv\w*|increas\w*|gains?|boost\w*|higher|more|rais\w*|"
+_INCREASE = Folded(r"\b(?:improv\w*|increas\w*|gains?|boost\w*|higher|more|rais\w*|"
                        r"outperform\w*|surpass\w*|exceed\w*|better|faster|speed-?ups?|"
                        r"accelerat\w*|greater|enhanc\w*|up|larger|bigger|longer|grows?|grew|"
                        r"growth|expan\w*)\b|^\s*\+", re.I)

@@ -4,12 +4,50 @@ settings, sizes and rates (the cue-word lexicons are in lexicon.py)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+
+
+class Folded:
+    """A case-insensitive regex that runs on lowercased text without re.I when the text is
+    ASCII (the same matches, 2-3x faster: without re.I sre skips an alternative on its first
+    letter); other text uses the re.I original. A match's group() is then lowercased, so only
+    regexes whose matched text is compared case-insensitively (or not at all) are Folded."""
+
+    __slots__ = ("low", "pattern", "rx")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.rx = re.compile(pattern, flags | re.I)
+        self.pattern = pattern
+        assert not re.search(r"\\[A-Z]|\(\?P=", pattern), pattern   # escapes keep their case
+        self.low = re.compile(pattern.lower().replace("(?p<", "(?P<"), flags & ~re.I)
+        assert self.low.groupindex == self.rx.groupindex
+
+    def search(self, s: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
+        if s.isascii():
+            return self.low.search(s.lower(), pos, endpos)
+        return self.rx.search(s, pos, endpos)
+
+    def match(self, s: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
+        if s.isascii():
+            return self.low.match(s.lower(), pos, endpos)
+        return self.rx.match(s, pos, endpos)
+
+    def fullmatch(self, s: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
+        if s.isascii():
+            return self.low.fullmatch(s.lower(), pos, endpos)
+        return self.rx.fullmatch(s, pos, endpos)
+
+    def finditer(self, s: str, pos: int = 0, endpos: int = 2**62) -> Iterator[re.Match[str]]:
+        if s.isascii():
+            return self.low.finditer(s.lower(), pos, endpos)
+        return self.rx.finditer(s, pos, endpos)
+
 
 # a space after ".!?" before a capital, or a blank line (a space first: the scan jumps to it)
 SENT_RX = re.compile(r"\s(?:(?<=[.!?]\s)\s*(?=[A-Z(\[])|(?<=\n)\s*\n)")
 ABBREV_RX = re.compile(r"(?:\b(?:e\.g|i\.e|vs|et al|Fig|Eq|approx|resp|cf|etc|Sec|No)\.)$")
-CLAUSE_BEFORE = re.compile(r"[,;:)\]]|\b(?:while|whereas|but)\b", re.I)
-CLAUSE_AFTER = re.compile(r"[,;:()\[\]]|\.(?!\d)|\b(?:and|while|whereas|but|compared|than|"
+CLAUSE_BEFORE = Folded(r"[,;:)\]]|\b(?:while|whereas|but)\b", re.I)
+CLAUSE_AFTER = Folded(r"[,;:()\[\]]|\.(?!\d)|\b(?:and|while|whereas|but|compared|than|"
                            r"relative|versus|vs)\b|\s[~$+<>]?\d", re.I)
 # An "on X" / "for X" phrase right after a number names the setting, not the measured thing.
 SETTING_AFTER = re.compile(r"^\s*(?:on|for|in|across|over|under|at|within|when|among)\b", re.I)
