@@ -95,7 +95,10 @@ FROM_TO_METRIC = re.compile(
 
 def from_to_metric(text: str, n: Num, start: int) -> re.Match[str] | None:
     """The metric whose value goes "from X to" n, when one of the two is a decimal."""
-    m = FROM_TO_METRIC.search(text, max(start, n.start - 90), n.start)
+    lo = max(start, n.start - 90)
+    if text.find("from", lo, n.start) == -1:
+        return None   # the pattern's one word (a quick test before the scan)
+    m = FROM_TO_METRIC.search(text, lo, n.start)
     if m and ("." in m.group() or "." in text[n.start:n.end]):
         return m
     return None

@@ -20,10 +20,14 @@ OPEN_PAREN_BASELINE = Folded(
 
 TREND = Folded(r"\b(?:prices?|costs?)\b[^.;]{0,30}\b(?:fell|fall(?:s|en)?|declin\w*|dropp\w*|"
                    r"plummet\w*)\b|\b(?:decline|fall|drop)s? in [\w -]{0,25}\bprices?\b|"
-                   r"\bin (?:one|a single|the past) (?:year|decade)\b", re.I)
+                   r"\bin (?:one|a single|the past) (?:year|decade)\b", re.I,
+               needs=("price", "cost", "year", "decade"))
 PRIOR_SHOWING = Folded(r"\b(?:recent|prior|previous|earlier|existing) (?:work|works|studies|"
                            r"research)\s+(?:showing|shows|has shown|have shown|demonstrat\w*|"
-                           r"report\w*)\b[^;]*$", re.I)
+                           r"report\w*)\b[^;]*$", re.I,
+                       needs=("recent", "prior", "previous", "earlier", "existing"))
+
+BY_YEAR = re.compile(r"\bby 20\d\d\b")
 
 
 def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str) -> str | None:
@@ -49,7 +53,8 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
         return "trend"   # "a 600-fold decline in token prices", "cost fell 390x in one year"
     if PRIOR_SHOWING.search(head):
         return "others"   # "building on recent work showing that ... can reach 1.58-bit"
-    if lx.PROJECTION_RX.search(head) or re.search(r"\bby 20\d\d\b", ctx.after_raw):
+    if lx.PROJECTION_RX.search(head) or ("by 20" in ctx.after_raw
+                                                            and BY_YEAR.search(ctx.after_raw)):
         return "projection"
     if lx.SETTING_BEFORE_RX.search(ctx.near_before):
         return "setting"

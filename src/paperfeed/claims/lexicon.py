@@ -66,6 +66,9 @@ BACKGROUND_RX = Folded(
     r"remains? (?:challenging|difficult|an open)|widely (?:used|adopted)|"
     r"state-of-the-art (?:methods|models|systems) (?:achieve|reach|require))\b",
     re.I,
+    needs=("existing", "prior", "previous", "conventional", "traditional", "typically",
+           "commonly", "recent", "however", "suffer", "bottleneck", "prevalent", "notoriously",
+           "known", "remain", "widely", "state-of-the-art"),
 )
 # Right before a background word: it is what the result is compared against.
 COMPARED_TO_RX = Folded(r"\b(?:than|over|to|with|vs\.?|versus|outperform\w*|surpass\w*|"
@@ -206,9 +209,11 @@ OTHERS_RX = Folded(
     r"(?:state-of-the-art|leading|frontier|current|existing|popular|open|proprietary)|"
     r"(?:models|LLMs|MLLMs|VLMs|systems|agents) (?:struggle|achieve only|reach only|score only))",
     re.I,
+    needs=("even", "performing", "evaluat", "benchmarking", "struggle", "only"),
 )
 OTHERS_WEAK_RX = Folded(r"\b(?:achieves?|reach(?:es)?|scores?|attains?) only\b|"
-                            r"\bonly (?:achieves?|reach(?:es)?|scores?|attains?)\b", re.I)
+                            r"\bonly (?:achieves?|reach(?:es)?|scores?|attains?)\b", re.I,
+                        needs=("only",))
 SETUP_SCALE_RX = re.compile(r"\b(?:using|use|used|uses|evaluat\w*|experiments?|fine-?tun\w*|"
                             r"benchmark\w*|models such as|including)\b", re.I)
 COST_CUE_RX = re.compile(r"cost|price|budget|spend|spent|cheap|expens|dollar|USD|per |afford",
@@ -217,4 +222,5 @@ KV_RX = re.compile(r"KV[- ]?cache|key-value \(KV\) cache|key-value cache", re.I)
 # A projection, not a measured result ("paves the way for saving up to 90% of compute").
 PROJECTION_RX = Folded(r"\b(?:paves? the way|paving the way|could (?:potentially )?"
                            r"(?:save|reduce|cut)|would (?:save|reduce|cut)|is projected|"
-                           r"are projected|the projected|projections?|implies savings)\b", re.I)
+                           r"are projected|the projected|projections?|implies savings)\b", re.I,
+                       needs=("pav", "could", "would", "project", "implies"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _MAGNITUDE = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9,
@@ -81,6 +82,7 @@ def _value(num: str, exp: str | None, mag: str | None) -> float:
     return v
 
 
+@lru_cache(maxsize=512)
 def _unit_class(unit: str) -> str:
     u = unit.strip(" -")
     if "point" in u or u in ("pp", "p.p.", "pts"):
@@ -94,20 +96,22 @@ def _unit_class(unit: str) -> str:
 def find_numbers(text: str) -> list[Num]:
     """All numbers with their units, ranges merged ("1.9-2.7x", "between 2 and 3 times")."""
     nums: list[Num] = []
+    n_text = len(text)
     for m in TOKEN_RX.finditer(text):
-        unit = m.group("unit") or ""
-        uclass = _unit_class(unit) if unit else "bare"
+        num, pw, exp, mag, unit = m.group("num", "pow", "exp", "mag", "unit")
         end = m.end()
         # "3D", "4o", "2nd": a name or an ordinal, not a quantity.
-        if not unit and end < len(text) and text[end].isalpha() and not m.group("mag"):
+        if not unit and end < n_text and text[end].isalpha() and not mag:
             continue
-        value = _value(m.group("num"), m.group("exp"), m.group("mag"))
-        if m.group("pow"):
-            value = value ** int(m.group("pow"))
-        if uclass == "bare" and text[max(0, m.start() - 2):m.start()].endswith(("$", "$ ")):
+        uclass = _unit_class(unit) if unit else "bare"
+        unit = unit or ""
+        value = _value(num, exp, mag)
+        if pw:
+            value = value ** int(pw)
+        start = m.start()
+        if uclass == "bare" and text[max(0, start - 2):start].endswith(("$", "$ ")):
             uclass, unit = "usd", "$"   # "$1" (an escaped \$ in LaTeX becomes "$")
-        nums.append(Num(m.start(), end, value, uclass, unit.strip(" -"),
-                        magnitude=bool(m.group("mag"))))
+        nums.append(Num(start, end, value, uclass, unit.strip(" -"), magnitude=bool(mag)))
     return _merge_ranges(text, nums)
 
 
