@@ -22,7 +22,9 @@ def sentence_starts(text: str) -> list[int]:
     """Start offsets of the sentences of `text`."""
     starts = [0]
     for m in SENT_RX.finditer(text):
-        if ABBREV_RX.search(text, max(0, m.start() - 8), m.start()):
+        # an abbreviation ends in "." (the only place ABBREV_RX can match)
+        if text[m.start() - 1] in ".\n" and ABBREV_RX.search(text, max(0, m.start() - 8),
+                                                           m.start()):
             continue
         starts.append(m.end())
     return starts
@@ -45,6 +47,9 @@ class LazyFlag:
 
 class Ctx:
     """Per-number view of its sentence and clause."""
+
+    __slots__ = ("after", "after_off", "after_raw", "before", "before_start", "near_before",
+                 "s_end", "s_start", "sentence", "text")
 
     def __init__(self, text: str, n: Num, s_start: int, s_end: int) -> None:
         self.text = text

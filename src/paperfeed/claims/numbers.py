@@ -58,7 +58,7 @@ _UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-@dataclass
+@dataclass(slots=True)
 class Num:
     """One number found in the flattened text."""
 
