@@ -7,7 +7,14 @@ from collections.abc import Callable
 
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.numbers import Num
-from paperfeed.claims.patterns import ABBREV_RX, CLAUSE_AFTER, CLAUSE_BEFORE, LIST_NEXT, SENT_RX
+from paperfeed.claims.patterns import (
+    ABBREV_RX,
+    CLAUSE_AFTER,
+    CLAUSE_BEFORE,
+    LIST_NEXT,
+    SENT_RX,
+    VS_NEXT,
+)
 
 
 def after_list(after: str) -> str:
@@ -86,6 +93,8 @@ def is_candidate(text: str, n: Num) -> bool:
     if from_to_metric(text, n, 0):
         return True   # "the EM score from 0.392 to 0.474": the result of a named metric
     name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
+    if VS_NEXT.match(text, n.end):
+        return True   # "51.3 vs. 28.9": a pair of scores (classify_unit decides)
     return bool((name and (METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
                            or name.group("metric") in ADJACENT_METRICS))
                 or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))

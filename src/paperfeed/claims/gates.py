@@ -10,7 +10,7 @@ from paperfeed.claims.claim import Decision
 from paperfeed.claims.context import Ctx, after_list
 from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
 from paperfeed.claims.numbers import Num
-from paperfeed.claims.patterns import BASE_LIST_RX, TIME_UNITS, Folded, metric_unit
+from paperfeed.claims.patterns import BASE_LIST_RX, TIME_UNITS, VS_NEXT, Folded, metric_unit
 
 # a comparison whose other side's figures open a parenthesis the number is still inside
 OPEN_PAREN_BASELINE = Folded(
@@ -42,11 +42,13 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
         return "list"
     if lx.BASELINE_BEFORE_RX.search(ctx.near_before):
         return "baseline"
-    if lx.PAREN_BASELINE_RX.search(ctx.before):
+    own_pair = bool(VS_NEXT.match(text, n.end))   # "(0.514 vs 0.355)": the first is the own
+    if lx.PAREN_BASELINE_RX.search(ctx.before) and not own_pair:
         return "paren"
     head = text[s_start:n.start]
     paren = head.rfind("(")
-    if (paren > 0 and ")" not in head[paren:] and OPEN_PAREN_BASELINE.search(head, 0, paren + 1)
+    if (paren > 0 and not own_pair and ")" not in head[paren:]
+            and OPEN_PAREN_BASELINE.search(head, 0, paren + 1)
             and not re.match(r"\(\s*(?:by|up to|\+)", head[paren:])):
         return "paren"   # "surpassing AdsorbDiff (31.8% SR@1, 41.0% SR@10)": all of it theirs
     if TREND.search(ctx.sentence):
@@ -69,7 +71,8 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
 
 GUESS_UNIT = {"pts": ("quality", "points"), "bits": ("precision", "bits"),
                "params": ("scale", "params"), "tokens": ("scale", "tokens"),
-               "usd": ("cost", "usd"), "gpuh": ("cost", ""), "fps": ("speedup", "fps")}
+               "usd": ("cost", "usd"), "gpuh": ("cost", ""), "fps": ("speedup", "fps"),
+               "rate": ("speedup", "")}
 
 
 def guess_kind(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None, kv_paper: bool

@@ -76,6 +76,11 @@ class Facets:
     baseline: str | None
     condition: str | None
 
+def _is_rate(unit: str) -> bool:
+    """A rate of work (tokens/s, MB/s, QPS): higher is better, like fps."""
+    return unit.endswith("/s") or unit in ("QPS", "RPS")
+
+
 _MORE_THAN = re.compile(r"\bmore than\b", re.I)
 
 
@@ -104,7 +109,7 @@ def direction_of(kind: str, unit: str, what: str, span: str, before: str, after:
         if unit == "%":
             return "reduction" if red and not re.search(r"throughput|faster|speed", near,
                                                         re.I) else "increase"
-        return "higher" if unit == "fps" else "lower"
+        return "higher" if unit == "fps" or _is_rate(unit) else "lower"
     if kind == "quality":
         if unit in ("points",) or (unit in ("%", "x") and (red or inc)):
             return "reduction" if red and not inc else "increase"
@@ -128,7 +133,7 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
     nv, nu = value, unit
     ctx = f"{what} {span} {after[:40]}"
     if kind == "speedup":
-        subkind = ("throughput" if _THROUGHPUT.search(ctx) or unit == "fps"
+        subkind = ("throughput" if _THROUGHPUT.search(ctx) or unit == "fps" or _is_rate(unit)
                    else "latency" if _LATENCY.search(ctx) or unit in _SECONDS else "speed")
         if unit == "%":
             nu = "x"

@@ -34,7 +34,11 @@ TOKEN_RX = re.compile(
     r"|hours?|days?|weeks?)\b(?!-)"
     r"|\s?(?:fps|FPS|frames per second)\b"
     r"|\s?(?:dB|mm|cm)\b(?!\^)"
-    r"|\s?-?\s?(?:parameters?|params)\b"
+    r"|\s?-?\s?(?:(?:learnable|trainable)\s+)?(?:parameters?|params)\b"
+    # rates: throughput of the own system ("2585 tokens/s", "50,000 requests per second")
+    r"|\s?(?:tokens?|samples?|images?|sequences?|queries|requests?)\s?"
+    r"(?:/\s?s(?:ec)?\b|per second\b)"
+    r"|\s?(?:QPS|RPS|[KMGT]B/s)\b"
     r"|\s?-?\s?tokens?\b"
     r")?"
 )
@@ -43,6 +47,8 @@ WA_RX = re.compile(r"W(?<![A-Za-z0-9]W)(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-
 _RANGE_SEP = re.compile(r"\s*(?:-{1,2}|to|~|and)\s*(?:\+\s*)?")
 
 _UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [
+    ("rate", re.compile(r"(?:tokens?|samples?|images?|sequences?|queries|requests?)\s?(?:/|per)"
+                        r"|QPS|RPS|[KMGT]B/s")),
     ("pct", re.compile(r"%|percent", re.I)),
     ("pts", re.compile(r"points?|pp|p\.p\.|pts")),
     ("mult", re.compile(r"[xX]|times|fold")),
@@ -52,7 +58,7 @@ _UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [
     ("fps", re.compile(r"fps|FPS|frames")),
     ("time", re.compile(r"ms|millisec|us|microsec|sec|s|min|h|hr|hour|day|week")),
     ("metric", re.compile(r"dB|mm|cm")),
-    ("params", re.compile(r"param")),
+    ("params", re.compile(r"(?:(?:learnable|trainable)\s+)?param")),
     ("tokens", re.compile(r"token")),
     ("usd", re.compile(r"USD|(?:US )?dollar")),
 ]

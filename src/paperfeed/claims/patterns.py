@@ -99,6 +99,18 @@ UNIT_LABEL = {
     "pct": "%", "pts": "points", "mult": "x", "bits": "bits", "params": "params",
     "tokens": "tokens", "usd": "usd", "fps": "fps",
 }
+# "51.3 vs. 28.9": the first of a pair is the own result (the second is the baseline's)
+VS_NEXT = re.compile(r"\s*\(?(?:vs\.?|versus)\s*[~$]*\d")
+
+
+def rate_unit(unit: str) -> str:
+    """The one spelling of a rate unit: "tokens per second" -> "tokens/s", "MB/s", "QPS"."""
+    u = " ".join(unit.split())
+    for word in ("token", "sample", "image", "sequence", "quer", "request"):
+        if u.lower().startswith(word):
+            name = {"quer": "queries", "request": "requests"}.get(word, word + "s")
+            return f"{name}/s"
+    return u
 TIME_UNITS = {
     "ms": "ms", "millisecond": "ms", "milliseconds": "ms", "us": "us", "microsecond": "us",
     "microseconds": "us", "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
