@@ -108,6 +108,8 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
             if GAIN_BEFORE.search(ctx.before):   # "improves by 2.1 mAP": a gain in points
                 return "quality", "points", (0, 0, "")
             return "quality", metric_unit(ma.group("metric")), (0, 0, "")
+        if n.named and own and not background and not others:
+            return "quality", n.named, (0, 0, "")
         if (VS_NEXT.match(ctx.text, n.end) and "." in ctx.text[n.start:n.end] and own
                 and not background and not others and not n.magnitude):
             # "(0.514 vs 0.355)", "51.3 vs. 28.9 on ACM": the own score against the baseline's

@@ -100,6 +100,33 @@ def is_candidate(text: str, n: Num) -> bool:
                 or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))
 
 
+# Metrics an abstract defines: "Driving Score (DS)", "success rate (SR)", "Normalized Mean
+# Square Error (NMSE)": their acronym (or the phrase) next to a bare number names its metric.
+ACRONYM_RX = re.compile(r"\((?P<acr>[A-Z][A-Za-z]{0,4}[A-Z])\)")
+METRIC_HEAD_RX = re.compile(r"(?:[Ss]core|[Aa]ccuracy|[Rr]ate|[Ee]rror|[Rr]atio)\s*$")
+ACR_AFTER_RX = re.compile(r"\s*(?:(?:[A-Z][\w-]*\s+){0,3}(?:Score|Accuracy|Rate|Error|Ratio)\s*"
+                          r"\((?P<a>[A-Z][A-Za-z]{0,4}[A-Z])\)|(?P<b>[A-Z][A-Za-z]{0,4}[A-Z])\b)")
+ACR_BEFORE_RX = re.compile(r"(?<![\w-])(?P<a>[A-Z][A-Za-z]{0,4}[A-Z])\s*(?:of|=|:)?\s*$")
+
+
+def defined_metrics(text: str) -> frozenset[str]:
+    """The acronyms `text` defines for a score, rate, accuracy, error or ratio."""
+    return frozenset(m.group("acr") for m in ACRONYM_RX.finditer(text)
+                     if METRIC_HEAD_RX.search(text, max(0, m.start() - 60), m.start()))
+
+
+def defined_metric_at(text: str, n: Num, metrics: frozenset[str]) -> str | None:
+    """The defined metric right after ("65.89 Driving Score (DS)", "17.49 SR") or before
+    ("DS of 65.89") the bare number n, if any."""
+    m = ACR_AFTER_RX.match(text, n.end)
+    if m and (m.group("a") or m.group("b")) in metrics:
+        return m.group("a") or m.group("b")
+    b = ACR_BEFORE_RX.search(text, max(0, n.start - 12), n.start)
+    if b and b.group("a") in metrics:
+        return b.group("a")
+    return None
+
+
 # a metric (an acronym or a score word) whose value goes "from X to" the number
 # (decimals only: "from 2001 to 2020", "RSGs from 1 to 17" are years and counts)
 FROM_TO_METRIC = re.compile(

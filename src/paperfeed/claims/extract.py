@@ -16,7 +16,15 @@ from typing import Any
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.claim import EXTRACTOR_VERSION, KINDS, Claim, Decision
 from paperfeed.claims.classify import classify
-from paperfeed.claims.context import Ctx, LazyFlag, is_candidate, method_names, sentence_starts
+from paperfeed.claims.context import (
+    Ctx,
+    LazyFlag,
+    defined_metric_at,
+    defined_metrics,
+    is_candidate,
+    method_names,
+    sentence_starts,
+)
 from paperfeed.claims.gates import background_sentence, gate_reason, guess_kind
 from paperfeed.claims.learned import DEFAULT_METHOD, THRESHOLD, features, score
 from paperfeed.claims.normal import facets
@@ -101,7 +109,15 @@ def candidates(abstract: str) -> Iterator[Candidate]:
         return
     norm = normalize(abstract)
     text = norm.text
-    cands = [n for n in find_numbers(text) if is_candidate(text, n)]
+    metrics = defined_metrics(text) if "(" in text else frozenset()
+    cands = []
+    for n in find_numbers(text):
+        if is_candidate(text, n):
+            cands.append(n)
+        elif metrics and not n.magnitude:
+            n.named = defined_metric_at(text, n, metrics) or ""
+            if n.named:
+                cands.append(n)   # "65.89 Driving Score (DS)": a metric the abstract defines
     wa = list(WA_RX.finditer(text)) if "W" in text else []
     if not cands and not wa:
         return

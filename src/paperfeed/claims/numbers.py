@@ -77,6 +77,7 @@ class Num:
     low: float | None = None
     high: float | None = None
     baseline: bool = False   # a starting point ("from X to Y", "X -> Y")
+    named: str = ""          # a metric the abstract defines next to it ("65.89 Driving Score (DS)")
 
 
 def _value(num: str, exp: str | None, mag: str | None) -> float:
