@@ -103,8 +103,9 @@ def is_candidate(text: str, n: Num) -> bool:
 # Metrics an abstract defines: "Driving Score (DS)", "success rate (SR)", "Normalized Mean
 # Square Error (NMSE)": their acronym (or the phrase) next to a bare number names its metric.
 ACRONYM_RX = re.compile(r"\((?P<acr>[A-Z][A-Za-z]{0,4}[A-Z])\)")
-METRIC_HEAD_RX = re.compile(r"(?:[Ss]core|[Aa]ccuracy|[Rr]ate|[Ee]rror|[Rr]atio)\s*$")
-ACR_AFTER_RX = re.compile(r"\s*(?:(?:[A-Z][\w-]*\s+){0,3}(?:Score|Accuracy|Rate|Error|Ratio)\s*"
+# (not "ratio": "odds ratio (OR)", "hazard ratio (HR)" are statistics of a study)
+METRIC_HEAD_RX = re.compile(r"(?:[Ss]core|[Aa]ccuracy|[Rr]ate|[Ee]rror)\s*$")
+ACR_AFTER_RX = re.compile(r"\s*(?:(?:[A-Z][\w-]*\s+){0,3}(?:Score|Accuracy|Rate|Error)\s*"
                           r"\((?P<a>[A-Z][A-Za-z]{0,4}[A-Z])\)|(?P<b>[A-Z][A-Za-z]{0,4}[A-Z])\b)")
 ACR_BEFORE_RX = re.compile(r"(?<![\w-])(?P<a>[A-Z][A-Za-z]{0,4}[A-Z])\s*(?:of|=|:)?\s*$")
 
@@ -117,7 +118,9 @@ def defined_metrics(text: str) -> frozenset[str]:
 
 def defined_metric_at(text: str, n: Num, metrics: frozenset[str]) -> str | None:
     """The defined metric right after ("65.89 Driving Score (DS)", "17.49 SR") or before
-    ("DS of 65.89") the bare number n, if any."""
+    ("DS of 65.89") the bare number n, if any; decimals only ("26244 HOG features" is a count)."""
+    if "." not in text[n.start:n.end]:
+        return None
     m = ACR_AFTER_RX.match(text, n.end)
     if m and (m.group("a") or m.group("b")) in metrics:
         return m.group("a") or m.group("b")

@@ -40,9 +40,10 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
             and not re.match(r"^\s*(?:vs\.?|versus)\s", ctx.after_raw)):
         # "(vs. 79.1% for A and 97.6% for B)": the list goes on, unless a new "X vs Y" starts
         return "list"
-    if lx.BASELINE_BEFORE_RX.search(ctx.near_before):
-        return "baseline"
     own_pair = bool(VS_NEXT.match(text, n.end))   # "(0.514 vs 0.355)": the first is the own
+    if lx.BASELINE_BEFORE_RX.search(ctx.near_before) and not (
+            own_pair and ctx.near_before.rstrip().endswith("(")):
+        return "baseline"   # (but "than the baseline (0.81 vs. 0.77)" opens the own pair)
     if lx.PAREN_BASELINE_RX.search(ctx.before) and not own_pair:
         return "paren"
     head = text[s_start:n.start]
