@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from paperfeed.claims import gates
+from paperfeed.claims import gates, normal, patterns
 from paperfeed.claims import lexicon as lx
-from paperfeed.claims import normal, patterns
 from paperfeed.claims.normalize import _PATTERN, _matches, normalize
 from paperfeed.claims.numbers import TOKEN_RX, WA_RX
 
@@ -29,7 +28,7 @@ OLD_WA = re.compile(r"(?<![A-Za-z0-9])W(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-
 OLD_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])|\n\s*\n")
 
 EXTRA = [
-    "Prior work showed ſuffering; the KV cache \u212aeeps 4.5x. W4A8 and xW4A8, aW8A8.",
+    "Prior work showed \u017fuffering; the KV cache \u212aeeps 4.5x. W4A8 and xW4A8, aW8A8.",
     "However, existing methods are well-known to fail.\n\nWe cut costs by 40% (vs. 60%).",
     "Costs fell 390x in one year; recent work showing that it could reach 1.58-bit.",
     "at an FMR of 0.01%, R in {2x, 4x}, alpha = 0.2, (< 20% solar), e.g. 3.5, i.e. 4.",
