@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from paperfeed.claims import gates, normal, patterns
+from paperfeed.claims import fastre, gates, normal, patterns
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.normalize import _PATTERN, _matches, normalize
 from paperfeed.claims.numbers import TOKEN_RX, WA_RX
@@ -49,11 +49,11 @@ def _spans(it: object) -> list[tuple[tuple[tuple[int, int], ...], str | None]]:
     return [(m.regs, m.lastgroup) for m in it]  # type: ignore[attr-defined]
 
 
-def _folded() -> list[tuple[str, patterns.Folded | patterns.Needs]]:
+def _folded() -> list[tuple[str, fastre.Folded | fastre.Needs]]:
     out = []
     for mod in (lx, gates, normal, patterns):
         for name, v in vars(mod).items():
-            if isinstance(v, patterns.Folded | patterns.Needs):
+            if isinstance(v, fastre.Folded | fastre.Needs):
                 out.append((f"{mod.__name__}.{name}", v))
     return out
 
@@ -61,20 +61,20 @@ def _folded() -> list[tuple[str, patterns.Folded | patterns.Needs]]:
 def test_there_are_folded_regexes_with_needs() -> None:
     found = _folded()
     assert len(found) > 20
-    assert any(isinstance(f, patterns.Folded) and f.needs for _, f in found)
-    assert any(isinstance(f, patterns.Needs) for _, f in found)
+    assert any(isinstance(f, fastre.Folded) and f.needs for _, f in found)
+    assert any(isinstance(f, fastre.Needs) for _, f in found)
 
 
 @pytest.mark.parametrize("name, rx", _folded())
 def test_folded_regexes_match_like_re_ignorecase(name: str, rx: object) -> None:
-    plain = (re.compile(rx.pattern, re.I) if isinstance(rx, patterns.Folded)  # type: ignore[attr-defined]
+    plain = (re.compile(rx.pattern, re.I) if isinstance(rx, fastre.Folded)  # type: ignore[attr-defined]
              else re.compile(rx.pattern))  # type: ignore[attr-defined]
     for text in _texts():
         for s in [text, *re.split(r"(?<=[.;])\s+", text)]:
             assert _spans(rx.finditer(s)) == _spans(plain.finditer(s)), (name, s)  # type: ignore[attr-defined]
             got, want = rx.search(s, 3), plain.search(s, 3)  # type: ignore[attr-defined]
             assert (got and got.span()) == (want and want.span()), (name, s)
-            if isinstance(rx, patterns.Folded):
+            if isinstance(rx, fastre.Folded):
                 got, want = rx.match(s), plain.match(s)
                 assert (got and got.span()) == (want and want.span()), (name, s)
 

@@ -7,7 +7,6 @@ and which kind of claim it is (cue lexicons in lexicon.py) -> map the span back 
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from functools import partial
@@ -30,18 +29,9 @@ from paperfeed.claims.learned import DEFAULT_METHOD, THRESHOLD, features, score
 from paperfeed.claims.normal import facets
 from paperfeed.claims.normalize import normalize
 from paperfeed.claims.numbers import WA_RX, Num, find_numbers
-from paperfeed.claims.patterns import DIGIT_RX
+from paperfeed.claims.spans import PREFIX_RX, balance_math, has_digit, what_of
 
 __all__ = ["EXTRACTOR_VERSION", "KINDS", "Candidate", "Claim", "candidates", "extract_claims"]
-
-_PREFIX_RX = re.compile(
-    r"(?:\b(?:up to|more than|over|at least|approximately|about|around|nearly|almost|roughly|"
-    r"only|just|under|within|as (?:fast|low|high|little|few|much) as|less than|fewer than|"
-    r"by(?: up to| over| more than| at least| about| approximately| nearly| roughly)?)\s*"
-    r"|[~<>+]\s*)+$",
-    re.I,
-)
-
 
 def extract_claims(abstract: str, method: str | None = None) -> list[Claim]:
     """The quantitative claims `abstract` makes about its own result, in text order.
@@ -105,17 +95,19 @@ class Candidate:
 
 def candidates(abstract: str) -> Iterator[Candidate]:
     """Every candidate number of `abstract`, in text order, with the rules' verdict."""
-    if not abstract or not _has_digit(abstract):
+    if not abstract or not has_digit(abstract):
         return
     norm = normalize(abstract)
     text = norm.text
-    metrics = defined_metrics(text) if "(" in text else frozenset()
+    metrics: frozenset[str] | None = None   # the metrics the abstract defines, when asked
     cands = []
     for n in find_numbers(text):
         if is_candidate(text, n):
             cands.append(n)
-        elif metrics and not n.magnitude:
-            n.named = defined_metric_at(text, n, metrics) or ""
+        elif not n.magnitude and "." in text[n.start:n.end] and "(" in text:
+            if metrics is None:
+                metrics = defined_metrics(text)
+            n.named = defined_metric_at(text, n, metrics) or "" if metrics else ""
             if n.named:
                 cands.append(n)   # "65.89 Driving Score (DS)": a metric the abstract defines
     wa = list(WA_RX.finditer(text)) if "W" in text else []
@@ -153,14 +145,14 @@ def candidates(abstract: str) -> Iterator[Candidate]:
             return None
         start, end = n.start, n.end
         if ctx is not None:
-            p = _PREFIX_RX.search(ctx.before, max(0, len(ctx.before) - 40))
+            p = PREFIX_RX.search(ctx.before, max(0, len(ctx.before) - 40))
             if p and p.start() < len(ctx.before):
                 start = ctx.before_start + p.start()
-        what = _what(text, n, ctx, cue)
+        what = what_of(text, n, ctx, cue)
         if cue[2] == "after" and cue[1] - end <= 40:
             end = cue[1]
         o_start, o_end = norm.to_original(start, end)
-        o_start, o_end = _balance_math(abstract, o_start, o_end)
+        o_start, o_end = balance_math(abstract, o_start, o_end)
         low = n.low if n.low is not None else None
         high = n.high if n.low is not None else None
         span = abstract[o_start:o_end]
@@ -210,47 +202,3 @@ def candidates(abstract: str) -> Iterator[Candidate]:
 def _features(n: Num, ctx: Ctx, gate: str | None, got: Decision | None, flags: Any, si: int,
               n_sent: int, quant_paper: LazyFlag, guess: Decision | None) -> list[str]:
     return features(n, ctx, gate, got, guess, flags(), si, n_sent, bool(quant_paper))
-
-
-_ASCII_DIGITS = "0123456789"
-
-
-def _has_digit(s: str) -> bool:
-    """Whether `s` has a digit (as `\\d` means it: non-ASCII digits count too)."""
-    if s.isascii():
-        return any(d in s for d in _ASCII_DIGITS)
-    return bool(DIGIT_RX.search(s))
-
-
-_WHAT_TRIM = re.compile(r"^(?:\s|of\b|the\b|in\b|on\b|a\b|an\b|-)+|(?:\s|\bby\b|\bof\b|\bup to\b|"
-                        r"\bmore than\b|\bover\b|\bat least\b|\bto\b|\bwith\b|\ba\b|\ban\b|"
-                        r"\bthe\b|~|\+)+$", re.I)
-
-
-def _what(text: str, n: Num, ctx: Ctx | None, cue: tuple[int, int, str]) -> str:
-    if ctx is None:
-        return "weight/activation bits"
-    c0, c1, where = cue
-    if where == "after" and c1 - n.end <= 40:
-        phrase = text[n.end:c1]
-    elif where == "before":
-        phrase = text[c0:n.start]
-    else:
-        phrase = ctx.after if ctx.after.strip() else ctx.before
-    phrase = " ".join(phrase.split())
-    phrase = _WHAT_TRIM.sub("", phrase)
-    return phrase[:80]
-
-
-def _balance_math(s: str, start: int, end: int) -> tuple[int, int]:
-    """Widen [start, end) so it does not cut a $...$ math span in half."""
-    span = s[start:end]
-    if (span.count("$") - span.count("\\$")) % 2 == 0:
-        return start, end
-    nxt = s.find("$", end)
-    if nxt != -1 and nxt - end <= 12:
-        return start, nxt + 1
-    prv = s.rfind("$", 0, start)
-    if prv != -1 and start - prv <= 12:
-        return prv, end
-    return start, end

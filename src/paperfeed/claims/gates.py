@@ -8,9 +8,10 @@ import re
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.claim import Decision
 from paperfeed.claims.context import Ctx, after_list
+from paperfeed.claims.fastre import Folded
 from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
 from paperfeed.claims.numbers import Num
-from paperfeed.claims.patterns import BASE_LIST_RX, TIME_UNITS, VS_NEXT, Folded, metric_unit
+from paperfeed.claims.patterns import BASE_LIST_RX, TIME_UNITS, VS_NEXT, metric_unit
 
 # a comparison whose other side's figures open a parenthesis the number is still inside
 OPEN_PAREN_BASELINE = Folded(

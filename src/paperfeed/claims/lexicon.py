@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from paperfeed.claims.patterns import Folded
+from paperfeed.claims.fastre import Folded
 
 # Kind cues, most specific first. A cue is searched near the number (after it, then before it,
 # then anywhere in the sentence); the nearest cue wins.

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from paperfeed.claims.patterns import Folded, Needs
+from paperfeed.claims.fastre import Folded, Needs
 
 _REDUCE = Folded(r"\b(?:reduc\w*|lower\w*|less|fewer|sav\w*|cut\w*|decreas\w*|drops?|"
                      r"dropp\w*|shrink\w*|smaller|trim\w*|slash\w*|eliminat\w*|compress\w*|"
