@@ -4,12 +4,12 @@
                                           [--corpus PATH] [--n 20000]
 
 Each --dev file is scored on its own (default: ../shared/data/claims_dev.jsonl,
-tests/data/claims_annotated.jsonl and tests/data/claims_fresh.jsonl). `--split 150,306` (the
-default) scores an annotated file's lines 1-150 ("tuning", what version 2 was written against),
-151-306 ("old held-out", version 2's held-out part) and 307- (a later development batch)
-separately, and all together; since version 3 every line of it is development data. A file
-named claims_fresh*.jsonl is the fresh held-out set (never split, never used to develop the
-rules): its errors are printed only with --fresh-errors.
+tests/data/claims_annotated.jsonl, tests/data/claims_fresh.jsonl and claims_fresh5.jsonl).
+`--split 150,306` (the default) scores an annotated file's lines 1-150 ("tuning", what
+version 2 was written against), 151-306 ("old held-out", version 2's held-out part) and 307-
+(a later development batch) separately, and all together; since version 3 every line of it
+is development data. A file named claims_fresh*.jsonl is a fresh held-out set (never split,
+never used to develop the rules): its errors are printed only with --fresh-errors.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from paperfeed.claims.evaluate import Score, match_claims, score
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_DEV = [SHARED / "claims_dev.jsonl", ROOT / "tests" / "data" / "claims_annotated.jsonl",
-               ROOT / "tests" / "data" / "claims_fresh.jsonl"]
+               ROOT / "tests" / "data" / "claims_fresh.jsonl",
+               ROOT / "tests" / "data" / "claims_fresh5.jsonl"]
 
 
 def evaluate(rows: list[dict[str, Any]], errors: bool = False) -> Score:

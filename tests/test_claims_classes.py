@@ -99,3 +99,31 @@ def test_error_classes(text: str, expected: set[tuple[str, float]]) -> None:
 def test_utilisation_is_a_score_not_a_saving() -> None:
     c = extract_claims("Our code reaches 47% of the theoretical peak on an A100 node.")[0]
     assert (c.kind, c.norm_unit, c.norm_value, c.direction) == ("compute", "%", 47, "higher")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # version 4: rates of the own system are speed-ups
+    ("Our engine serves 2,400 tokens/s on a single GPU.", {("speedup", 2400)}),
+    ("Our index answers 30,000 queries per second on one node.", {("speedup", 30000)}),
+    ("Our codec decodes at 640 MB/s on one core.", {("speedup", 640)}),
+    ("Existing servers are typically limited to 300 tokens/s.", set()),
+    # the first of a "vs." pair is the own score, also inside a comparison's parenthesis
+    ("Our tagger beats the rule baseline (0.812 vs. 0.774) on the test split.",
+     {("quality", 0.812)}),
+    ("We report 71.5 vs. 64.2 on the harder split.", {("quality", 71.5)}),
+    ("Prior systems scored similarly (0.41 vs. 0.40).", set()),
+    ("We use 12 vs. 24 layers in the two variants.", set()),
+    # a metric the abstract defines names the bare number next to it
+    ("We measure the Route Completion Score (RCS). Our planner achieves 81.25 RCS, "
+     "beating the previous best by 6.40 RCS.", {("quality", 81.25), ("quality", 6.4)}),
+    ("The odds ratio (OR) of the treated group was 1.94 (OR = 1.94).", set()),
+    ("We define the mean matching error (MME) and extract 2048 MME features.", set()),
+])
+def test_version_4_classes(text: str, expected: set[tuple[str, float]]) -> None:
+    assert kv(text) == expected
+
+
+def test_rates_sort_as_higher_is_better_in_their_own_unit() -> None:
+    c = extract_claims("Our engine serves 2,400 tokens per second on a single GPU.")[0]
+    assert (c.unit, c.direction, c.norm_unit, c.norm_value, c.subkind) == (
+        "tokens/s", "higher", "tokens/s", 2400, "throughput")

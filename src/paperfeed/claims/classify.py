@@ -7,7 +7,7 @@ import re
 
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.classify_units import classify_unit
-from paperfeed.claims.context import Ctx, after_list, text_of
+from paperfeed.claims.context import Ctx, LazyFlag, after_list, text_of
 from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import (
@@ -45,15 +45,14 @@ FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan
 
 
 def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
-              kv_paper: bool, quant_paper: bool, flags: tuple[bool, bool, bool]
+              kv_paper: bool, quant_paper: bool | LazyFlag, flags: tuple[bool, bool, bool]
               ) -> tuple[str, str, tuple[int, int, str]] | None:
     uc = n.unit_class
     sent = ctx.sentence
     own, background, others = flags
     if BASELINE_SUBJECT.match(sent):
         return None
-    kind, c0, c1, where = nearest_kind(ctx, n)
-    cue = (c0, c1, where)
+    # the cue (nearest_kind, the costly part) is looked for after the cheap rejections below
 
     def inherit_or_sentence() -> str | None:
         if prev is not None and prev[0] == uc:
@@ -69,6 +68,8 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
                 or re.match(r"^\s*the (?:radius|mass|diameter|luminosity|distance|area|"
                             r"volume|brightness|density)\b", ctx.after_raw, re.I)):
             return None
+        kind, c0, c1, where = nearest_kind(ctx, n)
+        cue = (c0, c1, where)
         k = kind or (prev[1] if prev is not None and prev[0] == uc
                      else sentence_kind(ctx, s_start, n, 60))
         if k is None or k == "scale":
@@ -105,6 +106,8 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             return None   # "61% of the suggestions were edited": a statistic, not a result
         if re.match(r"^\s*/\s*\d+(?:\.\d+)?\s*[a-zA-Z]", ctx.after_raw):
             return None   # "a 2%/2mm criterion": a setting ("+36.11%/+34.21%" is a pair)
+        kind, c0, c1, where = nearest_kind(ctx, n)
+        cue = (c0, c1, where)
         k = kind
         if k is None and RESULT_VERB.search(ctx.before):
             k = "quality"   # "achieve more than 90% validity": a score, whatever else is near
@@ -154,5 +157,7 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             return None
         if "-point" in text_of(ctx, n) and not POINT_GAIN.match(ctx.after_raw):
             return None
-        return "quality", "points", cue
-    return classify_unit(n, ctx, prev, quant_paper, flags, cue)
+        kind, c0, c1, where = nearest_kind(ctx, n)
+        return "quality", "points", (c0, c1, where)
+    kind, c0, c1, where = nearest_kind(ctx, n)
+    return classify_unit(n, ctx, prev, quant_paper, flags, (c0, c1, where))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from paperfeed.claims import lexicon as lx
-from paperfeed.claims.context import Ctx, after_list, from_to_metric
+from paperfeed.claims.context import Ctx, LazyFlag, after_list, from_to_metric
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import (
     AT_BEFORE,
@@ -26,7 +26,9 @@ from paperfeed.claims.patterns import (
     TIME_UNITS,
     TOKENS_CONTEXT,
     UNIT_LABEL,
+    VS_NEXT,
     metric_unit,
+    rate_unit,
 )
 
 # a model the paper uses, validates on or boosts, not its own ("validated on models up to 14B
@@ -41,7 +43,7 @@ OTHER_SIDE = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|c
                         r"with)|rival\w*|against)\b[^.;,]{0,80}$", re.I)
 
 
-def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: bool,
+def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: bool | LazyFlag,
                   flags: tuple[bool, bool, bool], cue: tuple[int, int, str]
                   ) -> tuple[str, str, tuple[int, int, str]] | None:
     """The kind and unit of a number of a fixed-kind unit class, or None (not a claim)."""
@@ -106,7 +108,19 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
             if GAIN_BEFORE.search(ctx.before):   # "improves by 2.1 mAP": a gain in points
                 return "quality", "points", (0, 0, "")
             return "quality", metric_unit(ma.group("metric")), (0, 0, "")
+        if n.named and own and not background and not others:
+            return "quality", n.named, (0, 0, "")
+        if (VS_NEXT.match(ctx.text, n.end) and "." in ctx.text[n.start:n.end] and own
+                and not background and not others and not n.magnitude):
+            # "(0.514 vs 0.355)", "51.3 vs. 28.9 on ACM": the own score against the baseline's
+            named = lx.METRIC_NAME_RX.search(sent, 0, n.start - ctx.s_start)
+            return "quality", named.group("metric") if named else "score", (0, 0, "")
         return None
+    if uc == "rate":
+        # "2585 tokens/s throughput", "50,000 requests per second": the own system's rate
+        if background or not own or others:
+            return None
+        return "speedup", rate_unit(n.unit), cue
     if uc == "usd":
         if background or not own or not lx.COST_CUE_RX.search(sent):
             return None

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.numbers import Num
-from paperfeed.claims.patterns import ABBREV_RX, CLAUSE_AFTER, CLAUSE_BEFORE, LIST_NEXT, SENT_RX
+from paperfeed.claims.patterns import (
+    ABBREV_RX,
+    CLAUSE_AFTER,
+    CLAUSE_BEFORE,
+    LIST_NEXT,
+    SENT_RX,
+    VS_NEXT,
+)
 
 
 def after_list(after: str) -> str:
@@ -21,14 +29,34 @@ def sentence_starts(text: str) -> list[int]:
     """Start offsets of the sentences of `text`."""
     starts = [0]
     for m in SENT_RX.finditer(text):
-        if ABBREV_RX.search(text, max(0, m.start() - 8), m.start()):
+        # an abbreviation ends in "." (the only place ABBREV_RX can match)
+        if text[m.start() - 1] in ".\n" and ABBREV_RX.search(text, max(0, m.start() - 8),
+                                                           m.start()):
             continue
         starts.append(m.end())
     return starts
 
 
+class LazyFlag:
+    """A truth value computed the first time it is asked (`bool(flag)`, `not flag`)."""
+
+    __slots__ = ("_f", "_v")
+
+    def __init__(self, f: Callable[[], object]) -> None:
+        self._f = f
+        self._v: bool | None = None
+
+    def __bool__(self) -> bool:
+        if self._v is None:
+            self._v = bool(self._f())
+        return self._v
+
+
 class Ctx:
     """Per-number view of its sentence and clause."""
+
+    __slots__ = ("after", "after_off", "after_raw", "before", "before_start", "near_before",
+                 "s_end", "s_start", "sentence", "text")
 
     def __init__(self, text: str, n: Num, s_start: int, s_end: int) -> None:
         self.text = text
@@ -65,9 +93,41 @@ def is_candidate(text: str, n: Num) -> bool:
     if from_to_metric(text, n, 0):
         return True   # "the EM score from 0.392 to 0.474": the result of a named metric
     name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
+    if VS_NEXT.match(text, n.end):
+        return True   # "51.3 vs. 28.9": a pair of scores (classify_unit decides)
     return bool((name and (METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
                            or name.group("metric") in ADJACENT_METRICS))
                 or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))
+
+
+# Metrics an abstract defines: "Driving Score (DS)", "success rate (SR)", "Normalized Mean
+# Square Error (NMSE)": their acronym (or the phrase) next to a bare number names its metric.
+ACRONYM_RX = re.compile(r"\((?P<acr>[A-Z][A-Za-z]{0,4}[A-Z])\)")
+# (not "ratio": "odds ratio (OR)", "hazard ratio (HR)" are statistics of a study)
+METRIC_HEAD_RX = re.compile(r"(?:[Ss]core|[Aa]ccuracy|[Rr]ate|[Ee]rror)\s*$")
+ACR_AFTER_RX = re.compile(r"\s*(?:(?:[A-Z][\w-]*\s+){0,3}(?:Score|Accuracy|Rate|Error)\s*"
+                          r"\((?P<a>[A-Z][A-Za-z]{0,4}[A-Z])\)|(?P<b>[A-Z][A-Za-z]{0,4}[A-Z])\b)")
+ACR_BEFORE_RX = re.compile(r"(?<![\w-])(?P<a>[A-Z][A-Za-z]{0,4}[A-Z])\s*(?:of|=|:)?\s*$")
+
+
+def defined_metrics(text: str) -> frozenset[str]:
+    """The acronyms `text` defines for a score, rate, accuracy, error or ratio."""
+    return frozenset(m.group("acr") for m in ACRONYM_RX.finditer(text)
+                     if METRIC_HEAD_RX.search(text, max(0, m.start() - 60), m.start()))
+
+
+def defined_metric_at(text: str, n: Num, metrics: frozenset[str]) -> str | None:
+    """The defined metric right after ("65.89 Driving Score (DS)", "17.49 SR") or before
+    ("DS of 65.89") the bare number n, if any; decimals only ("26244 HOG features" is a count)."""
+    if "." not in text[n.start:n.end]:
+        return None
+    m = ACR_AFTER_RX.match(text, n.end)
+    if m and (m.group("a") or m.group("b")) in metrics:
+        return m.group("a") or m.group("b")
+    b = ACR_BEFORE_RX.search(text, max(0, n.start - 12), n.start)
+    if b and b.group("a") in metrics:
+        return b.group("a")
+    return None
 
 
 # a metric (an acronym or a score word) whose value goes "from X to" the number
@@ -79,7 +139,10 @@ FROM_TO_METRIC = re.compile(
 
 def from_to_metric(text: str, n: Num, start: int) -> re.Match[str] | None:
     """The metric whose value goes "from X to" n, when one of the two is a decimal."""
-    m = FROM_TO_METRIC.search(text, max(start, n.start - 90), n.start)
+    lo = max(start, n.start - 90)
+    if text.find("from", lo, n.start) == -1:
+        return None   # the pattern's one word (a quick test before the scan)
+    m = FROM_TO_METRIC.search(text, lo, n.start)
     if m and ("." in m.group() or "." in text[n.start:n.end]):
         return m
     return None

@@ -7,7 +7,6 @@ and which kind of claim it is (cue lexicons in lexicon.py) -> map the span back 
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from functools import partial
@@ -16,24 +15,23 @@ from typing import Any
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.claim import EXTRACTOR_VERSION, KINDS, Claim, Decision
 from paperfeed.claims.classify import classify
-from paperfeed.claims.context import Ctx, is_candidate, method_names, sentence_starts
+from paperfeed.claims.context import (
+    Ctx,
+    LazyFlag,
+    defined_metric_at,
+    defined_metrics,
+    is_candidate,
+    method_names,
+    sentence_starts,
+)
 from paperfeed.claims.gates import background_sentence, gate_reason, guess_kind
 from paperfeed.claims.learned import DEFAULT_METHOD, THRESHOLD, features, score
 from paperfeed.claims.normal import facets
 from paperfeed.claims.normalize import normalize
 from paperfeed.claims.numbers import WA_RX, Num, find_numbers
-from paperfeed.claims.patterns import DIGIT_RX
+from paperfeed.claims.spans import PREFIX_RX, balance_math, has_digit, what_of
 
 __all__ = ["EXTRACTOR_VERSION", "KINDS", "Candidate", "Claim", "candidates", "extract_claims"]
-
-_PREFIX_RX = re.compile(
-    r"(?:\b(?:up to|more than|over|at least|approximately|about|around|nearly|almost|roughly|"
-    r"only|just|under|within|as (?:fast|low|high|little|few|much) as|less than|fewer than|"
-    r"by(?: up to| over| more than| at least| about| approximately| nearly| roughly)?)\s*"
-    r"|[~<>+]\s*)+$",
-    re.I,
-)
-
 
 def extract_claims(abstract: str, method: str | None = None) -> list[Claim]:
     """The quantitative claims `abstract` makes about its own result, in text order.
@@ -66,18 +64,28 @@ class Candidate:
     """One number of an abstract with the rules' verdict (`rule`), the kind it would have
     (`guess`) and the features the learned model scores; `make()` builds its Claim."""
 
-    __slots__ = ("_add", "_feats", "ctx", "guess", "n", "rule")
+    __slots__ = ("_add", "_feats", "_guess", "ctx", "n", "rule")
 
-    def __init__(self, n: Num, ctx: Ctx | None, rule: Decision | None, guess: Decision | None,
+    def __init__(self, n: Num, ctx: Ctx | None, rule: Decision | None, guess: Any,
                  feats: Any, add: Any) -> None:
-        self.n, self.ctx, self.rule, self.guess = n, ctx, rule, guess
+        self.n, self.ctx, self.rule = n, ctx, rule
+        self._guess = guess   # a Decision, None, or a function computing it when asked
         self._feats = feats
         self._add = add
 
     @property
+    def guess(self) -> Decision | None:
+        """The kind the number would have as a claim (computed when asked: only the learned
+        model and its training need it)."""
+        if callable(self._guess):
+            self._guess = self._guess()
+        g: Decision | None = self._guess
+        return g
+
+    @property
     def features(self) -> list[str]:
         """The learned model's features (computed when asked: the rules do not need them)."""
-        f: list[str] = self._feats() if callable(self._feats) else self._feats
+        f: list[str] = self._feats(self.guess) if callable(self._feats) else self._feats
         return f
 
     def make(self, kind: str, unit: str, cue: tuple[int, int, str]) -> Claim | None:
@@ -87,22 +95,48 @@ class Candidate:
 
 def candidates(abstract: str) -> Iterator[Candidate]:
     """Every candidate number of `abstract`, in text order, with the rules' verdict."""
-    if not abstract or not DIGIT_RX.search(abstract):
+    if not abstract or not has_digit(abstract):
         return
     norm = normalize(abstract)
     text = norm.text
-    cands = [n for n in find_numbers(text) if is_candidate(text, n)]
+    metrics: frozenset[str] | None = None   # the metrics the abstract defines, when asked
+    cands = []
+    for n in find_numbers(text):
+        if is_candidate(text, n):
+            cands.append(n)
+        elif not n.magnitude and "." in text[n.start:n.end] and "(" in text:
+            if metrics is None:
+                metrics = defined_metrics(text)
+            n.named = defined_metric_at(text, n, metrics) or "" if metrics else ""
+            if n.named:
+                cands.append(n)   # "65.89 Driving Score (DS)": a metric the abstract defines
     wa = list(WA_RX.finditer(text)) if "W" in text else []
     if not cands and not wa:
         return
     starts = sentence_starts(text)
     low_text = text.lower()
     kv_paper = ("kv" in low_text or "key-value" in low_text) and bool(lx.KV_RX.search(text))
-    quant_paper = bool(lx.QUANT_CONTEXT_RX.search(text))
-    own_names = method_names(text)   # "we introduce ProtoMech": ProtoMech is the paper's own
+    # both asked only when needed (a bit width, the learned model; a sentence without "we")
+    quant_paper = LazyFlag(lambda: lx.QUANT_CONTEXT_RX.search(text))
+    names: list[set[str]] = []   # "we introduce ProtoMech": ProtoMech is the paper's own
     seen: set[tuple[str, float, float | None]] = set()
     last: dict[int, tuple[str, str]] = {}   # sentence index -> (unit class, kind) of last claim
     flags: dict[int, tuple[bool, bool, bool]] = {}   # sentence index -> own, background, others
+
+    def sentence_flags(si: int, sent: str) -> tuple[bool, bool, bool]:
+        f = flags.get(si)
+        if f is None:
+            if lx.SELF_RX.search(sent):
+                own = True
+            else:
+                if not names:
+                    names.append(method_names(text))
+                own = any(m in sent for m in names[0])
+            f = flags[si] = (own, background_sentence(sent) and not lx.STRONG_SELF_RX.search(sent),
+                             bool(lx.OTHERS_RX.search(sent))
+                             or (bool(lx.OTHERS_WEAK_RX.search(sent))
+                                 and not lx.STRONG_SELF_RX.search(sent)))
+        return f
 
     def add(kind: str, n: Num, unit: str, ctx: Ctx | None, cue: tuple[int, int, str]
             ) -> Claim | None:
@@ -111,14 +145,14 @@ def candidates(abstract: str) -> Iterator[Candidate]:
             return None
         start, end = n.start, n.end
         if ctx is not None:
-            p = _PREFIX_RX.search(ctx.before, max(0, len(ctx.before) - 40))
+            p = PREFIX_RX.search(ctx.before, max(0, len(ctx.before) - 40))
             if p and p.start() < len(ctx.before):
                 start = ctx.before_start + p.start()
-        what = _what(text, n, ctx, cue)
+        what = what_of(text, n, ctx, cue)
         if cue[2] == "after" and cue[1] - end <= 40:
             end = cue[1]
         o_start, o_end = norm.to_original(start, end)
-        o_start, o_end = _balance_math(abstract, o_start, o_end)
+        o_start, o_end = balance_math(abstract, o_start, o_end)
         low = n.low if n.low is not None else None
         high = n.high if n.low is not None else None
         span = abstract[o_start:o_end]
@@ -145,23 +179,18 @@ def candidates(abstract: str) -> Iterator[Candidate]:
         gate = gate_reason(n, ctx, prev_base, s_start, text)
         if gate in ("list", "baseline", "paren"):
             prev_base = n
-        if si not in flags:
-            sent = ctx.sentence
-            flags[si] = (bool(lx.SELF_RX.search(sent)) or any(m in sent for m in own_names),
-                         background_sentence(sent)
-                         and not lx.STRONG_SELF_RX.search(sent),
-                         bool(lx.OTHERS_RX.search(sent))
-                         or (bool(lx.OTHERS_WEAK_RX.search(sent))
-                             and not lx.STRONG_SELF_RX.search(sent)))
         got = None
         if gate is None:
-            got = classify(n, ctx, s_start, last.get(si), kv_paper, quant_paper, flags[si])
+            got = classify(n, ctx, s_start, last.get(si), kv_paper, quant_paper,
+                           sentence_flags(si, ctx.sentence))
             if got is not None:
                 last[si] = (n.unit_class, got[0])
-        guess = got or guess_kind(n, ctx, s_start, last.get(si), kv_paper)
+        # what the learned model needs is computed only when it asks (with this point's state)
+        guess = got or partial(guess_kind, n, ctx, s_start, last.get(si), kv_paper)
         yield Candidate(n, ctx, got, guess,
-                        partial(features, n, ctx, gate, got, guess, flags[si], si, n_sent,
-                                quant_paper), add)
+                        partial(_features, n, ctx, gate, got, partial(sentence_flags, si,
+                                                                      ctx.sentence),
+                                si, n_sent, quant_paper), add)
     for m in wa:
         if quant_paper:
             w = Num(m.start(), m.end(), float(m.group("w")), "bits", "bits")
@@ -170,35 +199,6 @@ def candidates(abstract: str) -> Iterator[Candidate]:
 
 
 
-_WHAT_TRIM = re.compile(r"^(?:\s|of\b|the\b|in\b|on\b|a\b|an\b|-)+|(?:\s|\bby\b|\bof\b|\bup to\b|"
-                        r"\bmore than\b|\bover\b|\bat least\b|\bto\b|\bwith\b|\ba\b|\ban\b|"
-                        r"\bthe\b|~|\+)+$", re.I)
-
-
-def _what(text: str, n: Num, ctx: Ctx | None, cue: tuple[int, int, str]) -> str:
-    if ctx is None:
-        return "weight/activation bits"
-    c0, c1, where = cue
-    if where == "after" and c1 - n.end <= 40:
-        phrase = text[n.end:c1]
-    elif where == "before":
-        phrase = text[c0:n.start]
-    else:
-        phrase = ctx.after if ctx.after.strip() else ctx.before
-    phrase = " ".join(phrase.split())
-    phrase = _WHAT_TRIM.sub("", phrase)
-    return phrase[:80]
-
-
-def _balance_math(s: str, start: int, end: int) -> tuple[int, int]:
-    """Widen [start, end) so it does not cut a $...$ math span in half."""
-    span = s[start:end]
-    if (span.count("$") - span.count("\\$")) % 2 == 0:
-        return start, end
-    nxt = s.find("$", end)
-    if nxt != -1 and nxt - end <= 12:
-        return start, nxt + 1
-    prv = s.rfind("$", 0, start)
-    if prv != -1 and start - prv <= 12:
-        return prv, end
-    return start, end
+def _features(n: Num, ctx: Ctx, gate: str | None, got: Decision | None, flags: Any, si: int,
+              n_sent: int, quant_paper: LazyFlag, guess: Decision | None) -> list[str]:
+    return features(n, ctx, gate, got, guess, flags(), si, n_sent, bool(quant_paper))

@@ -8,22 +8,27 @@ import re
 from paperfeed.claims import lexicon as lx
 from paperfeed.claims.claim import Decision
 from paperfeed.claims.context import Ctx, after_list
+from paperfeed.claims.fastre import Folded
 from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
 from paperfeed.claims.numbers import Num
-from paperfeed.claims.patterns import BASE_LIST_RX, TIME_UNITS, metric_unit
+from paperfeed.claims.patterns import BASE_LIST_RX, TIME_UNITS, VS_NEXT, metric_unit
 
 # a comparison whose other side's figures open a parenthesis the number is still inside
-OPEN_PAREN_BASELINE = re.compile(
+OPEN_PAREN_BASELINE = Folded(
     r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|compared (?:to|with)|vs\.?|versus|"
     r"relative to|approach(?:es|ing)|close to|rival\w*)\b[^;.()]{0,60}\(\s*$", re.I)
 
 
-TREND = re.compile(r"\b(?:prices?|costs?)\b[^.;]{0,30}\b(?:fell|fall(?:s|en)?|declin\w*|dropp\w*|"
+TREND = Folded(r"\b(?:prices?|costs?)\b[^.;]{0,30}\b(?:fell|fall(?:s|en)?|declin\w*|dropp\w*|"
                    r"plummet\w*)\b|\b(?:decline|fall|drop)s? in [\w -]{0,25}\bprices?\b|"
-                   r"\bin (?:one|a single|the past) (?:year|decade)\b", re.I)
-PRIOR_SHOWING = re.compile(r"\b(?:recent|prior|previous|earlier|existing) (?:work|works|studies|"
+                   r"\bin (?:one|a single|the past) (?:year|decade)\b", re.I,
+               needs=("price", "cost", "year", "decade"))
+PRIOR_SHOWING = Folded(r"\b(?:recent|prior|previous|earlier|existing) (?:work|works|studies|"
                            r"research)\s+(?:showing|shows|has shown|have shown|demonstrat\w*|"
-                           r"report\w*)\b[^;]*$", re.I)
+                           r"report\w*)\b[^;]*$", re.I,
+                       needs=("recent", "prior", "previous", "earlier", "existing"))
+
+BY_YEAR = re.compile(r"\bby 20\d\d\b")
 
 
 def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str) -> str | None:
@@ -36,20 +41,24 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
             and not re.match(r"^\s*(?:vs\.?|versus)\s", ctx.after_raw)):
         # "(vs. 79.1% for A and 97.6% for B)": the list goes on, unless a new "X vs Y" starts
         return "list"
-    if lx.BASELINE_BEFORE_RX.search(ctx.near_before):
-        return "baseline"
-    if lx.PAREN_BASELINE_RX.search(ctx.before):
+    own_pair = bool(VS_NEXT.match(text, n.end))   # "(0.514 vs 0.355)": the first is the own
+    if lx.BASELINE_BEFORE_RX.search(ctx.near_before) and not (
+            own_pair and ctx.near_before.rstrip().endswith("(")):
+        return "baseline"   # (but "than the baseline (0.81 vs. 0.77)" opens the own pair)
+    if lx.PAREN_BASELINE_RX.search(ctx.before) and not own_pair:
         return "paren"
     head = text[s_start:n.start]
     paren = head.rfind("(")
-    if (paren > 0 and ")" not in head[paren:] and OPEN_PAREN_BASELINE.search(head, 0, paren + 1)
+    if (paren > 0 and not own_pair and ")" not in head[paren:]
+            and OPEN_PAREN_BASELINE.search(head, 0, paren + 1)
             and not re.match(r"\(\s*(?:by|up to|\+)", head[paren:])):
         return "paren"   # "surpassing AdsorbDiff (31.8% SR@1, 41.0% SR@10)": all of it theirs
     if TREND.search(ctx.sentence):
         return "trend"   # "a 600-fold decline in token prices", "cost fell 390x in one year"
     if PRIOR_SHOWING.search(head):
         return "others"   # "building on recent work showing that ... can reach 1.58-bit"
-    if lx.PROJECTION_RX.search(head) or re.search(r"\bby 20\d\d\b", ctx.after_raw):
+    if lx.PROJECTION_RX.search(head) or ("by 20" in ctx.after_raw
+                                                            and BY_YEAR.search(ctx.after_raw)):
         return "projection"
     if lx.SETTING_BEFORE_RX.search(ctx.near_before):
         return "setting"
@@ -64,7 +73,8 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
 
 GUESS_UNIT = {"pts": ("quality", "points"), "bits": ("precision", "bits"),
                "params": ("scale", "params"), "tokens": ("scale", "tokens"),
-               "usd": ("cost", "usd"), "gpuh": ("cost", ""), "fps": ("speedup", "fps")}
+               "usd": ("cost", "usd"), "gpuh": ("cost", ""), "fps": ("speedup", "fps"),
+               "rate": ("speedup", "")}
 
 
 def guess_kind(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None, kv_paper: bool

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from paperfeed.claims.fastre import Folded
+
 # Kind cues, most specific first. A cue is searched near the number (after it, then before it,
 # then anywhere in the sentence); the nearest cue wins.
 KIND_CUES: list[tuple[str, str]] = [
@@ -40,13 +42,13 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"attack success|hallucinations?|benchmark|quality"),
 ]
 # One alternation with a group per kind, to find the nearest cue in one pass.
-ANY_KIND_RX = re.compile(
+ANY_KIND_RX = Folded(
     r"(?<![\w-])(?=\w)(?:" + "|".join(f"(?P<{kind}>{rx})" for kind, rx in KIND_CUES)
     + r")(?![\w-])", re.I
 )
 
 # A sentence reads as a claim about the paper's own work.
-SELF_RX = re.compile(
+SELF_RX = Folded(
     r"\b(?:we|our|ours|us|this (?:work|paper|study|method|approach|framework|model|system)|"
     r"the proposed|proposed|results? (?:show|demonstrate|indicate|reveal)|experiments? "
     r"(?:show|demonstrate|reveal|confirm)|achiev\w*|yield\w*|deliver\w*|attain\w*|enabl\w*|"
@@ -57,25 +59,28 @@ SELF_RX = re.compile(
     re.I,
 )
 # A sentence about other people's work or the problem, not this paper's result.
-BACKGROUND_RX = re.compile(
+BACKGROUND_RX = Folded(
     r"\b(?:existing|prior|previous|previously|conventional|traditional|typically|"
     r"commonly|recent (?:work|studies|methods)|however|suffer\w*|bottleneck|prevalent|"
     r"notoriously|well[- ]known|(?:is|are) known to|"
     r"remains? (?:challenging|difficult|an open)|widely (?:used|adopted)|"
     r"state-of-the-art (?:methods|models|systems) (?:achieve|reach|require))\b",
     re.I,
+    needs=("existing", "prior", "previous", "conventional", "traditional", "typically",
+           "commonly", "recent", "however", "suffer", "bottleneck", "prevalent", "notoriously",
+           "known", "remain", "widely", "state-of-the-art"),
 )
 # Right before a background word: it is what the result is compared against.
-COMPARED_TO_RX = re.compile(r"\b(?:than|over|to|with|vs\.?|versus|outperform\w*|surpass\w*|"
+COMPARED_TO_RX = Folded(r"\b(?:than|over|to|with|vs\.?|versus|outperform\w*|surpass\w*|"
                             r"beat\w*|against|exceed\w*)\s+(?:the\s+|all\s+|many\s+|most\s+|"
                             r"several\s+|strong\s+)?$", re.I)
-STRONG_SELF_RX = re.compile(
+STRONG_SELF_RX = Folded(
     r"\b(?:we|our|ours|this (?:work|paper|method|approach)|the proposed|proposed|"
     r"results? (?:show|demonstrate)|experiments? (?:show|demonstrate))\b", re.I
 )
 
 # Immediately before a number: it is the baseline / starting point, not the result.
-BASELINE_BEFORE_RX = re.compile(
+BASELINE_BEFORE_RX = Folded(
     r"(?:\b(?:vs\.?|versus|compared (?:to|with)|(?:in )?comparison (?:to|with)|relative to|"
     r"baselines?'?s?|from|"
     r"(?:surpass\w*|outperform\w*|beat\w*|exceed\w*) the|"
@@ -88,12 +93,12 @@ BASELINE_BEFORE_RX = re.compile(
 )
 # Just before a number in parentheses after a comparison: the other side's score
 # ("outperforming GPT-5 (53.1%)").
-PAREN_BASELINE_RX = re.compile(
+PAREN_BASELINE_RX = Folded(
     r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|over|compared (?:to|with)|vs\.?|"
     r"versus|relative to|approach(?:es|ing)|close to|rival\w*|below|above)\b[^;.]{0,90}\(\s*$", re.I
 )
 # An operating point or a swept setting, not a result: "at an FMR of 0.01%", "varying d from".
-SETTING_BEFORE_RX = re.compile(
+SETTING_BEFORE_RX = Folded(
     r"(?:\bat (?:a |an |the )?[^,;]{0,40}(?:of|=)\s*|\b(?:vary\w*|ranging|range of|sweep\w*|"
     r"threshold of|set to|fixed at)\b[^,;]{0,30}|"
     r"\bbudgets? of\s*(?:just |only )?|\bto a level of\s*(?:~|about|around)?\s*|\(\s*[<>~]\s*|"
@@ -104,14 +109,14 @@ SETTING_BEFORE_RX = re.compile(
 )
 # In the clause before the number: it belongs to someone else ("baseline DUSt3R localizes fewer
 # than 5%", "prior approaches that reached only 24%") unless it is compared against them.
-OTHERS_CLAUSE_RX = re.compile(r"\b(?:baselines?|prior|previous|existing|competing|"
+OTHERS_CLAUSE_RX = Folded(r"\b(?:baselines?|prior|previous|existing|competing|"
                               r"recent (?:work|studies)|e\.g\.|such as)\b", re.I)
-OTHERS_REL_RX = re.compile(
+OTHERS_REL_RX = Folded(
     r"\b(?:baselines?|prior|previous|existing|competing|methods|approaches|models|systems)\b"
     r"[^,;]*\b(?:that|which|who)\b[^,;]*$|"
     r"\b(?:achieves?|achieved|reach(?:es|ed)?|scores?|attain(?:s|ed)?) only\s*$", re.I
 )
-COMPARED_CLAUSE_RX = re.compile(
+COMPARED_CLAUSE_RX = Folded(
     r"\b(?:by|over|(?<!more )(?<!fewer )(?<!less )(?<!greater )than|compared|outperform\w*|"
     r"surpass\w*|beat\w*|relative|improv\w*|"
     r"reduc\w*|of the)\b", re.I
@@ -146,7 +151,7 @@ RATE_AFTER_RX = re.compile(r"^\s*(?:[\w-]+\s+){0,2}(?:(?:hit|pass|success|accept
                            r"of (?:the |its |their )?(?:[\w-]+ ){0,2}(?:performance|accuracy|"
                            r"quality|capabilit\w+|score))\b", re.I)
 # Right before a number: an interval, bound or test statistic, not a result.
-INTERVAL_BEFORE_RX = re.compile(r"(?:\bCIs?\b|confidence interval|credible interval|\[|"
+INTERVAL_BEFORE_RX = Folded(r"(?:\bCIs?\b|confidence interval|credible interval|\[|"
                                 r"(?:upper|lower) bound|\bp\s*[<=>]|\bwithin|\bSE\b|\bSD\b|"
                                 r"standard (?:error|deviation))[^;.]{0,12}$", re.I)
 # Right after a number: it is a starting point ("39% -> 72%", "39% to 72%").
@@ -196,7 +201,7 @@ METRIC_AFTER_RX = re.compile(
 
 # The number is another system's score, typically in a benchmark paper ("even the best model
 # achieves only 39.6%").
-OTHERS_RX = re.compile(
+OTHERS_RX = Folded(
     r"\b(?:even (?:the )?(?:best|strongest|state-of-the-art|top|leading|most advanced|frontier)|"
     r"(?<!our )(?:best|top)[- ]performing (?:model|system|method|LLM|agent)s? "
     r"(?:only|still|struggle|fail|achieves? only|reach(?:es)? only|score only)|"
@@ -204,15 +209,18 @@ OTHERS_RX = re.compile(
     r"(?:state-of-the-art|leading|frontier|current|existing|popular|open|proprietary)|"
     r"(?:models|LLMs|MLLMs|VLMs|systems|agents) (?:struggle|achieve only|reach only|score only))",
     re.I,
+    needs=("even", "performing", "evaluat", "benchmarking", "struggle", "only"),
 )
-OTHERS_WEAK_RX = re.compile(r"\b(?:achieves?|reach(?:es)?|scores?|attains?) only\b|"
-                            r"\bonly (?:achieves?|reach(?:es)?|scores?|attains?)\b", re.I)
+OTHERS_WEAK_RX = Folded(r"\b(?:achieves?|reach(?:es)?|scores?|attains?) only\b|"
+                            r"\bonly (?:achieves?|reach(?:es)?|scores?|attains?)\b", re.I,
+                        needs=("only",))
 SETUP_SCALE_RX = re.compile(r"\b(?:using|use|used|uses|evaluat\w*|experiments?|fine-?tun\w*|"
                             r"benchmark\w*|models such as|including)\b", re.I)
 COST_CUE_RX = re.compile(r"cost|price|budget|spend|spent|cheap|expens|dollar|USD|per |afford",
                          re.I)
 KV_RX = re.compile(r"KV[- ]?cache|key-value \(KV\) cache|key-value cache", re.I)
 # A projection, not a measured result ("paves the way for saving up to 90% of compute").
-PROJECTION_RX = re.compile(r"\b(?:paves? the way|paving the way|could (?:potentially )?"
+PROJECTION_RX = Folded(r"\b(?:paves? the way|paving the way|could (?:potentially )?"
                            r"(?:save|reduce|cut)|would (?:save|reduce|cut)|is projected|"
-                           r"are projected|the projected|projections?|implies savings)\b", re.I)
+                           r"are projected|the projected|projections?|implies savings)\b", re.I,
+                       needs=("pav", "could", "would", "project", "implies"))

@@ -20,47 +20,50 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-_REDUCE = re.compile(r"\b(?:reduc\w*|lower\w*|less|fewer|sav\w*|cut\w*|decreas\w*|drops?|"
+from paperfeed.claims.fastre import Folded, Needs
+
+_REDUCE = Folded(r"\b(?:reduc\w*|lower\w*|less|fewer|sav\w*|cut\w*|decreas\w*|drops?|"
                      r"dropp\w*|shrink\w*|smaller|trim\w*|slash\w*|eliminat\w*|compress\w*|"
                      r"sparsity|sparse|prun\w*|remov\w*|fall\w*|declin\w*|minimi\w*|lighter|"
                      r"cheaper|shorter|down)\b", re.I)
-_INCREASE = re.compile(r"\b(?:improv\w*|increas\w*|gains?|boost\w*|higher|more|rais\w*|"
+_INCREASE = Folded(r"\b(?:improv\w*|increas\w*|gains?|boost\w*|higher|more|rais\w*|"
                        r"outperform\w*|surpass\w*|exceed\w*|better|faster|speed-?ups?|"
                        r"accelerat\w*|greater|enhanc\w*|up|larger|bigger|longer|grows?|grew|"
                        r"growth|expan\w*)\b|^\s*\+", re.I)
-_SHARE = re.compile(r"^\s*(?:of|of the|of its|of their)\b", re.I)
-_LOWER_BETTER = re.compile(r"\b(?:error|errors|loss|FID|FVD|KID|LPIPS|WER|CER|EER|MAE|MSE|RMSE|"
+_SHARE = Folded(r"^\s*(?:of|of the|of its|of their)\b", re.I)
+_LOWER_BETTER = Folded(r"\b(?:error|errors|loss|FID|FVD|KID|LPIPS|WER|CER|EER|MAE|MSE|RMSE|"
                            r"perplexity|PPL|MPJPE|distance|latency|time|delay|cost|"
                            r"hallucination\w*|ADE|FDE|EPE|NME|AbsRel)\b", re.I)
 _LOWER_UNITS = {"FID", "FVD", "KID", "LPIPS", "WER", "CER", "EER", "MAE", "MSE", "RMSE", "PPL",
                 "perplexity", "MPJPE", "PA-MPJPE", "mm", "cm", "ADE", "FDE", "EPE", "NME",
                 "AbsRel", "CD", "Chamfer distance"}
-_THROUGHPUT = re.compile(r"throughput|tokens?/s|tokens per second|QPS|queries per second|"
+_THROUGHPUT = Folded(r"throughput|tokens?/s|tokens per second|QPS|queries per second|"
                          r"requests per second|fps|frames per second|samples/s", re.I)
-_LATENCY = re.compile(r"latenc\w*|TTFT|time to first token|response time|inference time|"
+_LATENCY = Folded(r"latenc\w*|TTFT|time to first token|response time|inference time|"
                       r"run-?time|wall-?clock|delay|time per|per (?:image|frame|token|step|query)",
                       re.I)
 _SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "minutes": 60.0, "hours": 3600.0,
             "days": 86400.0, "weeks": 604800.0}
 _HOURS = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0, "weeks": 168.0}
 
-_COMPARE = re.compile(
+_COMPARE = Folded(
     r"\b(?:than|over|vs\.?|versus|compared (?:to|with)|relative to|against|outperform\w*|"
     r"surpass\w*|beat\w*|exceed\w*)\s+(?:the\s+|a\s+|an\s+)?"
     r"(?P<b>(?:(?!(?:on|in|at|for|with|while|and|by|across|when|using|under|of|to|as|"
     r"which|that|respectively)\b)[^\s,;:()\[\].]+\s*){1,4})", re.I)
-_BASE_SKIP = re.compile(r"^(?:\d|[~<>+$]|\\|existing methods?$|prior (?:work|methods?)$|"
+_BASE_SKIP = Folded(r"^(?:\d|[~<>+$]|\\|existing methods?$|prior (?:work|methods?)$|"
                         r"previous (?:work|methods?)$|others?$|those$|it$|them$|that$)", re.I)
-_CONDITION = re.compile(
+_CONDITION = Folded(
     r"^\s*(?:,\s*)?(?P<c>(?:on|at|for|under|across|with|when|in)\s+(?:(?!(?:and|while|"
     r"compared|than|versus|vs|by|but|whereas|which|respectively)\b)[^,;:()\[\].]){2,60})",
     re.I)
-_HW_CONDITION = re.compile(r"\b(?:on|using) (?:an? |one |a single |\d+ ?x? ?)?(?:NVIDIA )?"
+_HW_CONDITION = Folded(r"\b(?:on|using) (?:an? |one |a single |\d+ ?x? ?)?(?:NVIDIA )?"
                            r"(?:[AHVLT]\d{2,3}|RTX ?\d{4}\w*|A6000|TPU\w*|CPU|GPU|edge devices?|"
                            r"smartphones?|Jetson \w+|Apple M\d\w*)\b(?: GPUs?| cards?| nodes?)?",
                            re.I)
-_CTX_CONDITION = re.compile(r"\b(?:at|with|under) (?:a |an )?\d[\d.,]*\s?[KkM]?(?:-token)? "
+_CTX_CONDITION = Folded(r"\b(?:at|with|under) (?:a |an )?\d[\d.,]*\s?[KkM]?(?:-token)? "
                             r"(?:context|tokens?|sequence length|sparsity)\b", re.I)
 
 
@@ -73,12 +76,22 @@ class Facets:
     baseline: str | None
     condition: str | None
 
+def _is_rate(unit: str) -> bool:
+    """A rate of work (tokens/s, MB/s, QPS): higher is better, like fps."""
+    return unit.endswith("/s") or unit in ("QPS", "RPS")
+
+
+_MORE_THAN = re.compile(r"\bmore than\b", re.I)
+
 
 def direction_of(kind: str, unit: str, what: str, span: str, before: str, after: str) -> str:
     """higher | lower (an absolute value, which way is better) or reduction | increase (the
     number is an amount saved or gained), following tests/data/CLAIMS_GUIDE.md."""
-    near = re.sub(r"\bmore than\b", "", f"{span} {after}", flags=re.I)
-    before = re.sub(r"\bmore than\b", "", before, flags=re.I)
+    near = f"{span} {after}"
+    if "than" in near.lower():
+        near = _MORE_THAN.sub("", near)
+    if "than" in before.lower():
+        before = _MORE_THAN.sub("", before)
     red = _REDUCE.search(near) or _REDUCE.search(before[-40:])
     inc = _INCREASE.search(span) or _INCREASE.search(after) or _INCREASE.search(before[-40:])
     share = unit == "%" and bool(_SHARE.match(after))
@@ -96,7 +109,7 @@ def direction_of(kind: str, unit: str, what: str, span: str, before: str, after:
         if unit == "%":
             return "reduction" if red and not re.search(r"throughput|faster|speed", near,
                                                         re.I) else "increase"
-        return "higher" if unit == "fps" else "lower"
+        return "higher" if unit == "fps" or _is_rate(unit) else "lower"
     if kind == "quality":
         if unit in ("points",) or (unit in ("%", "x") and (red or inc)):
             return "reduction" if red and not inc else "increase"
@@ -120,7 +133,7 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
     nv, nu = value, unit
     ctx = f"{what} {span} {after[:40]}"
     if kind == "speedup":
-        subkind = ("throughput" if _THROUGHPUT.search(ctx) or unit == "fps"
+        subkind = ("throughput" if _THROUGHPUT.search(ctx) or unit == "fps" or _is_rate(unit)
                    else "latency" if _LATENCY.search(ctx) or unit in _SECONDS else "speed")
         if unit == "%":
             nu = "x"
@@ -166,7 +179,8 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
                   condition_of(after, sentence))
 
 
-_CLAUSE_END = re.compile(r"[;,]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b")
+_CLAUSE_END = Needs(r"[;,]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b",
+                    (";", ",", "and", "while", "whereas", "but"))
 
 
 def baseline_of(sentence: str, after: str, before: str) -> str | None:
@@ -178,7 +192,7 @@ def baseline_of(sentence: str, after: str, before: str) -> str | None:
         m = _COMPARE.search(where)
         if not m:
             continue
-        b = " ".join(m.group("b").split()).strip(" -'\"")
+        b = " ".join(where[m.start("b"):m.end("b")].split()).strip(" -'\"")
         if len(b) < 2 or _BASE_SKIP.match(b):
             continue
         return b[:60]
@@ -188,10 +202,21 @@ def baseline_of(sentence: str, after: str, before: str) -> str | None:
 def condition_of(after: str, sentence: str) -> str | None:
     """The setting the number holds under ("on A100", "at 128k context"), when stated."""
     m = _CONDITION.match(after)
-    if m and not re.match(r"^(?:on|in|for) (?:average|total|all|most|par|the other)\b",
-                          m.group("c"), re.I):
-        return " ".join(m.group("c").split())[:60]
+    if m:
+        c = after[m.start("c"):m.end("c")]
+        if not _NO_CONDITION.match(c):
+            return " ".join(c.split())[:60]
+    return _sentence_condition(sentence)
+
+
+_NO_CONDITION = Folded(r"(?:on|in|for) (?:average|total|all|most|par|the other)\b")
+
+
+@lru_cache(maxsize=64)
+def _sentence_condition(sentence: str) -> str | None:
+    """A context (`at 128K context`) or hardware (`on an A100`) phrase of the sentence (one
+    per sentence, whichever claim of it asks)."""
     m2 = _CTX_CONDITION.search(sentence) or _HW_CONDITION.search(sentence)
     if m2:
-        return " ".join(m2.group().split())[:60]
+        return " ".join(sentence[m2.start():m2.end()].split())[:60]
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _STYLE = r"textbf|textit|emph|mathbf|mathrm|mathit|text|textrm|textsf|texttt|bm|boldsymbol|underline|textsc|mathbb|operatorname"  # noqa: E501
@@ -95,6 +96,22 @@ class Normalized:
         return o_start, max(o_end, o_start)
 
 
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    """_PATTERN.finditer(text), jumping from one special character to the next (the scan of
+    _NEEDS is a set lookup per character; _PATTERN tries every position)."""
+    pos = 0
+    while True:
+        c = _NEEDS.search(text, pos)
+        if c is None:
+            return
+        m = _PATTERN.match(text, c.start())
+        if m is None:
+            pos = c.start() + 1
+            continue
+        yield m
+        pos = m.end()
+
+
 def normalize(text: str) -> Normalized:
     """Flatten LaTeX markup and unicode look-alikes; keep a map back to `text`."""
     if not _NEEDS.search(text):
@@ -107,7 +124,7 @@ def normalize(text: str) -> Normalized:
     pos = 0
     npos = 0
     dollars = 0   # math delimiters seen so far
-    for m in _PATTERN.finditer(text):
+    for m in _matches(text):
         if m.start() > pos:
             norm_starts.append(npos)
             orig_starts.append(pos)

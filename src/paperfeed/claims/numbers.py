@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _MAGNITUDE = {
     "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9,
     "t": 1e12, "trillion": 1e12,
 }
 
-_NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?"
+_NUM = (r"\d(?<![\w.@/^#]\d)(?<![A-WYZa-wyz]-\d)(?<![A-Za-z]\.\d)"
+        r"(?:\d{0,2}(?:,\d{3})+(?![\d,])|\d*)(?:\.\d+)?")
 TOKEN_RX = re.compile(
-    r"(?=\d)(?<![\w.@/^#])(?<![A-WYZa-wyz]-)(?<![A-Za-z]\.)"
+    # The digit comes first so that the scan jumps from digit to digit; the lookbehinds then
+    # check the character before it (same matches as "(?<![\w.@/^#])..." before the number).
     r"(?P<num>" + _NUM + r")(?:\^\s*\(?(?P<pow>-?\d{1,2})\)?)?"
     r"(?:\s*x\s*10\^\s*\(?(?P<exp>-?\d{1,2})\)?)?"
     r"(?P<mag>\s?(?:[KMBT](?![A-Za-z0-9])|thousand\b|million\b|billion\b|trillion\b))?"
@@ -31,14 +34,21 @@ TOKEN_RX = re.compile(
     r"|hours?|days?|weeks?)\b(?!-)"
     r"|\s?(?:fps|FPS|frames per second)\b"
     r"|\s?(?:dB|mm|cm)\b(?!\^)"
-    r"|\s?-?\s?(?:parameters?|params)\b"
+    r"|\s?-?\s?(?:(?:learnable|trainable)\s+)?(?:parameters?|params)\b"
+    # rates: throughput of the own system ("2585 tokens/s", "50,000 requests per second")
+    r"|\s?(?:tokens?|samples?|images?|sequences?|queries|requests?)\s?"
+    r"(?:/\s?s(?:ec)?\b|per second\b)"
+    r"|\s?(?:QPS|RPS|[KMGT]B/s)\b"
     r"|\s?-?\s?tokens?\b"
     r")?"
 )
-WA_RX = re.compile(r"(?<![A-Za-z0-9])W(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-9])")
+# "W" first (a literal the scan can jump to), then the character before it
+WA_RX = re.compile(r"W(?<![A-Za-z0-9]W)(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-9])")
 _RANGE_SEP = re.compile(r"\s*(?:-{1,2}|to|~|and)\s*(?:\+\s*)?")
 
 _UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [
+    ("rate", re.compile(r"(?:tokens?|samples?|images?|sequences?|queries|requests?)\s?(?:/|per)"
+                        r"|QPS|RPS|[KMGT]B/s")),
     ("pct", re.compile(r"%|percent", re.I)),
     ("pts", re.compile(r"points?|pp|p\.p\.|pts")),
     ("mult", re.compile(r"[xX]|times|fold")),
@@ -48,13 +58,13 @@ _UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [
     ("fps", re.compile(r"fps|FPS|frames")),
     ("time", re.compile(r"ms|millisec|us|microsec|sec|s|min|h|hr|hour|day|week")),
     ("metric", re.compile(r"dB|mm|cm")),
-    ("params", re.compile(r"param")),
+    ("params", re.compile(r"(?:(?:learnable|trainable)\s+)?param")),
     ("tokens", re.compile(r"token")),
     ("usd", re.compile(r"USD|(?:US )?dollar")),
 ]
 
 
-@dataclass
+@dataclass(slots=True)
 class Num:
     """One number found in the flattened text."""
 
@@ -67,6 +77,7 @@ class Num:
     low: float | None = None
     high: float | None = None
     baseline: bool = False   # a starting point ("from X to Y", "X -> Y")
+    named: str = ""          # a metric the abstract defines next to it ("65.89 Driving Score (DS)")
 
 
 def _value(num: str, exp: str | None, mag: str | None) -> float:
@@ -78,6 +89,7 @@ def _value(num: str, exp: str | None, mag: str | None) -> float:
     return v
 
 
+@lru_cache(maxsize=512)
 def _unit_class(unit: str) -> str:
     u = unit.strip(" -")
     if "point" in u or u in ("pp", "p.p.", "pts"):
@@ -91,20 +103,22 @@ def _unit_class(unit: str) -> str:
 def find_numbers(text: str) -> list[Num]:
     """All numbers with their units, ranges merged ("1.9-2.7x", "between 2 and 3 times")."""
     nums: list[Num] = []
+    n_text = len(text)
     for m in TOKEN_RX.finditer(text):
-        unit = m.group("unit") or ""
-        uclass = _unit_class(unit) if unit else "bare"
+        num, pw, exp, mag, unit = m.group("num", "pow", "exp", "mag", "unit")
         end = m.end()
         # "3D", "4o", "2nd": a name or an ordinal, not a quantity.
-        if not unit and end < len(text) and text[end].isalpha() and not m.group("mag"):
+        if not unit and end < n_text and text[end].isalpha() and not mag:
             continue
-        value = _value(m.group("num"), m.group("exp"), m.group("mag"))
-        if m.group("pow"):
-            value = value ** int(m.group("pow"))
-        if uclass == "bare" and text[max(0, m.start() - 2):m.start()].endswith(("$", "$ ")):
+        uclass = _unit_class(unit) if unit else "bare"
+        unit = unit or ""
+        value = _value(num, exp, mag)
+        if pw:
+            value = value ** int(pw)
+        start = m.start()
+        if uclass == "bare" and text[max(0, start - 2):start].endswith(("$", "$ ")):
             uclass, unit = "usd", "$"   # "$1" (an escaped \$ in LaTeX becomes "$")
-        nums.append(Num(m.start(), end, value, uclass, unit.strip(" -"),
-                        magnitude=bool(m.group("mag"))))
+        nums.append(Num(start, end, value, uclass, unit.strip(" -"), magnitude=bool(mag)))
     return _merge_ranges(text, nums)
 
 

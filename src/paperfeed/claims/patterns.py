@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 
-SENT_RX = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])|\n\s*\n")
+from paperfeed.claims.fastre import Folded
+
+# a space after ".!?" before a capital, or a blank line (a space first: the scan jumps to it)
+SENT_RX = re.compile(r"\s(?:(?<=[.!?]\s)\s*(?=[A-Z(\[])|(?<=\n)\s*\n)")
 ABBREV_RX = re.compile(r"(?:\b(?:e\.g|i\.e|vs|et al|Fig|Eq|approx|resp|cf|etc|Sec|No)\.)$")
-CLAUSE_BEFORE = re.compile(r"[,;:)\]]|\b(?:while|whereas|but)\b", re.I)
-CLAUSE_AFTER = re.compile(r"[,;:()\[\]]|\.(?!\d)|\b(?:and|while|whereas|but|compared|than|"
+CLAUSE_BEFORE = Folded(r"[,;:)\]]|\b(?:while|whereas|but)\b", re.I)
+CLAUSE_AFTER = Folded(r"[,;:()\[\]]|\.(?!\d)|\b(?:and|while|whereas|but|compared|than|"
                            r"relative|versus|vs)\b|\s[~$+<>]?\d", re.I)
 # An "on X" / "for X" phrase right after a number names the setting, not the measured thing.
 SETTING_AFTER = re.compile(r"^\s*(?:on|for|in|across|over|under|at|within|when|among)\b", re.I)
@@ -16,6 +19,18 @@ UNIT_LABEL = {
     "pct": "%", "pts": "points", "mult": "x", "bits": "bits", "params": "params",
     "tokens": "tokens", "usd": "usd", "fps": "fps",
 }
+# "51.3 vs. 28.9": the first of a pair is the own result (the second is the baseline's)
+VS_NEXT = re.compile(r"\s*\(?(?:vs\.?|versus)\s*[~$]*\d")
+
+
+def rate_unit(unit: str) -> str:
+    """The one spelling of a rate unit: "tokens per second" -> "tokens/s", "MB/s", "QPS"."""
+    u = " ".join(unit.split())
+    for word in ("token", "sample", "image", "sequence", "quer", "request"):
+        if u.lower().startswith(word):
+            name = {"quer": "queries", "request": "requests"}.get(word, word + "s")
+            return f"{name}/s"
+    return u
 TIME_UNITS = {
     "ms": "ms", "millisecond": "ms", "milliseconds": "ms", "us": "us", "microsecond": "us",
     "microseconds": "us", "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
