@@ -116,15 +116,17 @@ def test_demo_ships_the_shipped_models_vectors(engine: Engine, tmp_path: Path) -
     assert {r.model_id for r in rows} == {minilm.ONNX_MODEL_ID} and all(r.current for r in rows)
     assert load_vectors(engine, vectors) == 0  # idempotent
     # The vectors are the model's. int8 dynamic quantization scales activations per batch, so
-    # a text's vector depends slightly on its batch-mates (cosine ~0.995 across batchings):
-    # the first batch `paperfeed index update` embeds (32 papers in seq order) is reproduced
-    # exactly, and a spread of papers embedded in another batch stays within that noise.
+    # a text's vector depends slightly on its batch-mates (cosine ~0.995 across batchings), and
+    # on the CPU's int8 kernels (AVX-512 VNNI or AVX2: the first batch `paperfeed index update`
+    # embeds, 32 papers in seq order, is reproduced to 0.9999 on the machine that embedded it,
+    # to 0.998 on an AMD EPYC): that batch and a spread of papers embedded in another batch stay
+    # within that noise (another model's vectors are at cosine ~0.1-0.8).
     with engine.connect() as conn:
         first = conn.execute(text(
             "SELECT p.title, p.abstract, v.vec FROM papers p JOIN paper_vectors v "
             "ON v.paper_id = p.id ORDER BY p.seq LIMIT 32")).all()
     model = minilm.OnnxEmbedder()
-    for batch, least in ((first, 0.9999), (rows[:: len(rows) // 12][:12], 0.99)):
+    for batch, least in ((first, 0.995), (rows[:: len(rows) // 12][:12], 0.99)):
         fresh = model.embed([embed_text(r.title, r.abstract) for r in batch])
         cos = np.sum(fresh * np.stack([from_blob(r.vec) for r in batch]), axis=1)
         assert cos.min() >= least, cos
