@@ -151,11 +151,10 @@ def main() -> None:
     ap.add_argument("--full", metavar="DB", help="rank all 102k papers instead (lexical methods "
                     "only): DB is a paperfeed database of arxiv-102k (`paperfeed import`)")
     a = ap.parse_args()
-    from paperfeed.rank import foryou_model, foryou_text
+    from paperfeed.rank import foryou_model
     from paperfeed.rank.foryou import Profile, recommend
 
     foryou_model.ALL_PARTS = True
-    foryou_text.BAG_CACHE = 30_000  # the corpus's terms, analysed once
     papers = fc.load_papers()
     todo = fc.splits(papers)
     docs = papers if a.full else fc.corpus(papers)

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from paperfeed.rank import foryou_data as data
 from paperfeed.rank.foryou_model import Scores, score
-from paperfeed.rank.foryou_text import local_df, paper_terms, tfidf
+from paperfeed.rank.foryou_text import analyse, index_df, tfidf
 
 QUERY_TERMS = 40  # profile terms sent to BM25
 PER_POSITIVE_TERMS = 16
@@ -136,12 +136,11 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
         pos_papers = [known[i] for i in pos_ids] + seeds
         if not pos_papers and not profile.authors:
             return []
-        bags = {p.id: paper_terms(p.id, p.title, p.abstract) for p in pos_papers}
         # candidates --------------------------------------------------------------------
-        df = _index_df(lexical)
+        df = index_df(lexical)
         cand: list[str] = []
         if pos_papers:
-            prof = tfidf([bags[p.id] for p in pos_papers], df or local_df(list(bags.values())))
+            prof = tfidf(analyse([(p.title, p.abstract) for p in pos_papers]), df)
             cent = np.zeros(len(prof.vocab))
             for i in range(prof.n_rows):
                 cent += prof.dense_row(i)
@@ -178,11 +177,7 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
         everyone = pos_papers + negs + bg + cands
         vecs = {**seed_vecs, **data.load_vectors(conn, model_id, [p.id for p in bg + cands])}
         clock.lap("load")
-    for p in everyone:
-        if p.id not in bags:
-            bags[p.id] = paper_terms(p.id, p.title, p.abstract)
-    X = tfidf([bags[p.id] for p in everyone], df or local_df([bags[p.id] for p in everyone]),
-              min_df_local=2)
+    X = tfidf(analyse([(p.title, p.abstract) for p in everyone]), df, min_df_local=2)
     clock.lap("analysis")
     n_pos, n_neg, n_bg = len(pos_papers), len(negs), len(bg)
     rows = np.arange(len(everyone))
@@ -228,30 +223,6 @@ class _Clock:
             now = time.perf_counter()
             self.into[stage] = self.into.get(stage, 0.0) + now - self.t
             self.t = now
-
-
-_DF: dict[str, int] = {}  # document frequencies, per opened index
-
-
-def _index_df(lexical: Any) -> Any:
-    if lexical is None or len(lexical) == 0:
-        return None
-    s, n = lexical.searcher, len(lexical)
-
-    def f(ts: list[str]) -> tuple[dict[str, int], int]:
-        out = {}
-        for t in ts:
-            d = _DF.get(t)
-            if d is None:
-                d = _DF[t] = s.doc_freq("abstract", t) or s.doc_freq("title", t)
-            out[t] = d
-        return out, n
-
-    if _DF.get(" stamp") != (id(s), n):  # a new searcher: the frequencies moved
-        _DF.clear()
-        _DF[" stamp"] = (id(s), n)  # type: ignore[assignment]
-
-    return f
 
 
 def _vector_candidates(lexical: Any, vectors: Any, qvecs: list[np.ndarray], filters: list[Any],
