@@ -24,7 +24,8 @@ WEIGHTS: dict[str, float] = {  # part -> weight in the blend (negatives' parts s
     # tuned on the bench's dev half only (bench/foryou_tune.py), confirmed on the other half
     "clf": 2.0, "clf_all": 2.0, "lex_centroid": 1.0, "lex_max": 0.5,
     "emb_centroid": 0.5, "emb_max": 0.5, "emb_top3": 0.0, "lex_prf": 2.0, "emb_prf": 0.25,
-    "clf_all_lex": 0.0, "neg_lex": -0.5, "neg_emb": -0.5,  # no negatives in the bench: untuned
+    "clf_all_lex": 0.0, "svm_all": 0.0, "neg_lex": -0.5, "neg_emb": -0.5,
+    # no negatives in the bench: neg_* untuned
 }
 FEEDBACK = 10  # candidates taken as pseudo-positives by lex_prf / emb_prf
 FUSION = "z"  # "z": z-scores over the candidates; "rank": ranks scaled to [0, 1]
@@ -48,9 +49,11 @@ def _z(x: np.ndarray) -> np.ndarray:
 
 
 def logistic(X: Sparse, E: np.ndarray | None, y: np.ndarray, l2: float = L2,
-             steps: int = STEPS) -> tuple[np.ndarray, np.ndarray | None, float]:
+             steps: int = STEPS, loss: str = "logistic"
+             ) -> tuple[np.ndarray, np.ndarray | None, float]:
     """Balanced L2 logistic regression by Nesterov gradient descent (rows are unit-norm, so
-    a fixed step converges). Returns (term weights, vector weights, bias)."""
+    a fixed step converges). Returns (term weights, vector weights, bias). `loss="hinge2"`:
+    the squared hinge of a linear SVM (arxiv-sanity-lite's LinearSVC) instead."""
     n = len(y)
     pos = y > 0
     cw = np.where(pos, 0.5 / max(pos.sum(), 1), 0.5 / max((~pos).sum(), 1))
@@ -58,14 +61,17 @@ def logistic(X: Sparse, E: np.ndarray | None, y: np.ndarray, l2: float = L2,
     we = np.zeros(E.shape[1]) if E is not None else None
     b = 0.0
     vt, ve, vb = wt.copy(), None if we is None else we.copy(), 0.0
-    step = 2.0
+    step = 2.0 if loss != "hinge2" else 0.5  # squared hinge: 4x the curvature
     t = 1.0
     for _ in range(steps):
         m = X.dot(vt) + vb
         if E is not None and ve is not None:
             m = m + E @ ve
-        p = 1.0 / (1.0 + np.exp(-m))
-        r = cw * (p - y)
+        if loss == "hinge2":  # d/dm of max(0, 1 - s m)^2, s = +-1
+            sgn = 2.0 * y - 1.0
+            r = cw * -2.0 * sgn * np.maximum(0.0, 1.0 - sgn * m)
+        else:
+            r = cw * (1.0 / (1.0 + np.exp(-m)) - y)
         gt = X.tdot(r) + l2 * vt
         ge = None if E is None or ve is None else E.T @ r + l2 * ve
         gb = float(r.sum())
@@ -129,14 +135,17 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
     Es = (E * EMB_SCALE).astype(np.float64) if use_vec and E is not None else None
     # the classifier: positives against negatives and background (and, like arxiv-sanity-lite's
     # SVM, against every candidate too: "clf_all")
+    # "svm_all": a linear SVM's squared hinge instead (over words only, as arxiv-sanity-lite)
     for name, others, block in (("clf", np.concatenate([neg, bg]), Es),
                                 ("clf_all", np.concatenate([neg, bg, cand]), Es),
-                                ("clf_all_lex", np.concatenate([neg, bg, cand]), None)):
+                                ("clf_all_lex", np.concatenate([neg, bg, cand]), None),
+                                ("svm_all", np.concatenate([neg, bg, cand]), None)):
         if not _want(name) or (name == "clf_all_lex" and Es is None):
             continue
         train = np.concatenate([pos, others])
         y = np.concatenate([np.ones(len(pos)), np.zeros(len(others))])
-        wt, we, b = logistic(_subset(X, train), None if block is None else block[train], y)
+        wt, we, b = logistic(_subset(X, train), None if block is None else block[train], y,
+                             loss="hinge2" if name == "svm_all" else "logistic")
         clf = Xc.dot(wt) + b
         if block is not None and we is not None:
             clf = clf + block[cand] @ we
@@ -199,7 +208,6 @@ def _dense(X: Sparse, rows: np.ndarray) -> np.ndarray:
 def _subset(X: Sparse, rows: np.ndarray) -> Sparse:
     starts, ends = X.ptr[rows], X.ptr[rows + 1]
     lens = ends - starts
-    idx = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) \
-        if len(rows) else np.zeros(0, dtype=np.int64)
-    ptr = np.concatenate([[0], np.cumsum(lens)])
+    ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    idx = np.repeat(starts - ptr[:-1], lens) + np.arange(int(ptr[-1]))
     return Sparse(ptr, X.cols[idx], X.vals[idx], X.vocab)

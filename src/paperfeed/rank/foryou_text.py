@@ -6,9 +6,9 @@ to tantivy as they are, and document frequencies come from the index (no vocabul
 Without an index, frequencies are estimated from the papers at hand.
 
 Speed (a request analyses ~4,000 papers): each distinct word is analysed once per process
-(`Words`: word -> term id, bounded), an ASCII text is split as tantivy's simple tokenizer
-splits it (runs of [A-Za-z0-9]) and any other text goes through EN whole; bags, pairs and
-counts are then numpy arrays of term ids, never per-paper dictionaries.
+(`Words`: word -> term id, bounded); ASCII texts are split as tantivy's simple tokenizer
+splits them (runs of [A-Za-z0-9]), all in one call, and any other text goes through EN
+whole; bags, pairs and counts are numpy arrays of term ids, never per-paper dictionaries.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from paperfeed.index.lexical import EN
 BIGRAMS = True  # adjacent stems as one more term ("gaussian splat")
 WORDS_MAX = 300_000  # distinct words remembered per process (then forgotten all at once)
 _SPLIT = re.compile(r"[A-Za-z0-9]+")  # tantivy's simple tokenizer, on ASCII text
+_SEP = "pfQ0sepQ0pf"  # a word that marks where one text ends and the next begins
+_JOIN = f" {_SEP} "
 
 
 class Words:
@@ -35,40 +37,50 @@ class Words:
         self.clear()
 
     def clear(self) -> None:
-        self.word: dict[str, int] = {}
+        self.word: dict[str, int] = {_SEP: -2}
         self.stem: dict[str, int] = {}
         self.stems: list[str] = []
         self.df = np.full(0, -1, dtype=np.int64)
         self.df_stamp: Any = None
 
     def stem_id(self, s: str) -> int:
-        if len(s) <= 1 or s.isdigit():
-            return -1
         i = self.stem.get(s)
         if i is None:
-            i = self.stem[s] = len(self.stems)
-            self.stems.append(s)
+            if len(s) <= 1 or s.isdigit():
+                i = self.stem[s] = -1
+            else:
+                i = self.stem[s] = len(self.stems)
+                self.stems.append(s)
         return i
 
-    def ids(self, text: str, out: list[int]) -> int:
-        """Append the term ids of `text` (-1 for dropped words) to `out`; return how many."""
-        if not text.isascii():  # accents, other scripts: the analyser itself, whole
-            got = [self.stem_id(s) for s in EN.analyze(text)]
-            out.extend(got)
-            return len(got)
-        words = _SPLIT.findall(text)
-        got = list(map(self.word.get, words))
+    def stem_ids(self, stems: list[str]) -> np.ndarray:
+        got = list(map(self.stem.get, stems))
         if None in got:
-            for n, g in enumerate(got):
-                if g is None:
-                    w = words[n]
-                    g = self.word.get(w)
-                    if g is None:
-                        a = EN.analyze(w)
-                        g = self.word[w] = self.stem_id(a[0]) if a else -1
-                    got[n] = g
-        out.extend(got)  # type: ignore[arg-type]
-        return len(got)
+            got = [self.stem_id(s) for s in stems]
+        return np.array(got, dtype=np.int64)
+
+    def ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The kept term ids of `texts`, in order, and the index of the text of each. ASCII
+        texts are split at once (one call, each new word analysed once); any other text (or
+        one holding the separator word) goes through the analyser whole."""
+        fast = [t.isascii() and _SEP not in t for t in texts]
+        words = _SPLIT.findall(_JOIN.join(t if f else "" for t, f in zip(texts, fast,
+                                                                          strict=True)))
+        d = self.word
+        for w in set(words).difference(d):
+            a = EN.analyze(w)
+            d[w] = self.stem_id(a[0]) if a else -1
+        ids = np.fromiter(map(d.__getitem__, words), dtype=np.int64, count=len(words))
+        slow = [k for k, f in enumerate(fast) if not f]
+        if slow:  # their terms go right after the separator that opens them
+            seps = np.flatnonzero(ids == -2)
+            blocks = [self.stem_ids(EN.analyze(texts[k])) for k in slow]
+            at = [0 if k == 0 else int(seps[k - 1]) + 1 for k in slow]
+            ids = np.insert(ids, np.repeat(at, [len(b) for b in blocks]),
+                            np.concatenate(blocks))
+        seg = np.cumsum(ids == -2)
+        keep = ids >= 0
+        return ids[keep], seg[keep]
 
 
 WORDS = Words()
@@ -120,15 +132,8 @@ def analyse(papers: Sequence[tuple[str, str]]) -> Bags:
     analysis of each, title words and pairs counted twice, pairs of adjacent kept words."""
     if len(WORDS.word) > WORDS_MAX:
         WORDS.clear()
-    flat: list[int] = []
-    lens = np.zeros(2 * len(papers), dtype=np.int64)  # segment 2r: abstract, 2r+1: title
-    for r, (title, abstract) in enumerate(papers):
-        lens[2 * r] = WORDS.ids(abstract or "", flat)
-        lens[2 * r + 1] = WORDS.ids(title or "", flat)
-    ids = np.array(flat, dtype=np.int64)
-    seg = np.repeat(np.arange(len(lens)), lens)
-    keep = ids >= 0
-    ids, seg = ids[keep], seg[keep]
+    # segment 2r: the abstract of paper r, 2r+1: its title
+    ids, seg = WORDS.ids([t or "" for p in papers for t in (p[1], p[0])])
     shift = max(len(WORDS.stems).bit_length(), 1)
     if BIGRAMS:
         pc, ps = _pairs(ids, seg, shift)
@@ -151,17 +156,41 @@ def analyse(papers: Sequence[tuple[str, str]]) -> Bags:
         for t in range(times):
             codes[start[row, k] + pos + t * (sizes[row, k] // times)] = c
     row_of = np.repeat(np.arange(n_rows), sizes.sum(1))
-    rshift = max(int(codes.max(initial=0)).bit_length(), 1)
-    if rshift + max(n_rows, 1).bit_length() > 62:
-        raise ValueError("too many terms for one matrix")
-    key = (row_of << rshift) | codes
-    uniq, first_at, counts = np.unique(key, return_index=True, return_counts=True)
-    order = np.argsort(first_at, kind="stable")
-    uniq, counts = uniq[order], counts[order]
-    rows = uniq >> rshift
+    rows, codes, counts = _count(row_of, codes, np.arange(len(codes)) - start[row_of, 0])
     ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
-    return Bags(ptr.astype(np.int64), uniq & ((1 << rshift) - 1), counts.astype(np.float64),
-                shift)
+    return Bags(ptr.astype(np.int64), codes, counts.astype(np.float64), shift)
+
+
+def _bits(x: np.ndarray) -> int:
+    return max(int(x.max(initial=0)).bit_length(), 1)
+
+
+def _count(row: np.ndarray, code: np.ndarray, pos: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (row, code) pairs with their counts, rows in order and, within a row, in the
+    order of first appearance (`pos`: the place of each entry in its row). One value sort of
+    packed integers (much cheaper than numpy's unique/argsort) where they fit in 63 bits."""
+    cb, pb, rb = _bits(code), _bits(pos), _bits(row)
+    if cb + pb + rb > 63:  # too wide to pack: the general (slower) way
+        key = (row.astype(object) << cb) | code.astype(object) if cb + rb > 62 else \
+            (row << cb) | code
+        _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
+                                              return_counts=True)
+        order = np.argsort(first, kind="stable")
+        return row[first[order]], code[first[order]], counts[order]
+    v = np.sort((((row << cb) | code) << pb) | pos)
+    key = v >> pb
+    head = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    counts = np.diff(np.r_[head, len(v)])
+    hrow, hcode = key[head] >> cb, key[head] & ((1 << cb) - 1)
+    # within a row, first places are distinct: place each pair at its row's offset + first
+    # place and read the slots in order (a counting sort)
+    at = np.r_[0, np.cumsum(np.bincount(row, minlength=int(row.max(initial=0)) + 1))][hrow] \
+        + (v[head] & ((1 << pb) - 1))
+    slot = np.full(len(row), -1, dtype=np.int64)
+    slot[at] = np.arange(len(head))
+    order = slot[slot >= 0]
+    return hrow[order], hcode[order], counts[order]
 
 
 @dataclass
@@ -185,13 +214,31 @@ class Sparse:
         return r
 
     def dot(self, w: np.ndarray) -> np.ndarray:
-        """X @ w for a dense weight vector over the vocabulary."""
-        return np.bincount(self.rows(), weights=self.vals * w[self.cols], minlength=self.n_rows)
+        """X @ w for a dense weight vector over the vocabulary (sums row by row, in order)."""
+        out = np.zeros(self.n_rows)
+        if len(self.vals):
+            live = np.flatnonzero(np.diff(self.ptr) > 0)
+            out[live] = np.add.reduceat(self.vals * w[self.cols], self.ptr[live])
+        return out
+
+    def _by_column(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The values in column order (rows in order within a column): (used columns, their
+        starts, values, rows); computed once."""
+        c = self.__dict__.get("_csc")
+        if c is None:
+            perm = _stable_order(self.cols)
+            cols = self.cols[perm]
+            used = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]]) if len(cols) else perm
+            c = self.__dict__["_csc"] = (cols[used], used, self.vals[perm], self.rows()[perm])
+        return c
 
     def tdot(self, r: np.ndarray) -> np.ndarray:
-        """X.T @ r: a dense vector over the vocabulary."""
-        return np.bincount(self.cols, weights=self.vals * r[self.rows()],
-                           minlength=len(self.vocab))
+        """X.T @ r: a dense vector over the vocabulary (sums column by column, in row order)."""
+        out = np.zeros(len(self.vocab))
+        if len(self.vals):
+            used, starts, vals, rows = self._by_column()
+            out[used] = np.add.reduceat(vals * r[rows], starts)
+        return out
 
     def mul_dense(self, M: np.ndarray) -> np.ndarray:
         """X @ M.T for dense rows M (n_terms wide): one column per row of M."""
@@ -207,6 +254,31 @@ class Sparse:
         s, e = self.ptr[i], self.ptr[i + 1]
         out[self.cols[s:e]] = self.vals[s:e]
         return out
+
+
+def _stable_order(x: np.ndarray) -> np.ndarray:
+    """np.argsort(x, kind="stable") of non-negative integers, by one value sort."""
+    ib = max(len(x), 1).bit_length()
+    if _bits(x) + ib > 63:
+        return np.argsort(x, kind="stable")
+    return np.sort((x << ib) | np.arange(len(x))) & ((1 << ib) - 1)
+
+
+def _group(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """np.unique(x, return_index, return_inverse, return_counts), by one value sort."""
+    n = len(x)
+    xb, ib = _bits(x), max(n, 1).bit_length()
+    if xb + ib > 63:
+        u, first, inverse, counts = np.unique(x, return_index=True, return_inverse=True,
+                                              return_counts=True)
+        return u, first, inverse.ravel(), counts
+    v = np.sort((x << ib) | np.arange(n))
+    key, idx = v >> ib, v & ((1 << ib) - 1)
+    head = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if n else idx
+    counts = np.diff(np.r_[head, n])
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[idx] = np.repeat(np.arange(len(head)), counts)
+    return key[head], idx[head], inverse, counts
 
 
 DocFreq = Callable[[np.ndarray], tuple[np.ndarray, int]]  # stem ids -> (df of each, N docs)
@@ -238,11 +310,14 @@ def tfidf(bags: Bags, doc_freq: DocFreq | None, min_df_local: int = 1) -> Sparse
     of these papers are dropped (a pair seen once says nothing about a profile). Without
     `doc_freq`, frequencies are counted in these papers."""
     n_rows = bags.n_rows
-    terms, first_at, inverse, seen = np.unique(bags.codes, return_index=True,
-                                               return_inverse=True, return_counts=True)
+    codes = bags.codes
+    terms, first_at, inverse, seen = _group(codes)
     pair = (terms >> bags.shift) > 0
     keep = (seen >= min_df_local) | ~pair
-    order = np.argsort(first_at, kind="stable")  # columns in the order terms first appear
+    # columns in the order terms first appear (first places are distinct: a counting sort)
+    slot = np.full(len(codes), -1, dtype=np.int64)
+    slot[first_at] = np.arange(len(terms))
+    order = slot[slot >= 0]
     order = order[keep[order]]
     col_of = np.full(len(terms), -1, dtype=np.int64)
     col_of[order] = np.arange(len(order))
@@ -256,7 +331,7 @@ def tfidf(bags: Bags, doc_freq: DocFreq | None, min_df_local: int = 1) -> Sparse
     freq = vseen * (max(n, 1) / max(n_rows, 1))
     freq[~vpair] = df
     idf = np.log((n + 1) / (1 + freq)) + 1.0
-    cols = col_of[inverse.ravel()]
+    cols = col_of[inverse]
     rows = np.repeat(np.arange(n_rows), np.diff(bags.ptr))
     ok = cols >= 0
     cols, rows, counts = cols[ok], rows[ok], bags.counts[ok]
