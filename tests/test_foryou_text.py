@@ -6,6 +6,7 @@ import itertools
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from paperfeed.index.lexical import EN
 from paperfeed.rank import foryou_text as ft
@@ -46,6 +47,15 @@ def test_terms_are_the_lexical_analysers_even_after_a_reset() -> None:
     assert _bags_as_counters(ft.analyse(TEXTS[::-1])) == want[::-1]  # remembered words
     ft.WORDS.clear()
     assert _bags_as_counters(ft.analyse(TEXTS)) == want
+
+
+def test_keys_too_wide_to_pack_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    packed = ft.tfidf(ft.analyse(TEXTS), None, min_df_local=2)
+    monkeypatch.setattr(ft, "WIDTH", 8)
+    wide = ft.tfidf(ft.analyse(TEXTS), None, min_df_local=2)
+    for a in ("ptr", "cols", "vals"):
+        assert np.array_equal(getattr(packed, a), getattr(wide, a))
+    assert list(packed.vocab) == list(wide.vocab)
 
 
 def test_tfidf_rows_are_unit_norm_and_rare_pairs_dropped() -> None:

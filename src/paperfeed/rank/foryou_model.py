@@ -32,6 +32,7 @@ FUSION = "z"  # "z": z-scores over the candidates; "rank": ranks scaled to [0, 1
 ALL_PARTS = False  # the bench computes every part, weighted or not, to tune the blend
 L2 = 1e-2
 STEPS = 60
+FIT_DTYPE = np.float32  # the fit's arithmetic (float64: 1.4x slower, the same rankings)
 EMB_SCALE = 1.0  # weight of the vector block against the TF-IDF block in the classifier
 
 
@@ -54,11 +55,14 @@ def logistic(X: Sparse, E: np.ndarray | None, y: np.ndarray, l2: float = L2,
     """Balanced L2 logistic regression by Nesterov gradient descent (rows are unit-norm, so
     a fixed step converges). Returns (term weights, vector weights, bias). `loss="hinge2"`:
     the squared hinge of a linear SVM (arxiv-sanity-lite's LinearSVC) instead."""
-    n = len(y)
+    f = FIT_DTYPE
+    X = Sparse(X.ptr, X.cols, X.vals.astype(f), X.vocab)
+    E = None if E is None else E.astype(f)
     pos = y > 0
-    cw = np.where(pos, 0.5 / max(pos.sum(), 1), 0.5 / max((~pos).sum(), 1))
-    wt = np.zeros(len(X.vocab))
-    we = np.zeros(E.shape[1]) if E is not None else None
+    y = y.astype(f)
+    cw = np.where(pos, 0.5 / max(pos.sum(), 1), 0.5 / max((~pos).sum(), 1)).astype(f)
+    wt = np.zeros(len(X.vocab), dtype=f)
+    we = np.zeros(E.shape[1], dtype=f) if E is not None else None
     b = 0.0
     vt, ve, vb = wt.copy(), None if we is None else we.copy(), 0.0
     step = 2.0 if loss != "hinge2" else 0.5  # squared hinge: 4x the curvature
@@ -84,8 +88,7 @@ def logistic(X: Sparse, E: np.ndarray | None, y: np.ndarray, l2: float = L2,
         if nwe is not None and we is not None:
             ve = nwe + mom * (nwe - we)
         wt, b, we, t = nwt, nb, nwe, t2
-    del n
-    return wt, we, b
+    return wt.astype(np.float64), None if we is None else we.astype(np.float64), b
 
 
 def _rank01(x: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ WORDS_MAX = 300_000  # distinct words remembered per process (then forgotten all
 _SPLIT = re.compile(r"[A-Za-z0-9]+")  # tantivy's simple tokenizer, on ASCII text
 _SEP = "pfQ0sepQ0pf"  # a word that marks where one text ends and the next begins
 _JOIN = f" {_SEP} "
+WIDTH = 63  # bits of a packed sort key (wider: numpy's unique and argsort, slower)
 
 
 class Words:
@@ -171,11 +172,10 @@ def _count(row: np.ndarray, code: np.ndarray, pos: np.ndarray
     order of first appearance (`pos`: the place of each entry in its row). One value sort of
     packed integers (much cheaper than numpy's unique/argsort) where they fit in 63 bits."""
     cb, pb, rb = _bits(code), _bits(pos), _bits(row)
-    if cb + pb + rb > 63:  # too wide to pack: the general (slower) way
-        key = (row.astype(object) << cb) | code.astype(object) if cb + rb > 62 else \
-            (row << cb) | code
-        _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
-                                              return_counts=True)
+    if cb + pb + rb > WIDTH:  # too wide to pack: numpy's unique, over compacted codes
+        _, local = np.unique(code, return_inverse=True)
+        key = (row << _bits(local)) | local.ravel()
+        _, first, counts = np.unique(key, return_index=True, return_counts=True)
         order = np.argsort(first, kind="stable")
         return row[first[order]], code[first[order]], counts[order]
     v = np.sort((((row << cb) | code) << pb) | pos)
@@ -215,7 +215,7 @@ class Sparse:
 
     def dot(self, w: np.ndarray) -> np.ndarray:
         """X @ w for a dense weight vector over the vocabulary (sums row by row, in order)."""
-        out = np.zeros(self.n_rows)
+        out = np.zeros(self.n_rows, dtype=self.vals.dtype)
         if len(self.vals):
             live = np.flatnonzero(np.diff(self.ptr) > 0)
             out[live] = np.add.reduceat(self.vals * w[self.cols], self.ptr[live])
@@ -234,7 +234,7 @@ class Sparse:
 
     def tdot(self, r: np.ndarray) -> np.ndarray:
         """X.T @ r: a dense vector over the vocabulary (sums column by column, in row order)."""
-        out = np.zeros(len(self.vocab))
+        out = np.zeros(len(self.vocab), dtype=self.vals.dtype)
         if len(self.vals):
             used, starts, vals, rows = self._by_column()
             out[used] = np.add.reduceat(vals * r[rows], starts)
@@ -259,7 +259,7 @@ class Sparse:
 def _stable_order(x: np.ndarray) -> np.ndarray:
     """np.argsort(x, kind="stable") of non-negative integers, by one value sort."""
     ib = max(len(x), 1).bit_length()
-    if _bits(x) + ib > 63:
+    if _bits(x) + ib > WIDTH:
         return np.argsort(x, kind="stable")
     return np.sort((x << ib) | np.arange(len(x))) & ((1 << ib) - 1)
 
@@ -268,7 +268,7 @@ def _group(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     """np.unique(x, return_index, return_inverse, return_counts), by one value sort."""
     n = len(x)
     xb, ib = _bits(x), max(n, 1).bit_length()
-    if xb + ib > 63:
+    if xb + ib > WIDTH:
         u, first, inverse, counts = np.unique(x, return_index=True, return_inverse=True,
                                               return_counts=True)
         return u, first, inverse.ravel(), counts
