@@ -57,7 +57,7 @@ class Words:
     def stem_ids(self, stems: list[str]) -> np.ndarray:
         got = list(map(self.stem.get, stems))
         if None in got:
-            got = [self.stem_id(s) for s in stems]
+            got = [self.stem_id(s) if g is None else g for s, g in zip(stems, got, strict=True)]
         return np.array(got, dtype=np.int64)
 
     def ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
