@@ -13,7 +13,6 @@ whole; bags, pairs and counts are numpy arrays of term ids, never per-paper dict
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,9 @@ from paperfeed.index.lexical import EN
 
 BIGRAMS = True  # adjacent stems as one more term ("gaussian splat")
 WORDS_MAX = 300_000  # distinct words remembered per process (then forgotten all at once)
-_SPLIT = re.compile(r"[A-Za-z0-9]+")  # tantivy's simple tokenizer, on ASCII text
+# tantivy's simple tokenizer on ASCII text: runs of [A-Za-z0-9] (every other character ends a
+# word: mapped to a space, then str.split, 2-3x faster than a regex)
+_SPACES = str.maketrans({i: " " for i in range(128) if not chr(i).isalnum()})
 _SEP = "pfQ0sepQ0pf"  # a word that marks where one text ends and the next begins
 _JOIN = f" {_SEP} "
 WIDTH = 63  # bits of a packed sort key (wider: numpy's unique and argsort, slower)
@@ -65,8 +66,8 @@ class Words:
         texts are split at once (one call, each new word analysed once); any other text (or
         one holding the separator word) goes through the analyser whole."""
         fast = [t.isascii() and _SEP not in t for t in texts]
-        words = _SPLIT.findall(_JOIN.join(t if f else "" for t, f in zip(texts, fast,
-                                                                          strict=True)))
+        words = _JOIN.join(t if f else "" for t, f in zip(texts, fast, strict=True)
+                           ).translate(_SPACES).split()
         d = self.word
         for w in set(words).difference(d):
             a = EN.analyze(w)
