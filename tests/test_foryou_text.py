@@ -49,6 +49,16 @@ def test_terms_are_the_lexical_analysers_even_after_a_reset() -> None:
     assert _bags_as_counters(ft.analyse(TEXTS)) == want
 
 
+def test_the_word_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ft, "WORDS_MAX", 10)
+    want = [_reference(t, a) for t, a in TEXTS]
+    for _ in range(2):  # the second call starts from a forgotten table
+        assert _bags_as_counters(ft.analyse(TEXTS)) == want
+    everything = len(ft.WORDS.word)
+    ft.analyse(TEXTS[:1])
+    assert 10 < len(ft.WORDS.word) < everything  # forgotten, then the first paper's words
+
+
 def test_keys_too_wide_to_pack_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
     packed = ft.tfidf(ft.analyse(TEXTS), None, min_df_local=2)
     monkeypatch.setattr(ft, "WIDTH", 8)
