@@ -1,4 +1,4 @@
-"""For-you's fast analysis gives exactly the lexical index's terms (EN), counted as before."""
+"""For-you's fast analysis (foryou_words) gives exactly the lexical index's terms (EN)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from paperfeed.index.lexical import EN
 from paperfeed.rank import foryou_text as ft
+from paperfeed.rank import foryou_words as fw
 
 TEXTS = [
     ("Gaussian Splatting for Real-Time Rendering", "We present 3D Gaussian splatting: "
@@ -50,7 +51,7 @@ def test_terms_are_the_lexical_analysers_even_after_a_reset() -> None:
 
 
 def test_the_word_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ft, "WORDS_MAX", 10)
+    monkeypatch.setattr(fw, "WORDS_MAX", 10)
     want = [_reference(t, a) for t, a in TEXTS]
     for _ in range(2):  # the second call starts from a forgotten table
         assert _bags_as_counters(ft.analyse(TEXTS)) == want
@@ -61,7 +62,7 @@ def test_the_word_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_keys_too_wide_to_pack_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
     packed = ft.tfidf(ft.analyse(TEXTS), None, min_df_local=2)
-    monkeypatch.setattr(ft, "WIDTH", 8)
+    monkeypatch.setattr(fw, "WIDTH", 8)
     wide = ft.tfidf(ft.analyse(TEXTS), None, min_df_local=2)
     for a in ("ptr", "cols", "vals"):
         assert np.array_equal(getattr(packed, a), getattr(wide, a))
