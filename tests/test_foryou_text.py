@@ -37,16 +37,17 @@ def _reference(title: str, abstract: str) -> Counter[str]:
 
 
 def _bags_as_counters(bags: ft.Bags) -> list[Counter[str]]:
-    v = ft.Vocab(bags.codes, bags.shift, ft.WORDS.stems)
+    v = ft.Vocab(bags.codes, bags.shift, bags.table.stems)
     return [Counter({v[j]: int(bags.counts[j]) for j in range(bags.ptr[r], bags.ptr[r + 1])})
             for r in range(bags.n_rows)]
 
 
-def test_terms_are_the_lexical_analysers_even_after_a_reset() -> None:
+def test_terms_are_the_lexical_analysers_even_after_a_reset(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     want = [_reference(t, a) for t, a in TEXTS]
     assert _bags_as_counters(ft.analyse(TEXTS)) == want
     assert _bags_as_counters(ft.analyse(TEXTS[::-1])) == want[::-1]  # remembered words
-    ft.WORDS.clear()
+    monkeypatch.setattr(fw, "WORDS", fw.Words())  # a fresh table
     assert _bags_as_counters(ft.analyse(TEXTS)) == want
 
 
@@ -55,9 +56,9 @@ def test_the_word_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     want = [_reference(t, a) for t, a in TEXTS]
     for _ in range(2):  # the second call starts from a forgotten table
         assert _bags_as_counters(ft.analyse(TEXTS)) == want
-    everything = len(ft.WORDS.word)
+    everything = len(fw.WORDS.word)
     ft.analyse(TEXTS[:1])
-    assert 10 < len(ft.WORDS.word) < everything  # forgotten, then the first paper's words
+    assert 10 < len(fw.WORDS.word) < everything  # forgotten, then the first paper's words
 
 
 def test_keys_too_wide_to_pack_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from paperfeed.rank import foryou_words as fw
-from paperfeed.rank.foryou_words import WORDS, Bags, Vocab, analyse
+from paperfeed.rank.foryou_words import Bags, Vocab, Words, analyse
 
 __all__ = ["Bags", "DocFreq", "Sparse", "analyse", "index_df", "tfidf"]
 
@@ -107,7 +107,7 @@ def _group(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     return key[head], idx[head], inverse, counts
 
 
-DocFreq = Callable[[np.ndarray], tuple[np.ndarray, int]]  # stem ids -> (df of each, N docs)
+DocFreq = Callable[[np.ndarray, Words], tuple[np.ndarray, int]]  # stem ids -> (df, N docs)
 
 
 def index_df(lexical: Any) -> DocFreq | None:
@@ -116,17 +116,18 @@ def index_df(lexical: Any) -> DocFreq | None:
         return None
     s, n = lexical.searcher, len(lexical)
 
-    def f(ids: np.ndarray) -> tuple[np.ndarray, int]:
-        if WORDS.df_stamp != (id(s), n):  # a new searcher: the frequencies moved
-            WORDS.df, WORDS.df_stamp = np.full(0, -1, dtype=np.int64), (id(s), n)
-        if len(WORDS.df) < len(WORDS.stems):
-            WORDS.df = np.concatenate([WORDS.df, np.full(len(WORDS.stems) - len(WORDS.df), -1,
-                                                         dtype=np.int64)])
-        df = WORDS.df
-        for i in ids[df[ids] < 0].tolist():
-            t = WORDS.stems[i]
-            df[i] = s.doc_freq("abstract", t) or s.doc_freq("title", t)
-        return df[ids], n
+    def f(ids: np.ndarray, table: Words) -> tuple[np.ndarray, int]:
+        with fw.LOCK:
+            if table.df_stamp != (id(s), n):  # a new searcher: the frequencies moved
+                table.df, table.df_stamp = np.full(0, -1, dtype=np.int64), (id(s), n)
+            if len(table.df) < len(table.stems):
+                table.df = np.concatenate([table.df, np.full(len(table.stems) - len(table.df),
+                                                             -1, dtype=np.int64)])
+            df = table.df
+            for i in ids[df[ids] < 0].tolist():
+                t = table.stems[i]
+                df[i] = s.doc_freq("abstract", t) or s.doc_freq("title", t)
+            return df[ids], n
 
     return f
 
@@ -150,7 +151,7 @@ def tfidf(bags: Bags, doc_freq: DocFreq | None, min_df_local: int = 1) -> Sparse
     vocab = terms[order]
     vpair, vseen = pair[order], seen[order].astype(np.float64)
     if doc_freq is not None:
-        df, n = doc_freq(vocab[~vpair])
+        df, n = doc_freq(vocab[~vpair], bags.table)
     else:
         df, n = seen[order][~vpair], n_rows
     # a pair's frequency in the corpus is unknown: estimate it from these papers, scaled
@@ -165,4 +166,4 @@ def tfidf(bags: Bags, doc_freq: DocFreq | None, min_df_local: int = 1) -> Sparse
     norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=n_rows))
     vals = vals / np.maximum(norms[rows], 1e-12)
     ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
-    return Sparse(ptr.astype(np.int64), cols, vals, Vocab(vocab, bags.shift, WORDS.stems))
+    return Sparse(ptr.astype(np.int64), cols, vals, Vocab(vocab, bags.shift, bags.table.stems))

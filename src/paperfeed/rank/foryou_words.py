@@ -11,6 +11,7 @@ one sort of packed integers, never per-paper dictionaries.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,12 +32,10 @@ WIDTH = 63  # bits of a packed sort key (wider: numpy's unique and argsort, slow
 
 class Words:
     """word -> term id (-1: dropped: a stop word, one letter, a number), term id -> stem, and
-    the lexical index's document frequency of each term, for one process."""
+    the lexical index's document frequency of each term: one table per process (`WORDS`),
+    replaced whole when full; it grows only under `LOCK` (requests run in threads)."""
 
     def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
         self.word: dict[str, int] = {_SEP: -2}
         self.stem: dict[str, int] = {}
         self.stems: list[str] = []
@@ -84,6 +83,7 @@ class Words:
 
 
 WORDS = Words()
+LOCK = threading.Lock()
 
 
 class Vocab(Sequence[str]):
@@ -115,6 +115,7 @@ class Bags:
     codes: np.ndarray
     counts: np.ndarray
     shift: int
+    table: Words  # the word table whose term ids these are
 
     @property
     def n_rows(self) -> int:
@@ -130,11 +131,14 @@ def _pairs(ids: np.ndarray, seg: np.ndarray, shift: int) -> tuple[np.ndarray, np
 def analyse(papers: Sequence[tuple[str, str]]) -> Bags:
     """Bags of (title, abstract) pairs: the same terms and counts as the lexical index's
     analysis of each, title words and pairs counted twice, pairs of adjacent kept words."""
-    if len(WORDS.word) > WORDS_MAX:
-        WORDS.clear()
-    # segment 2r: the abstract of paper r, 2r+1: its title
-    ids, seg = WORDS.ids([t or "" for p in papers for t in (p[1], p[0])])
-    shift = max(len(WORDS.stems).bit_length(), 1)
+    global WORDS
+    with LOCK:
+        if len(WORDS.word) > WORDS_MAX:
+            WORDS = Words()
+        table = WORDS
+        # segment 2r: the abstract of paper r, 2r+1: its title
+        ids, seg = table.ids([t or "" for p in papers for t in (p[1], p[0])])
+        shift = max(len(table.stems).bit_length(), 1)
     if BIGRAMS:
         pc, ps = _pairs(ids, seg, shift)
     else:
@@ -158,7 +162,7 @@ def analyse(papers: Sequence[tuple[str, str]]) -> Bags:
     row_of = np.repeat(np.arange(n_rows), sizes.sum(1))
     rows, codes, counts = _count(row_of, codes, np.arange(len(codes)) - start[row_of, 0])
     ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
-    return Bags(ptr.astype(np.int64), codes, counts.astype(np.float64), shift)
+    return Bags(ptr.astype(np.int64), codes, counts.astype(np.float64), shift, table)
 
 
 def bits(x: np.ndarray) -> int:
