@@ -150,12 +150,21 @@ def main() -> None:
     ap.add_argument("--limit", type=int, help="at most this many splits (spread evenly)")
     ap.add_argument("--full", metavar="DB", help="rank all 102k papers instead (lexical methods "
                     "only): DB is a paperfeed database of arxiv-102k (`paperfeed import`)")
+    ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                    help="override an engine constant, e.g. foryou_model.STEPS=30 (repeatable)")
+    ap.add_argument("--parts", type=Path, default=PARTS, help="where the score parts go")
     a = ap.parse_args()
-    from paperfeed.rank import foryou_model, foryou_text
+    import importlib
+
+    from paperfeed.rank import foryou_model
     from paperfeed.rank.foryou import Profile, recommend
 
     foryou_model.ALL_PARTS = True
-    foryou_text.BAG_CACHE = 30_000  # the corpus's terms, analysed once
+    for kv in a.set:
+        name, value = kv.split("=", 1)
+        mod, attr = name.rsplit(".", 1)
+        m = importlib.import_module(f"paperfeed.rank.{mod}")
+        setattr(m, attr, type(getattr(m, attr))(value))
     papers = fc.load_papers()
     todo = fc.splits(papers)
     docs = papers if a.full else fc.corpus(papers)
@@ -216,7 +225,7 @@ def main() -> None:
         rows.append({"protocol": proto, "half": h, "name": name, "recall": rec,
                      "pos": pos, "hidden": hidden})
         if n % 10 == 0 or n == len(todo):  # stopped early, the splits done still count
-            PARTS.write_bytes(pickle.dumps({"rows": rows, "parts": parts}))
+            a.parts.write_bytes(pickle.dumps({"rows": rows, "parts": parts}))
     print(f"corpus {len(docs)} papers, {len(todo)} held-out splits; load {os.getloadavg()}")
     print(table(rows, names))
     print("\nseconds per user: " + ", ".join(f"{m} {secs[m] / len(todo):.3f}" for m in names))

@@ -68,6 +68,8 @@ def main() -> None:
     ap.add_argument("--method", default="foryou")
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--parts", type=Path, default=fe.PARTS)
+    ap.add_argument("--drop", default="", help="comma-separated parts kept at weight 0 "
+                    "(e.g. a classifier, to fit one less per request)")
     ap.add_argument("--also", type=Path, help="another run's parts (e.g. the lexical-only "
                     "engine's): print it with the chosen weights too")
     a = ap.parse_args()
@@ -76,7 +78,8 @@ def main() -> None:
     best: tuple[float, str, dict[str, float]] = (-1.0, "", {})
     for fusion in ("z", "rank"):
         prep = prepare(rows, parts, a.method, fusion)
-        keys = sorted({k for _, _, n, _ in prep for k in n})
+        drop = set(a.drop.split(",")) - {""}
+        keys = sorted({k for _, _, n, _ in prep for k in n} - drop)
         w = {k: v for k, v in fm.WEIGHTS.items() if k in keys}
         cur = objective(rows, recalls(prep, w), "dev")
         print(f"{fusion}: shipped weights, dev objective {cur:.3f}")

@@ -1,60 +1,22 @@
 """For-you's lexical representation: sparse TF-IDF rows over the lexical index's own terms.
 
-Words are analysed exactly as the lexical index analyses them (lexical.EN: lower-cased,
-accents folded, stop words out, English stems), so a profile's strongest terms can be sent
-to tantivy as they are, and document frequencies come from the index (no vocabulary to keep).
-Without an index, frequencies are estimated from the papers at hand.
+The terms come from foryou_words (exactly the lexical index's analysis), so document
+frequencies come from the index (no vocabulary to keep). Without an index, frequencies are
+estimated from the papers at hand.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from paperfeed.index.lexical import EN
+from paperfeed.rank import foryou_words as fw
+from paperfeed.rank.foryou_words import Bags, Vocab, Words, analyse
 
-BIGRAMS = True  # adjacent stems as one more term ("gaussian splat")
-
-
-def _tokens(s: str) -> list[str]:
-    return [t for t in EN.analyze(s) if len(t) > 1 and not t.isdigit()]
-
-
-def terms(title: str | None, abstract: str | None) -> Counter[str]:
-    """Stemmed words (and adjacent pairs) of a paper, title words counted twice."""
-    tt, at = _tokens(title or ""), _tokens(abstract or "")
-    out = Counter(at)
-    out.update(tt)
-    out.update(tt)
-    if BIGRAMS:
-        out.update([a + " " + b for a, b in itertools.pairwise(at)])
-        pairs = [a + " " + b for a, b in itertools.pairwise(tt)]
-        out.update(pairs)
-        out.update(pairs)
-    return out
-
-
-BAG_CACHE = 0  # papers whose terms are kept between calls (0: none; the bench keeps its corpus)
-_BAGS: OrderedDict[str, tuple[str, str, Counter[str]]] = OrderedDict()
-
-
-def paper_terms(pid: str, title: str, abstract: str) -> Counter[str]:
-    """terms() of a stored paper, from the cache while its text is unchanged."""
-    if not BAG_CACHE:
-        return terms(title, abstract)
-    hit = _BAGS.get(pid)
-    if hit is not None and hit[0] == title and hit[1] == abstract:
-        _BAGS.move_to_end(pid)
-        return hit[2]
-    bag = terms(title, abstract)
-    _BAGS[pid] = (title, abstract, bag)
-    while len(_BAGS) > BAG_CACHE:
-        _BAGS.popitem(last=False)
-    return bag
+__all__ = ["Bags", "DocFreq", "Sparse", "analyse", "index_df", "tfidf"]
 
 
 @dataclass
@@ -64,7 +26,7 @@ class Sparse:
     ptr: np.ndarray
     cols: np.ndarray
     vals: np.ndarray
-    vocab: list[str]
+    vocab: Sequence[str]
 
     @property
     def n_rows(self) -> int:
@@ -78,13 +40,31 @@ class Sparse:
         return r
 
     def dot(self, w: np.ndarray) -> np.ndarray:
-        """X @ w for a dense weight vector over the vocabulary."""
-        return np.bincount(self.rows(), weights=self.vals * w[self.cols], minlength=self.n_rows)
+        """X @ w for a dense weight vector over the vocabulary (sums row by row, in order)."""
+        out = np.zeros(self.n_rows, dtype=self.vals.dtype)
+        if len(self.vals):
+            live = np.flatnonzero(np.diff(self.ptr) > 0)
+            out[live] = np.add.reduceat(self.vals * w[self.cols], self.ptr[live])
+        return out
+
+    def _by_column(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The values in column order (rows in order within a column): (used columns, their
+        starts, values, rows); computed once."""
+        c = self.__dict__.get("_csc")
+        if c is None:
+            perm = _stable_order(self.cols)
+            cols = self.cols[perm]
+            used = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]]) if len(cols) else perm
+            c = self.__dict__["_csc"] = (cols[used], used, self.vals[perm], self.rows()[perm])
+        return c
 
     def tdot(self, r: np.ndarray) -> np.ndarray:
-        """X.T @ r: a dense vector over the vocabulary."""
-        return np.bincount(self.cols, weights=self.vals * r[self.rows()],
-                           minlength=len(self.vocab))
+        """X.T @ r: a dense vector over the vocabulary (sums column by column, in row order)."""
+        out = np.zeros(len(self.vocab), dtype=self.vals.dtype)
+        if len(self.vals):
+            used, starts, vals, rows = self._by_column()
+            out[used] = np.add.reduceat(vals * r[rows], starts)
+        return out
 
     def mul_dense(self, M: np.ndarray) -> np.ndarray:
         """X @ M.T for dense rows M (n_terms wide): one column per row of M."""
@@ -102,47 +82,88 @@ class Sparse:
         return out
 
 
-DocFreq = Callable[[list[str]], tuple[dict[str, int], int]]  # terms -> (df per term, N docs)
+def _stable_order(x: np.ndarray) -> np.ndarray:
+    """np.argsort(x, kind="stable") of non-negative integers, by one value sort."""
+    ib = max(len(x), 1).bit_length()
+    if fw.bits(x) + ib > fw.WIDTH:
+        return np.argsort(x, kind="stable")
+    return np.sort((x << ib) | np.arange(len(x))) & ((1 << ib) - 1)
 
 
-def local_df(bags: Sequence[Counter[str]]) -> DocFreq:
-    """Document frequencies estimated from the given papers (no index at hand)."""
-    df: Counter[str] = Counter()
-    for b in bags:
-        df.update(b.keys())
+def _group(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """np.unique(x, return_index, return_inverse, return_counts), by one value sort."""
+    n = len(x)
+    xb, ib = fw.bits(x), max(n, 1).bit_length()
+    if xb + ib > fw.WIDTH:
+        u, first, inverse, counts = np.unique(x, return_index=True, return_inverse=True,
+                                              return_counts=True)
+        return u, first, inverse.ravel(), counts
+    v = np.sort((x << ib) | np.arange(n))
+    key, idx = v >> ib, v & ((1 << ib) - 1)
+    head = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if n else idx
+    counts = np.diff(np.r_[head, n])
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[idx] = np.repeat(np.arange(len(head)), counts)
+    return key[head], idx[head], inverse, counts
 
-    def f(ts: list[str]) -> tuple[dict[str, int], int]:
-        return {t: df.get(t, 0) for t in ts}, len(bags)
+
+DocFreq = Callable[[np.ndarray, Words], tuple[np.ndarray, int]]  # stem ids -> (df, N docs)
+
+
+def index_df(lexical: Any) -> DocFreq | None:
+    """Document frequencies from the lexical index (kept per stem while it is unchanged)."""
+    if lexical is None or len(lexical) == 0:
+        return None
+    s, n = lexical.searcher, len(lexical)
+
+    def f(ids: np.ndarray, table: Words) -> tuple[np.ndarray, int]:
+        with fw.LOCK:
+            if table.df_stamp != (id(s), n):  # a new searcher: the frequencies moved
+                table.df, table.df_stamp = np.full(0, -1, dtype=np.int64), (id(s), n)
+            if len(table.df) < len(table.stems):
+                table.df = np.concatenate([table.df, np.full(len(table.stems) - len(table.df),
+                                                             -1, dtype=np.int64)])
+            df = table.df
+            for i in ids[df[ids] < 0].tolist():
+                t = table.stems[i]
+                df[i] = s.doc_freq("abstract", t) or s.doc_freq("title", t)
+            return df[ids], n
 
     return f
 
 
-def tfidf(bags: Sequence[Counter[str]], doc_freq: DocFreq, min_df_local: int = 1) -> Sparse:
+def tfidf(bags: Bags, doc_freq: DocFreq | None, min_df_local: int = 1) -> Sparse:
     """Sublinear TF x smoothed IDF, rows L2-normalised. Pairs in fewer than `min_df_local`
-    of these papers are dropped (a pair seen once says nothing about a profile)."""
-    keys: list[str] = []
-    lens = np.fromiter((len(b) for b in bags), dtype=np.int64, count=len(bags))
-    for b in bags:
-        keys.extend(b)
-    counts = np.fromiter(itertools.chain.from_iterable(b.values() for b in bags),
-                         dtype=np.float64, count=len(keys))
-    seen = Counter(keys)
-    vocab = [t for t, c in seen.items() if c >= min_df_local or " " not in t]
-    index = {t: i for i, t in enumerate(vocab)}
-    df, n = doc_freq([t for t in vocab if " " not in t])
+    of these papers are dropped (a pair seen once says nothing about a profile). Without
+    `doc_freq`, frequencies are counted in these papers."""
+    n_rows = bags.n_rows
+    codes = bags.codes
+    terms, first_at, inverse, seen = _group(codes)
+    pair = (terms >> bags.shift) > 0
+    keep = (seen >= min_df_local) | ~pair
+    # columns in the order terms first appear (first places are distinct: a counting sort)
+    slot = np.full(len(codes), -1, dtype=np.int64)
+    slot[first_at] = np.arange(len(terms))
+    order = slot[slot >= 0]
+    order = order[keep[order]]
+    col_of = np.full(len(terms), -1, dtype=np.int64)
+    col_of[order] = np.arange(len(order))
+    vocab = terms[order]
+    vpair, vseen = pair[order], seen[order].astype(np.float64)
+    if doc_freq is not None:
+        df, n = doc_freq(vocab[~vpair], bags.table)
+    else:
+        df, n = seen[order][~vpair], n_rows
     # a pair's frequency in the corpus is unknown: estimate it from these papers, scaled
-    scale = max(n, 1) / max(len(bags), 1)
-    freq = np.fromiter((seen[t] * scale if " " in t else df.get(t, 0) for t in vocab),
-                       dtype=np.float64, count=len(vocab))
+    freq = vseen * (max(n, 1) / max(n_rows, 1))
+    freq[~vpair] = df
     idf = np.log((n + 1) / (1 + freq)) + 1.0
-    lookup = dict.fromkeys(seen, -1)
-    lookup.update(index)
-    cols = np.fromiter(map(lookup.__getitem__, keys), dtype=np.int64, count=len(keys))
-    rows = np.repeat(np.arange(len(bags)), lens)
-    keep = cols >= 0
-    cols, rows, counts = cols[keep], rows[keep], counts[keep]
+    cols = col_of[inverse]
+    rows = np.repeat(np.arange(n_rows), np.diff(bags.ptr))
+    ok = cols >= 0
+    cols, rows, counts = cols[ok], rows[ok], bags.counts[ok]
     vals = (1.0 + np.log(counts)) * idf[cols]
-    norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=len(bags)))
+    norms = np.sqrt(np.bincount(rows, weights=vals * vals, minlength=n_rows))
     vals = vals / np.maximum(norms[rows], 1e-12)
-    ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(bags)))])
-    return Sparse(ptr.astype(np.int64), cols, vals, vocab)
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+    return Sparse(ptr.astype(np.int64), cols, vals, Vocab(vocab, bags.shift, bags.table.stems))

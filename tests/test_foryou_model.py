@@ -1,0 +1,40 @@
+"""For-you's classifiers: both losses learn what the positives share; float32 = float64."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from paperfeed.rank import foryou_model as fm
+from paperfeed.rank import foryou_text as ft
+
+PAPERS = ([("Kv cache compression", "We compress the kv cache of long context decoding.")] * 3
+          + [("Protein folding", "Structure prediction of proteins with diffusion.")] * 20
+          + [("Galaxy surveys", "Photometric redshift of galaxies in wide surveys.")] * 20)
+
+
+@pytest.mark.parametrize("loss", ["logistic", "hinge2"])
+def test_the_classifier_scores_the_positives_subject_first(loss: str) -> None:
+    X = ft.tfidf(ft.analyse(PAPERS), None)
+    train = np.r_[0, 1, np.arange(3, len(PAPERS))]  # the third kv paper is held out
+    y = np.r_[np.ones(2), np.zeros(len(train) - 2)]
+    wt, _, b = fm.logistic(fm._subset(X, train), None, y, loss=loss)
+    s = X.dot(wt) + b
+    assert s[2] > s[3:].max()
+    assert wt[list(X.vocab).index("kv")] > 0 > wt[list(X.vocab).index("galaxi")]
+
+
+def test_a_float32_fit_ranks_as_a_float64_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(300)]
+    papers = [(" ".join(rng.choice(words, 4)), " ".join(rng.choice(words, 60)))
+              for _ in range(400)]
+    X = ft.tfidf(ft.analyse(papers), None, min_df_local=2)
+    y = (np.arange(400) < 12).astype(float)
+    got = {}
+    for dt in (np.float64, np.float32):
+        monkeypatch.setattr(fm, "FIT_DTYPE", dt)
+        wt, _, b = fm.logistic(X, None, y)
+        got[dt] = X.dot(wt) + b
+    assert np.abs(got[np.float64] - got[np.float32]).max() < 1e-4 * got[np.float64].std()
+    assert (np.argsort(-got[np.float64])[:50] == np.argsort(-got[np.float32])[:50]).all()
