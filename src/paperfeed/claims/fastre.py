@@ -25,44 +25,37 @@ class Folded:
         self.low = re.compile(pattern.lower().replace("(?p<", "(?P<"), flags & ~re.I)
         assert self.low.groupindex == self.rx.groupindex
 
-    def _may(self, low: str) -> bool:   # a loop: faster than any() over a generator
-        for w in self.needs:  # noqa: SIM110
-            if w in low:
-                return True
-        return False
+    def _pick(self, s: str) -> tuple[re.Pattern[str], str] | None:
+        """The regex and the text to run it on; None when no match can exist."""
+        if not s.isascii():
+            return self.rx, s
+        low = s.lower()
+        if self.needs and not _any_in(self.needs, low):
+            return None
+        return self.low, low
 
     def search(self, s: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
-        if s.isascii():
-            low = s.lower()
-            if self.needs and not self._may(low):
-                return None
-            return self.low.search(low, pos, endpos)
-        return self.rx.search(s, pos, endpos)
+        p = self._pick(s)
+        return p[0].search(p[1], pos, endpos) if p else None
 
     def match(self, s: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
-        if s.isascii():
-            low = s.lower()
-            if self.needs and not self._may(low):
-                return None
-            return self.low.match(low, pos, endpos)
-        return self.rx.match(s, pos, endpos)
+        p = self._pick(s)
+        return p[0].match(p[1], pos, endpos) if p else None
 
     def fullmatch(self, s: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
-        if s.isascii():
-            low = s.lower()
-            if self.needs and not self._may(low):
-                return None
-            return self.low.fullmatch(low, pos, endpos)
-        return self.rx.fullmatch(s, pos, endpos)
+        p = self._pick(s)
+        return p[0].fullmatch(p[1], pos, endpos) if p else None
 
     def finditer(self, s: str, pos: int = 0, endpos: int = 2**62) -> Iterator[re.Match[str]]:
-        if s.isascii():
-            low = s.lower()
-            if self.needs and not self._may(low):
-                return iter(())
-            return self.low.finditer(low, pos, endpos)
-        return self.rx.finditer(s, pos, endpos)
+        p = self._pick(s)
+        return p[0].finditer(p[1], pos, endpos) if p else iter(())
 
+
+def _any_in(words: tuple[str, ...], s: str) -> bool:
+    for w in words:  # a loop: faster than any() over a generator  # noqa: SIM110
+        if w in s:
+            return True
+    return False
 
 
 class Needs:
@@ -76,14 +69,8 @@ class Needs:
         self.pattern = pattern
         self.needs = needs
 
-    def _may(self, s: str) -> bool:   # a loop: faster than any() over a generator
-        for w in self.needs:  # noqa: SIM110
-            if w in s:
-                return True
-        return False
-
     def search(self, s: str, pos: int = 0, endpos: int = 2**62) -> re.Match[str] | None:
-        return self.rx.search(s, pos, endpos) if self._may(s) else None
+        return self.rx.search(s, pos, endpos) if _any_in(self.needs, s) else None
 
     def finditer(self, s: str, pos: int = 0, endpos: int = 2**62) -> Iterator[re.Match[str]]:
-        return self.rx.finditer(s, pos, endpos) if self._may(s) else iter(())
+        return self.rx.finditer(s, pos, endpos) if _any_in(self.needs, s) else iter(())
