@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import orjson
 import pytest
-from conftest import pg_schema_url
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from test_web_claims import PAPERS, SECRET, expected_claims
@@ -30,29 +30,19 @@ ROW = re.compile(r'<td class="paper-cell"><a class="paper-link math" href="/pape
 DOT = re.compile(r'<a class="dot" href="/papers/([^"]+)"')
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Engine]:
-    """The corpus, loaded per test (a test here may add papers)."""
-    tmp = tmp_path_factory.mktemp("claims-counts")
-    urls = (iter([str(tmp / "paperfeed.sqlite")]) if request.param == "sqlite"
-            else pg_schema_url())
-    url = next(urls)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PAPERFEED_INDEX_DIR", str(tmp / "index"))
-        e = open_store(url)
-        _load(e, tmp / "papers.jsonl", PAPERS)
-        yield e
-        e.dispose()
-    next(urls, None)
+@pytest.fixture
+def engine(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """conftest's store on each backend, with the corpus loaded (a test here may add papers)."""
+    monkeypatch.setenv("PAPERFEED_INDEX_DIR", str(tmp_path / "index"))
+    e = open_store(db_url)
+    _load(e, tmp_path / "papers.jsonl", PAPERS)
+    yield e
+    e.dispose()
 
 
-def _load(e: Engine, path: object, papers: list[dict[str, object]]) -> None:
-    from pathlib import Path
-
-    p = Path(str(path))
-    p.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in papers))
-    import_file(e, p, parallel=False)
+def _load(e: Engine, path: Path, papers: list[dict[str, object]]) -> None:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in papers))
+    import_file(e, path, parallel=False)
     refresh(e, slow=False)
 
 
