@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -28,7 +26,7 @@ from paperfeed.web import search_adapter
 from paperfeed.web.charts import Scatter, scatter
 from paperfeed.web.output import csv_cell, link_base, shared_cache
 from paperfeed.web.pages import OptDate, app_cached, common_categories, engine_of
-from paperfeed.web.render import paper_url, render
+from paperfeed.web.render import paper_url, render, version_cached
 
 router = APIRouter()
 PER_PAGE = 50
@@ -138,36 +136,17 @@ def _units(request: Request) -> list[str]:
 
 
 T = TypeVar("T")
-KEPT = 64  # results kept per data version (each filter set's chart, the counts)
 VERSION_SQL = text("SELECT (SELECT MAX(seq) FROM papers), (SELECT seq || ' ' || "
                    "COALESCE(version, '') || ' ' || COALESCE(updated_at, '') FROM index_state "
                    "WHERE name = 'claims')")
-_kept_lock = threading.Lock()
 
 
-def kept(request: Request, conn: Connection, key: tuple[Any, ...],
-         load: Callable[[], T]) -> T:
+def kept(request: Request, conn: Connection, key: tuple[Any, ...], load: Callable[[], T]) -> T:
     """`load()`, computed once per version of the claims (the claims index's watermark and
     the papers' newest seq, one indexed read): what a page derives from every claim (counts
     per kind, the chart of a filter set) is the same for every page showing it until the
-    claims index catches up again. Each worker keeps the last KEPT results in memory."""
-    version = tuple(conn.execute(VERSION_SQL).one())
-    state = request.app.state
-    with _kept_lock:
-        cache: OrderedDict[tuple[Any, ...], Any] | None = getattr(state, "claims_kept", None)
-        if cache is None or getattr(state, "claims_kept_version", None) != version:
-            cache = OrderedDict()
-            state.claims_kept, state.claims_kept_version = cache, version
-        if key in cache:
-            cache.move_to_end(key)
-            value: T = cache[key]
-            return value
-    value = load()
-    with _kept_lock:
-        cache[key] = value
-        while len(cache) > KEPT:
-            cache.popitem(last=False)
-    return value
+    claims index catches up again."""
+    return version_cached(request, "claims", tuple(conn.execute(VERSION_SQL).one()), key, load)
 
 
 def _chart(conn: Connection, query: ClaimQuery, x: str, y: str, rare: str

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -158,6 +160,38 @@ def app_cached(request: Request, key: str, ttl: float, load: Callable[[Connectio
         setattr(request.app.state, key, cached)
     value: T = cached[1]
     return value
+
+
+KEPT = 64  # results version_cached keeps per name and data version
+
+
+def version_cached(request: Request, name: str, version: tuple[Any, ...], key: tuple[Any, ...],
+                   load: Callable[[], T]) -> T:
+    """`load()`, kept on the app while `version` (of the data it reads) stays the same: the
+    last KEPT results under `name`, each worker its own."""
+    state = request.app.state
+    with _kept_lock:
+        caches: dict[str, tuple[tuple[Any, ...], OrderedDict[Any, Any]]] | None = getattr(
+            state, "version_cached", None)
+        if caches is None:
+            caches = state.version_cached = {}
+        seen = caches.get(name)
+        if seen is None or seen[0] != version:
+            seen = caches[name] = (version, OrderedDict())
+        cache = seen[1]
+        if key in cache:
+            cache.move_to_end(key)
+            value: T = cache[key]
+            return value
+    value = load()
+    with _kept_lock:
+        cache[key] = value
+        while len(cache) > KEPT:
+            cache.popitem(last=False)
+    return value
+
+
+_kept_lock = threading.Lock()
 
 
 def staleness(request: Request) -> dict[str, Any] | None:
