@@ -249,6 +249,9 @@ def test_latex_to_plain_unicode() -> None:
     assert to_unicode("no latex here") == "no latex here"
     # text mode resolved, math kept for KaTeX
     assert text_mode(r"24\% of $\mathbb{F}_q$") == r"24% of $\mathbb{F}_q$"
+    # a style command whose argument holds math (from the demo corpus): its math stays math
+    assert text_mode(r"up to \textbf{20$\times$ compression}.") == r"up to 20$\times$ compression."
+    assert to_unicode(r"\emph{gains of $2\times$} here") == "gains of 2× here"
     m = r"a \$5 and $x$ and \(y\)"
     assert math_regions(m) == [(m.index("$x"), m.index("$x") + 3), (m.index("\\("), len(m))]
 

@@ -76,7 +76,8 @@ _ESCAPED = {"%": "%", "&": "&", "#": "#", "$": "$", "_": "_", "{": "{", "}": "}"
 _TOKEN = re.compile(
     r"\\(?P<acc>['`^\"~=.])\s*(?:\{(?P<acc_arg>\\?[A-Za-z]?)\}|(?P<acc_ch>\\?[A-Za-z]))"
     r"|\\(?P<acc2>[uvHckrdb])(?:\{(?P<acc2_arg>\\?[A-Za-z]?)\}|\s+(?P<acc2_ch>[A-Za-z]))"
-    r"|\\(?P<cmd>[A-Za-z]+)\*?(?:\{(?P<arg>[^{}$]*)\}|\s*(?=[^{]|$))"
+    r"|\\(?P<cmd>[A-Za-z]++)\*?(?:\{(?P<arg>[^{}$]*)\}|\s*(?=[^{]|$))"
+    r"|\\(?P<opencmd>[A-Za-z]+)\*?(?=\{)"  # an argument that holds math: \textbf{20$\times$}
     r"|\\(?P<esc>[%&#$_{} ,;:!\\/-])"
     r"|(?P<dash>---|--)|(?P<quote>``|'')|(?P<tilde>~)|(?P<brace>[{}])"
 )
@@ -137,6 +138,8 @@ def _text_token(m: re.Match[str]) -> str | None:
         if arg is None and name in _SYMBOLS:
             return _SYMBOLS[name]
         return None
+    if g("opencmd"):  # its braces go as braces do, its math stays math
+        return "" if g("opencmd") in _STRIP_ARG else None
     if g("esc") is not None:
         return _ESCAPED[g("esc")]
     if g("dash"):
