@@ -128,8 +128,12 @@ def test_has_code_filter_and_bad_parameters(base: str) -> None:
                       params={"q": "attention", "has_code": "true"}).json()
     assert [i["paper"]["id"] for i in found] == ["2611.00001"]
     for params in [{"date": "2026-13-01"}, {"week": "2026-49"}, {"month": "2026-1"},
-                   {"limit": "101"}, {"sort": "best"}, {"date": "2026-11-30", "week": "2026-W49"}]:
+                   {"limit": "101"}, {"sort": "best"}, {"date": "0999-12-31"}]:
         r = httpx.get(f"{base}/api/daily_papers", params=params)
         assert r.status_code == 422, (params, r.text)
         assert r.json()["error"].startswith("invalid"), r.text
+    # more than one period: date wins, then week (one if/elif, as documented)
+    both = httpx.get(f"{base}/api/daily_papers", params={"date": "2026-11-30", "month": "2026-11"})
+    assert both.status_code == 200
+    assert both.json() == httpx.get(f"{base}/api/daily_papers", params={"date": "2026-11-30"}).json()
     assert httpx.get(f"{base}/papers/2611.09999.md").status_code == 404

@@ -113,6 +113,13 @@ def clean_text(value: Any) -> str | None:
 # Dates the app accepts anywhere (records, web parameters, CLI options): far enough from
 # date.min/max that a month's or a week's arithmetic around them cannot overflow.
 DATE_MIN, DATE_MAX = dt.date(1000, 1, 1), dt.date(8999, 12, 31)
+# The same dates as a JSON-schema pattern for YYYY-MM-DD, exact to the calendar (month
+# lengths, 29 February in leap years only): what the API documents for its date parameters.
+DATE_PATTERN = (
+    r"^(?:[1-8][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+    r"|(?:[1-8][0-9](?:0[48]|[2468][048]|[13579][26])|(?:1[26]|[2468][048]|[3579][26])00)"
+    r"-02-29)$")
 
 
 def date_in_range(d: dt.date, what: str = "date") -> dt.date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from paperfeed.accounts.marks import PaperNotFound, library, set_saved, set_vote
@@ -36,12 +37,19 @@ class SaveBody(BaseModel):
     tags: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
 
 
-def signed_in(request: Request) -> User:
+# Documents the bearer scheme on the routes that need an account (the OpenAPI `security`);
+# get_viewer() reads the header itself, and a signed-in browser's session cookie works too.
+bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
+                    description="A personal API token (`pf_...`) from your account page.")
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def signed_in(request: Request, _token: Bearer) -> User:
     """The API caller's account (session cookie or bearer token), else 401."""
     return require_user(get_viewer(request), api=True)
 
 
-def changing(request: Request) -> User:
+def changing(request: Request, _token: Bearer) -> User:
     """signed_in() for a state change: cookie sessions must also send X-CSRF-Token."""
     viewer: Viewer = get_viewer(request)
     user = require_user(viewer, api=True)

@@ -24,6 +24,7 @@ from paperfeed.web import (
     feeds,
     foryou,
     foryou_api,
+    openapi,
     pages,
     search_adapter,
 )
@@ -63,17 +64,17 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = settings or load_settings()
     errors.install(app)
     budget.install(app)  # issue #14: request time budget, 503 when the write lock is busy
-    app.include_router(hf_routes.router)  # issue #17: before api/pages (/api/papers/search, .md)
-    app.include_router(foryou_api.router)
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(feeds.router)
-    app.include_router(actions.router)
-    app.include_router(account.router)
-    app.include_router(claims.router)
-    app.include_router(subscribe_pages.router)
-    app.include_router(collection_pages.router)  # issue #17: Zotero in/out, public collections
-    app.include_router(foryou.router)
+    routers = (
+        hf_routes.router,  # issue #17: before api/pages (/api/papers/search, .md)
+        foryou_api.router, api.router, pages.router, feeds.router, actions.router,
+        account.router, claims.router, subscribe_pages.router,
+        collection_pages.router,  # issue #17: Zotero in/out, public collections
+        foryou.router,
+    )
+    for router in routers:
+        app.include_router(router)
+    app.state.routes = [route for router in routers for route in router.routes]  # for a 405
+    openapi.install(app)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

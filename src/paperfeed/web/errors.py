@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from paperfeed.web.auth import LoginRequired
 from paperfeed.web.render import render
@@ -61,9 +62,21 @@ async def http_error(request: Request, exc: Exception) -> Response:
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and message == "Not Found":
         message = f"nothing at {request.url.path}"
+    headers = getattr(exc, "headers", None)
     if exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
-    return _error(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+        headers = {**(headers or {}), "Allow": _allowed(request)}
+    return _error(request, exc.status_code, message, headers=headers)
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route answers at this path (a route knows only its own)."""
+    methods: set[str] = set()
+    for route in getattr(request.app.state, "routes", request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 async def login_required(request: Request, exc: Exception) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from paperfeed.accounts.foryou_marks import (
     mark_seen,
@@ -31,18 +31,17 @@ class RecommendationsBody(BaseModel):
     """Papers the caller likes and dislikes (arXiv ids: bare, `arXiv:`-prefixed, versioned)."""
 
     model_config = ConfigDict(populate_by_name=True)
-    positivePaperIds: IdList = Field(default_factory=list, max_length=500)
+    positivePaperIds: IdList = Field(min_length=1, max_length=500)
     negativePaperIds: IdList = Field(default_factory=list, max_length=500)
 
 
-@router.post("/recommendations", summary="Recommend papers from positive and negative ids")
+@router.post("/recommendations", summary="Recommend papers from positive and negative ids",
+             responses={404: {"description": "None of positivePaperIds is a stored paper."}})
 def api_recommendations(request: Request, body: RecommendationsBody,
                         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> JSON:
     """Stateless, no account needed (the engine of For you). Unknown ids are skipped; when
     none of the positives is stored the answer is 404 naming them. Positives and negatives
     are never recommended."""
-    if not body.positivePaperIds:
-        raise HTTPException(422, "positivePaperIds is empty: give at least one paper id")
     engine = engine_of(request)
     pos, bad = resolve_ids(engine, body.positivePaperIds)
     neg, _ = resolve_ids(engine, body.negativePaperIds)
@@ -79,7 +78,8 @@ def api_seen(request: Request, body: SeenBody, user: Annotated[User, Depends(cha
 
 
 class SettingsBody(BaseModel):
-    social: int | None = Field(None, ge=0, le=100, description="0 content only .. 100 social")
+    social: StrictInt | None = Field(None, ge=0, le=100,
+                                     description="0 content only .. 100 social")
     seedTexts: list[Annotated[str, Field(max_length=5000)]] | None = Field(
         None, max_length=10, description="pasted abstracts or drafts")
 

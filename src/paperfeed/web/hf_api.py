@@ -13,13 +13,14 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import Connection, text
 
 from paperfeed.rank.cards import load_cards
 from paperfeed.rank.daily import Order, Span, daily_papers
 from paperfeed.rank.paper import paper_view
+from paperfeed.records import DATE_PATTERN, parse_date
 from paperfeed.store.merge import loads
 from paperfeed.web import search_adapter
 from paperfeed.web.pages import canonical_id, engine_of
@@ -107,39 +108,48 @@ def with_hf(conn: Connection, cards: list[JSON]) -> list[JSON]:
     return cards
 
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+WEEK_PATTERN = r"^[1-8][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
+MONTH_PATTERN = r"^[1-8][0-9]{3}-(0[1-9]|1[0-2])$"
 
 
 def _period(date: str | None, week: str | None, month: str | None
             ) -> tuple[dt.date | None, Span]:
-    """The day and span the HF parameters ask for (422 naming a malformed one)."""
-    if sum(x is not None for x in (date, week, month)) > 1:
-        raise HTTPException(422, "invalid parameters: give one of date, week or month")
+    """The day and span the HF parameters ask for: date before week before month (as one
+    `if/elif`); 422 naming a malformed one."""
+    if date is not None:
+        try:
+            return parse_date(date), "day"
+        except ValueError as e:
+            raise HTTPException(422, f"invalid date (YYYY-MM-DD): {e}") from None
     try:
         if week is not None:
-            m = _WEEK.match(week)
-            if not m:
+            if not re.match(WEEK_PATTERN, week):
                 raise ValueError
-            return dt.date.fromisocalendar(int(m[1]), int(m[2]), 1), "week"
+            y, w = week.split("-W")
+            return dt.date.fromisocalendar(int(y), int(w), 1), "week"  # years 1000-8999
         if month is not None:
-            m = _MONTH.match(month)
-            if not m:
+            if not re.match(MONTH_PATTERN, month):
                 raise ValueError
-            return dt.date(int(m[1]), int(m[2]), 1), "month"
-        return (dt.date.fromisoformat(date) if date else None), "day"
+            return dt.date(int(month[:4]), int(month[5:]), 1), "month"
     except ValueError:
-        what = ("week (YYYY-Www)" if week is not None else
-                "month (YYYY-MM)" if month is not None else "date (YYYY-MM-DD)")
-        raise HTTPException(422, f"invalid {what}: {week or month or date!r}") from None
+        what = "week (YYYY-Www)" if week is not None else "month (YYYY-MM)"
+        raise HTTPException(422, f"invalid {what}: {week or month!r}") from None
+    return None, "day"
+
+
+def _pattern(p: str) -> dict[str, str]:
+    return {"pattern": p}
 
 
 @router.get("/api/daily_papers", summary="Daily papers (Hugging Face-compatible)")
 def api_daily_papers(
     request: Request,
-    date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD")] = None,
-    week: Annotated[str | None, Query(max_length=8, description="ISO week, YYYY-Www")] = None,
-    month: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
+    date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD",
+                                      json_schema_extra=_pattern(DATE_PATTERN))] = None,
+    week: Annotated[str | None, Query(max_length=8, description="ISO week, YYYY-Www",
+                                      json_schema_extra=_pattern(WEEK_PATTERN))] = None,
+    month: Annotated[str | None, Query(max_length=7, description="YYYY-MM",
+                                       json_schema_extra=_pattern(MONTH_PATTERN))] = None,
     sort: Literal["publishedAt", "trending"] = "publishedAt",
     p: Annotated[int, Query(ge=0, le=10_000, description="page, from 0")] = 0,
     limit: HFLimit = 50,
@@ -147,8 +157,9 @@ def api_daily_papers(
     has_code: bool = False,
 ) -> list[JSON]:
     """The papers paperfeed lists on a day, ISO week or month (default: the latest day), as
-    Hugging Face's `/api/daily_papers` returns them. `sort=trending` ranks by votes,
-    `publishedAt` newest first; `has_code=true` keeps papers with a code link."""
+    Hugging Face's `/api/daily_papers` returns them (given more than one, date wins, then
+    week). `sort=trending` ranks by votes, `publishedAt` newest first; `has_code=true` keeps
+    papers with a code link."""
     day, span = _period(date, week, month)
     order: Order = "votes" if sort == "trending" else "newest"
     with engine_of(request).connect() as conn:
@@ -198,13 +209,18 @@ def paper_markdown(p: JSON) -> str:
     return "\n".join(lines)
 
 
-@router.get("/papers/{paper_id:path}.md", response_class=PlainTextResponse,
+class MarkdownResponse(PlainTextResponse):
+    media_type = "text/markdown"
+
+
+@router.get("/papers/{paper_id:path}.md", response_class=MarkdownResponse,
             summary="A paper as Markdown (Hugging Face-compatible)")
-def paper_md(request: Request, paper_id: str) -> PlainTextResponse:
+def paper_md(request: Request, paper_id: Annotated[str, Path(max_length=300)]
+             ) -> MarkdownResponse:
     """What `HfApi.read_paper(id)` reads: title, authors, links and the abstract."""
     pid = canonical_id(paper_id)
     with engine_of(request).connect() as conn:
         paper = paper_view(conn, pid)
     if paper is None:
         raise HTTPException(404, f"no paper {pid!r} here")
-    return PlainTextResponse(paper_markdown(paper), media_type="text/markdown; charset=utf-8")
+    return MarkdownResponse(paper_markdown(paper))

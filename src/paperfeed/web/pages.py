@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 from sqlalchemy import Engine
 
 from paperfeed.export import bibtex_entry
@@ -18,7 +18,7 @@ from paperfeed.rank.daily import Span, daily_papers, day_categories
 from paperfeed.rank.lists import author_papers, category_papers, top_categories
 from paperfeed.rank.paper import paper_view
 from paperfeed.rank.trending import FORMULA, WINDOWS, Window, trending_papers
-from paperfeed.records import date_in_range
+from paperfeed.records import DATE_PATTERN, parse_date
 from paperfeed.store.read import stats
 from paperfeed.web import search_adapter
 from paperfeed.web.auth import get_viewer
@@ -34,17 +34,16 @@ CATEGORY_CACHE_S = 600.0
 PageNo = Annotated[int, Query(ge=1, le=1000, description="1-based page number")]
 
 
-def _blank_is_none(value: object) -> object:
-    return value or None
+def _date_or_none(value: object) -> object:
+    if isinstance(value, str):  # YYYY-MM-DD only (no timestamps), in range; else a 422 naming it
+        return parse_date(value) if value.strip() else None
+    return value
 
 
-def _in_range(value: dt.date | None) -> dt.date | None:
-    return value if value is None else date_in_range(value)  # ValueError: a 422 naming it
-
-
-# an empty date field of a submitted form means "no date"; dates far out are a 422
-OptDate = Annotated[dt.date | None, BeforeValidator(_blank_is_none), AfterValidator(_in_range),
-                    Query(description="ISO date, e.g. 2026-11-23")]
+# an empty date field of a submitted form means "no date"; the pattern documents the rest
+OptDate = Annotated[dt.date | None, BeforeValidator(_date_or_none),
+                    WithJsonSchema({"type": "string", "pattern": f"^$|{DATE_PATTERN}"}),
+                    Query(description="ISO date, e.g. 2026-11-23 (years 1000-8999)")]
 
 
 def engine_of(request: Request) -> Engine:
@@ -54,11 +53,12 @@ def engine_of(request: Request) -> Engine:
 
 
 def canonical_id(raw: str) -> str:
-    """The stored id for a URL's id (422 when it is not a paper id)."""
+    """The stored id for a URL's id; 404 when it is not a paper id (no paper has it), with
+    the message saying what an id looks like."""
     try:
         return normalize_paper_id(raw)
     except InvalidId as e:
-        raise HTTPException(422, str(e)) from None
+        raise HTTPException(404, str(e)) from None
 
 
 @router.get("/", response_class=HTMLResponse)
