@@ -7,8 +7,8 @@ so that many have no claim at all; a second, smaller batch (QUOTA2) is appended 
 first without changing it, and a third (QUOTA3, `--batch 3`) is the fresh held-out set of
 tests/data/claims_fresh.jsonl, drawn after both;
 batch 5 (QUOTA5) and batch 6 (QUOTA6) are the fresh held-out sets of claims_fresh5.jsonl and
-claims_fresh6.jsonl, each drawn after the batches before it. Abstracts of ../shared/data/claims_dev.jsonl
-are excluded.
+claims_fresh6.jsonl, each drawn after the batches before it. Abstracts of
+../shared/data/claims_dev.jsonl are excluded.
 The order is shuffled once, so any prefix of the annotated file is a mix of fields.
 
     python bench/claims_sample.py > /tmp/claims_sample.jsonl   # id, title, abstract, field, year
