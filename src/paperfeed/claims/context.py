@@ -52,6 +52,12 @@ class LazyFlag:
         return self._v
 
 
+# "(TTFT)", "(GFLOPs)": an acronym in parentheses inside a clause
+# or a condition ("inference latency (on an A100 GPU) by 9%")
+ACRONYM_PAREN = re.compile(r"\(\s*[A-Za-z][A-Za-z\-@]{0,11}\s*\)|\((?:on|at|in|for|under|with) "
+                           r"[^()%]{0,40}\)")
+
+
 class Ctx:
     """Per-number view of its sentence and clause."""
 
@@ -65,7 +71,15 @@ class Ctx:
         b0 = max(s_start, n.start - 80)
         before = text[b0:n.start]
         cuts = list(CLAUSE_BEFORE.finditer(before))
-        self.before_start = b0 + (cuts[-1].end() if cuts else 0)
+        cut_at = cuts[-1].end() if cuts else 0
+        if cuts and before[cuts[-1].start()] == ")" and "(" not in before[cuts[-1].end():]:
+            # "decreases Time-to-First-Token (TTFT) by 32%": an acronym's parenthesis closed in
+            # the clause is part of it, not a clause boundary
+            op = before.rfind("(", 0, cuts[-1].start())
+            if op != -1 and ACRONYM_PAREN.fullmatch(before, op, cuts[-1].end()):
+                inner = [c for c in cuts if c.end() <= op]
+                cut_at = inner[-1].end() if inner else 0
+        self.before_start = b0 + cut_at
         self.before = text[self.before_start:n.start]
         a1 = min(s_end, n.end + 60)
         after = text[n.end:a1]

@@ -123,6 +123,13 @@ def candidates(abstract: str) -> Iterator[Candidate]:
     last: dict[int, tuple[str, str]] = {}   # sentence index -> (unit class, kind) of last claim
     flags: dict[int, tuple[bool, bool, bool]] = {}   # sentence index -> own, background, others
 
+    def own_name(sent: str) -> bool:
+        # "NeRV360 achieves ... compared to HNeRV, a representative prior work": a sentence
+        # naming the paper's own method is about its result, whatever background word it has
+        if not names:
+            names.append(method_names(text))
+        return any(m in sent for m in names[0])
+
     def sentence_flags(si: int, sent: str) -> tuple[bool, bool, bool]:
         f = flags.get(si)
         if f is None:
@@ -132,7 +139,8 @@ def candidates(abstract: str) -> Iterator[Candidate]:
                 if not names:
                     names.append(method_names(text))
                 own = any(m in sent for m in names[0])
-            f = flags[si] = (own, background_sentence(sent) and not lx.STRONG_SELF_RX.search(sent),
+            f = flags[si] = (own, background_sentence(sent) and not lx.STRONG_SELF_RX.search(sent)
+                             and not own_name(sent),
                              bool(lx.OTHERS_RX.search(sent))
                              or (bool(lx.OTHERS_WEAK_RX.search(sent))
                                  and not lx.STRONG_SELF_RX.search(sent)))

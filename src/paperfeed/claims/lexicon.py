@@ -76,7 +76,11 @@ COMPARED_TO_RX = Folded(r"\b(?:than|over|to|with|vs\.?|versus|outperform\w*|surp
                             r"several\s+|strong\s+)?$", re.I)
 STRONG_SELF_RX = Folded(
     r"\b(?:we|our|ours|this (?:work|paper|method|approach)|the proposed|proposed|"
-    r"results? (?:show|demonstrate)|experiments? (?:show|demonstrate))\b", re.I
+    r"results? (?:show|demonstrate)|experiments? (?:show|demonstrate)|"
+    # "Experiments on 6K-resolution videos show that", "evaluations across five benchmarks
+    # demonstrate": the paper's own experiments, whatever the sentence compares against
+    r"(?:experiments?|evaluations?|results?) (?:on|across|over|with|in) [^.;]{0,60}?"
+    r"(?:show|demonstrate|reveal|confirm|indicate)s?)\b", re.I
 )
 
 # Immediately before a number: it is the baseline / starting point, not the result.
@@ -87,7 +91,7 @@ BASELINE_BEFORE_RX = Folded(
     r"(?<!more )(?<!less )(?<!greater )(?<!fewer )(?<!better )(?<!higher )(?<!lower )"
     r"(?<!rather )than|close to|references? of)|"
     r"\bof\s+(?:the\s+)?(?:original|baseline|full[- ]\w+)\s+)"
-    r"\s*(?:the\s+)?(?:~|approximately|about|around|roughly|over|more than|nearly|almost)?"
+    r"\s*(?:the\s+|an?\s+)?(?:~|approximately|about|around|roughly|over|more than|nearly|almost)?"
     r"\s*\(?\s*\$?$",
     re.I,
 )
@@ -95,7 +99,8 @@ BASELINE_BEFORE_RX = Folded(
 # ("outperforming GPT-5 (53.1%)").
 PAREN_BASELINE_RX = Folded(
     r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|over|compared (?:to|with)|vs\.?|"
-    r"versus|relative to|approach(?:es|ing)|close to|rival\w*|below|above)\b[^;.]{0,90}\(\s*$", re.I
+    r"versus|relative to|approach(?:es|ing)|close to|rival\w*|below|above|ahead of)\b[^;.]{0,90}"
+    r"\(\s*$", re.I
 )
 # An operating point or a swept setting, not a result: "at an FMR of 0.01%", "varying d from".
 SETTING_BEFORE_RX = Folded(
