@@ -104,3 +104,57 @@ def sentence_kind(ctx: Ctx, s_start: int, n: Num, max_dist: int = 10_000,
         if dist <= max_dist and (best is None or dist < best[0]):
             best = (dist, kind)
     return best[1] if best else None
+
+
+EFFICIENCY = frozenset({"speedup", "memory", "compute", "compression", "cost"})
+COORD_AFTER = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+)(?:(?:inference|training|peak|GPU|the)\s+)?",
+                         re.I)
+COORD_BEFORE = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+)(?:(?:inference|training|peak|GPU|the)\s+)?$",
+                          re.I)
+
+
+VERB_CUE = re.compile(r"accelerat(?:e|es|ed|ing)|compress(?:es|ed|ing)?|prun(?:e|es|ed|ing)|"
+                      r"speeds? up|sped up|speeding up|faster|quicker|cheaper", re.I)
+
+
+def coordinated_kinds(ctx: Ctx, kind: str, cue: tuple[int, int, str]) -> list[str]:
+    """Other efficiency kinds whose cue is coordinated with the claim's cue: one number for
+    several ("reduces inference FLOPs and latency by up to 9x", "a 2-3x speedup and memory
+    reduction", "10x reductions in parameter count, FLOPs, and energy")."""
+    c0, c1, where = cue
+    if kind not in EFFICIENCY or where not in ("after", "before"):
+        return []
+    text = ctx.text
+    if VERB_CUE.fullmatch(text, c0, c1) or "respectively" in ctx.after_raw:
+        return []   # "accelerates X by 1.5x": a verb heads its own clause; "by 13% and 16%,
+        # respectively": one number per kind
+    out: list[str] = []
+    if where == "after":
+        pos = c1
+        end = min(ctx.s_end, c1 + 80)
+        while True:
+            m = COORD_AFTER.match(text, pos, end)
+            if not m:
+                break
+            k = lx.ANY_KIND_RX.match(text, m.end(), end)
+            if not k or not k.lastgroup or VERB_CUE.fullmatch(text, k.start(), k.end()):
+                break
+            if k.lastgroup in EFFICIENCY and k.lastgroup != kind and k.lastgroup not in out:
+                out.append(k.lastgroup)
+            pos = k.end()
+    else:
+        pos = c0
+        lo = ctx.before_start
+        while pos > lo:
+            m = COORD_BEFORE.search(text, lo, pos)
+            if not m:
+                break
+            ks = [k for k in lx.ANY_KIND_RX.finditer(text, max(lo, m.start() - 30), m.start())
+                  if k.end() == m.start()]
+            if not ks or not ks[-1].lastgroup:
+                break
+            k = ks[-1]
+            if k.lastgroup in EFFICIENCY and k.lastgroup != kind and k.lastgroup not in out:
+                out.append(k.lastgroup)
+            pos = k.start()
+    return out
