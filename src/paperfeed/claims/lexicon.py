@@ -14,7 +14,7 @@ KIND_CUES: list[tuple[str, str]] = [
                     r"(?:number of |redundant )?Gaussians|Gaussian primitives|"
                     r"sparsity|sparse|prun\w+|model size|"
                     r"sequence lengths?|smaller size|in size|size reduction|"
-                    r"smaller models?|storage|bpp|bits per pixel|file size|"
+                    r"smaller models?|storage|bpp|bits per pixel|file size|data (?:volume|size)|"
                     r"parameter (?:count|reduction)|(?:number of |fewer )?parameters|params"),
     ("compute", r"carbon footprint|carbon emissions?|FLOPs?|GFLOPs|TFLOPs|MACs|compute|"
                 r"computation\w*|energy|power consumption|"
