@@ -106,12 +106,27 @@ def is_candidate(text: str, n: Num) -> bool:
         return True
     if from_to_metric(text, n, 0):
         return True   # "the EM score from 0.392 to 0.474": the result of a named metric
+    if signed_gain(text, n):
+        return True   # "improves average accuracy by +10.17": a gain in points
     name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
     if VS_NEXT.match(text, n.end):
         return True   # "51.3 vs. 28.9": a pair of scores (classify_unit decides)
     return bool((name and (METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
                            or name.group("metric") in ADJACENT_METRICS))
                 or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))
+
+
+# "improves average absolute accuracy by +10.17 and +11.84": a signed gain after a gain verb
+SIGNED_GAIN_RX = re.compile(r"\b(?:improv|boost|increas|rais|enhanc|outperform|surpass)\w*\b"
+                            r"[^.;:()]{0,60}\bby\s*(?:\+\d+(?:\.\d+)?\s*(?:,\s*|and\s+|,\s*and\s+))*"
+                            r"\+$", re.I)
+
+
+def signed_gain(text: str, n: Num) -> bool:
+    """A decimal right after "+" that a gain verb's "by" introduces (or a list of them)."""
+    if n.start == 0 or text[n.start - 1] != "+" or "." not in text[n.start:n.end]:
+        return False
+    return bool(SIGNED_GAIN_RX.search(text, max(0, n.start - 110), n.start))
 
 
 # Metrics an abstract defines: "Driving Score (DS)", "success rate (SR)", "Normalized Mean
