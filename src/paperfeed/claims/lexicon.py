@@ -23,7 +23,8 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"circuit depth|inference power|power draw|model FLOPs utili[sz]ation|"
                 r"of (?:the )?(?:theoretical )?peak(?!\s+(?:memory|VRAM|GPU memory))|"
                 r"function evaluations|NFEs?|sampling steps|"
-                r"denoising steps|queries|API calls|less training|fewer training \w+|"
+                r"denoising steps|(?:generative|generation|diffusion|inference|solver|integration|"
+                r"reasoning|decoding) steps|queries|API calls|less training|fewer training \w+|"
                 r"training (?:steps|epochs|iterations|compute|budget|FLOPs)|epochs|iterations|"
                 r"(?:token|segment|resource|API|tool|GPU) usage"),
     ("speedup", r"speed-?ups?|speeds? up|sped up|speed|faster|accelerat\w*|latency|latencies|"
