@@ -113,7 +113,7 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             if share and LIMIT_BEFORE.search(ctx.near_before):
                 # "using only 5-20% of the original tokens", "only 40% -- 50% of the inference
                 # time", "at 44-52% of its drafting cost": the share of a resource it needs
-                k = lx.ANY_KIND_RX.fullmatch(ctx.after_raw, share.start("cue"), share.end("cue"))
+                k = lx.ANY_KIND_RX.search(ctx.after_raw, share.start("cue"), share.end("cue"))
                 kind = k.lastgroup if k is not None else (
                     "compute" if share.group("cue").lower().startswith("training") else None)
                 if kind in (*SAVINGS, "speedup"):
