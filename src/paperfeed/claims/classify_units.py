@@ -7,7 +7,14 @@ from __future__ import annotations
 import re
 
 from paperfeed.claims import lexicon as lx
-from paperfeed.claims.context import Ctx, LazyFlag, after_list, from_to_metric, signed_gain
+from paperfeed.claims.context import (
+    Ctx,
+    LazyFlag,
+    after_list,
+    from_to_metric,
+    out_of_scale,
+    signed_gain,
+)
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import (
     AT_BEFORE,
@@ -96,6 +103,9 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
             if lx.DATA_CONTEXT_RX.search(ctx.before) or AT_BEFORE.search(ctx.near_before):
                 return None   # "at 128K context": the condition of another claim
             return "scale", "tokens", (0, 0, "")
+        if (out_of_scale(ctx.text, n) and own and not background and not others
+                and n.low is None):
+            return "quality", "score", (0, 0, "")   # "a 4.8/5.0 average score": a rating
         if signed_gain(ctx.text, n) and own and not background and not others:
             return "quality", "points", (0, 0, "")   # "improves accuracy by +10.17"
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon

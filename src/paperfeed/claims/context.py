@@ -108,6 +108,8 @@ def is_candidate(text: str, n: Num) -> bool:
         return True   # "the EM score from 0.392 to 0.474": the result of a named metric
     if signed_gain(text, n):
         return True   # "improves average accuracy by +10.17": a gain in points
+    if out_of_scale(text, n):
+        return True   # "a 4.8/5.0 average score": a rating
     name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
     if VS_NEXT.match(text, n.end):
         return True   # "51.3 vs. 28.9": a pair of scores (classify_unit decides)
@@ -127,6 +129,14 @@ def signed_gain(text: str, n: Num) -> bool:
     if n.start == 0 or text[n.start - 1] != "+" or "." not in text[n.start:n.end]:
         return False
     return bool(SIGNED_GAIN_RX.search(text, max(0, n.start - 110), n.start))
+
+
+# "4.8/5.0 average score", "from 5.00 to 6.75/10": a decimal rating on a 5-, 10- or 100-point scale
+OUT_OF_RX = re.compile(r"\s*/\s*(?:5|10|100)(?:\.0+)?(?![\d./-])")
+
+
+def out_of_scale(text: str, n: Num) -> bool:
+    return "." in text[n.start:n.end] and not n.magnitude and bool(OUT_OF_RX.match(text, n.end))
 
 
 # Metrics an abstract defines: "Driving Score (DS)", "success rate (SR)", "Normalized Mean
