@@ -195,7 +195,8 @@ METRIC_NAME_RX = re.compile(
     r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+|Hits?@\d+|CC|MAPE|R\^?2|SRCC|PLCC|"
     r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau|DSC|Dice score|"
     r"TM-score|pLDDT|RMSD|MCC)"
-    r"\)?(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to|by)?\s*"
+    r"\)?(?:\s+(?:score|value))?(?:\s+(?:improvement|gain|increase)\s+(?=of|was|is))?"
+    r"\s*(?:of|=|:|is|was|reaches|reaching|achieves?|to|by)?\s*"
     r"(?:(?:of |at |is )?(?:~|approximately|about|around|roughly)\s*)?$"
 )
 METRIC_AFTER_RX = re.compile(
