@@ -167,6 +167,14 @@ def test_rates_sort_as_higher_is_better_in_their_own_unit() -> None:
     ("Our codec achieves a 90% reduction in data volume.", {("compression", 90)}),
     ("Our network yields a 6x smaller model size without accuracy loss.", {("compression", 6)}),
     ("Our sampler needs 8 times fewer generative steps than diffusion.", {("compute", 8)}),
+    # "N times the time / cost" is more of a cost; a fraction of it is a saving
+    ("The large model incurred 300 times the inference time, cost, and energy of ours.", set()),
+    ("Our model runs at only 0.05x the cost of the proprietary one.", {("cost", 0.05)}),
+    # a decimal rating on a 5- or 10-point scale; a metric's "improvement of N"
+    ("Our assistant received a 4.6/5.0 average score from the clinicians.",
+     {("quality", 4.6)}),
+    ("Our augmentation yields an F1 score improvement of 0.0821 over real data alone.",
+     {("quality", 0.0821)}),
 ])
 def test_version_5_classes(text: str, expected: set[tuple[str, float]]) -> None:
     assert kv(text) == expected

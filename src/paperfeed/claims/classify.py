@@ -54,6 +54,8 @@ RESOURCE_SHARE = re.compile(
 LIMIT_BEFORE = re.compile(r"(?<!steering )(?<!allocating )\b(?:only|just|merely|as little as|"
                           r"as few as)\s*(?:~|about|around|approximately|roughly|nearly)?\s*\$?$",
                           re.I)
+TIMES_THE_COST = re.compile(r"^\s*the\s+(?:[\w-]+\s+)?(?:time|latency|run-?time|cost|memory|"
+                            r"compute|energy|carbon)\b", re.I)
 FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan be found\b",
                      re.I)
 
@@ -82,6 +84,9 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
                 or re.match(r"^\s*the (?:radius|mass|diameter|luminosity|distance|area|"
                             r"volume|brightness|density)\b", ctx.after_raw, re.I)):
             return None
+        if n.value > 1 and TIMES_THE_COST.match(ctx.after_raw):
+            return None   # "400 times the inference time, cost, and carbon emissions": more
+            # of a cost (a finding, or the other side), not a speed-up or a saving
         kind, c0, c1, where = nearest_kind(ctx, n)
         cue = (c0, c1, where)
         k = kind or (prev[1] if prev is not None and prev[0] == uc

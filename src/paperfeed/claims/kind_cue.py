@@ -122,6 +122,9 @@ VERB_CUE = re.compile(r"accelerat(?:e|es|ed|ing)|compress(?:es|ed|ing)?|prun(?:e
                       r"speeds? up|sped up|speeding up|faster|quicker|cheaper", re.I)
 
 
+MULTIPLE_OF = re.compile(r"\s*(?:the|its|their|as much)\b", re.I)
+
+
 def coordinated_kinds(ctx: Ctx, kind: str, cue: tuple[int, int, str]) -> list[str]:
     """Other efficiency kinds whose cue is coordinated with the claim's cue: one number for
     several ("reduces inference FLOPs and latency by up to 9x", "a 2-3x speedup and memory
@@ -130,9 +133,11 @@ def coordinated_kinds(ctx: Ctx, kind: str, cue: tuple[int, int, str]) -> list[st
     if kind not in EFFICIENCY or where not in ("after", "before"):
         return []
     text = ctx.text
-    if VERB_CUE.fullmatch(text, c0, c1) or "respectively" in ctx.after_raw:
+    if (VERB_CUE.fullmatch(text, c0, c1) or "respectively" in ctx.after_raw
+            or MULTIPLE_OF.match(ctx.after_raw)):
         return []   # "accelerates X by 1.5x": a verb heads its own clause; "by 13% and 16%,
-        # respectively": one number per kind
+        # respectively": one number per kind; "400 times the inference time, cost, and
+        # carbon emissions": a multiple of amounts, not a saving of each
     out: list[str] = []
     if where == "after":
         pos = c1
