@@ -8,8 +8,8 @@ each with its sentence, for the by-eye audit of issue #13 (docs/claims.md).
 `--refresh` first brings the stored claims up to the current extractor version (the claims
 index only: no embedding). `--corpus` extracts the claims of a JSON-lines file (`id`,
 `abstract`) with the current rules instead of reading a database (the same groups and order:
-no database to import or refresh). Output: kind, rank, paper id, value and unit, norm_value, the span
-and the sentence around it.
+no database to import or refresh). Output: kind, rank, paper id, value and unit, norm_value,
+the span and the sentence around it.
 """
 
 from __future__ import annotations

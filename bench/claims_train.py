@@ -136,8 +136,8 @@ def main() -> int:
           f"(of all gold claims)")
     # the rules on the same abstracts (they have no fitted part, so every fold scores them the
     # same): what the learned model must beat by a clear margin to become the default
-    rs = score((([c.to_dict() for c in ex.extract_claims(r["abstract"], "rules")], r["claims"])
-                for r in rows)).overall
+    rs = score(([c.to_dict() for c in ex.extract_claims(r["abstract"], "rules")], r["claims"])
+               for r in rows).overall
     print(f"rules on the same abstracts: P {rs.precision:.3f}, R {rs.recall:.3f} "
           f"(tp {rs.tp}, fp {rs.fp}, fn {rs.fn})")
     w, b = fit(xs, y, l2)

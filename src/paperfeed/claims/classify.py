@@ -118,12 +118,12 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             if share and LIMIT_BEFORE.search(ctx.near_before):
                 # "using only 5-20% of the original tokens", "only 40% -- 50% of the inference
                 # time", "at 44-52% of its drafting cost": the share of a resource it needs
-                k = lx.ANY_KIND_RX.search(ctx.after_raw, share.start("cue"), share.end("cue"))
-                kind = k.lastgroup if k is not None else (
+                km = lx.ANY_KIND_RX.search(ctx.after_raw, share.start("cue"), share.end("cue"))
+                rk = km.lastgroup if km is not None else (
                     "compute" if share.group("cue").lower().startswith("training") else None)
-                if kind in (*SAVINGS, "speedup"):
-                    return kind, "%", (ctx.after_off + share.start("cue"),
-                                       ctx.after_off + share.end("cue"), "after")
+                if rk in (*SAVINGS, "speedup"):
+                    return rk, "%", (ctx.after_off + share.start("cue"),
+                                     ctx.after_off + share.end("cue"), "after")
         if (background or not own or (lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
                                        and not REDUCE_VERB_BEFORE.search(ctx.before))
                 or lx.SUBSET_AFTER_RX.match(ctx.after_raw)

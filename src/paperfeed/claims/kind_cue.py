@@ -112,10 +112,9 @@ def sentence_kind(ctx: Ctx, s_start: int, n: Num, max_dist: int = 10_000,
 
 
 EFFICIENCY = frozenset({"speedup", "memory", "compute", "compression", "cost"})
-COORD_AFTER = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+)(?:(?:inference|training|peak|GPU|the)\s+)?",
-                         re.I)
-COORD_BEFORE = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+)(?:(?:inference|training|peak|GPU|the)\s+)?$",
-                          re.I)
+_MOD = r"(?:(?:inference|training|peak|GPU|the)\s+)?"
+COORD_AFTER = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+)" + _MOD, re.I)
+COORD_BEFORE = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+)" + _MOD + "$", re.I)
 
 
 VERB_CUE = re.compile(r"accelerat(?:e|es|ed|ing)|compress(?:es|ed|ing)?|prun(?:e|es|ed|ing)|"
