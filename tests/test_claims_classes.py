@@ -175,6 +175,10 @@ def test_rates_sort_as_higher_is_better_in_their_own_unit() -> None:
      {("quality", 4.6)}),
     ("Our augmentation yields an F1 score improvement of 0.0821 over real data alone.",
      {("quality", 0.0821)}),
+    # the model the paper trains is its own size; a model it is compared with is not
+    ("We train a 2.7B-parameter model that matches much larger ones.",
+     {("scale", 2.7e9)}),
+    ("It is compared with a 70B-parameter model from prior work.", set()),
 ])
 def test_version_5_classes(text: str, expected: set[tuple[str, float]]) -> None:
     assert kv(text) == expected

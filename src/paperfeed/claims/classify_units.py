@@ -40,6 +40,12 @@ from paperfeed.claims.patterns import (
 
 # a model the paper uses, validates on or boosts, not its own ("validated on models up to 14B
 # parameters", "the capabilities of a 24B parameter model", "a small open-weights model with")
+# "We train a 7.5M-parameter Transformer", "distilled into a 40M-parameter student": the
+# model the paper builds
+WE_BUILD = re.compile(r"\bwe\s+(?:(?:first|then|also)\s+)?(?:train|pre-?train|build|develop|"
+                      r"release|present|introduce|open-source|distill)\w*\s+(?:it\s+|them\s+)?"
+                      r"(?:into\s+)?(?:a|an|our|two|three|a family of)\s*(?:new\s+|compact\s+|"
+                      r"small\s+)?$", re.I)
 SCALE_USED = re.compile(r"\b(?:validat\w*|evaluat\w*|tested|experiments?|applied)\s+(?:on|with|"
                         r"across|to)\b"
                         r"[^.;]{0,80}\bmodels?\b|\b(?:capabilities|power|outputs?|knowledge) of "
@@ -86,7 +92,8 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
                                or AT_BEFORE.search(ctx.near_before)):
             return None
         if not lx.SCALE_SELF_RX.search(ctx.before) and not re.search(r"\bour\b", ctx.before,
-                                                                     re.I):
+                                                                     re.I) and not (
+                WE_BUILD.search(ctx.before) and uc == "params"):
             return None
         clause = re.split(r"[,;]", ctx.text[max(ctx.s_start, n.start - 160):n.start])[-1]
         if OTHER_MODELS.search(clause) or OTHER_SIDE.search(clause) or (
