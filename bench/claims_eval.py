@@ -8,8 +8,10 @@ tests/data/claims_annotated.jsonl, tests/data/claims_fresh.jsonl and claims_fres
 `--split 150,306` (the default) scores an annotated file's lines 1-150 ("tuning", what
 version 2 was written against), 151-306 ("old held-out", version 2's held-out part) and 307-
 (a later development batch) separately, and all together; since version 3 every line of it
-is development data. A file named claims_fresh*.jsonl is a fresh held-out set (never split,
-never used to develop the rules): its errors are printed only with --fresh-errors.
+is development data. A file named claims_fresh*.jsonl is a fresh set, scored whole (never
+split): its errors are printed only with --fresh-errors, so a new fresh batch stays unread.
+The two in tests/data (batches 3 and 5) are development data since version 5; the held-out
+test of version 5 is a batch kept outside this repository.
 """
 
 from __future__ import annotations

@@ -127,3 +127,64 @@ def test_rates_sort_as_higher_is_better_in_their_own_unit() -> None:
     c = extract_claims("Our engine serves 2,400 tokens per second on a single GPU.")[0]
     assert (c.unit, c.direction, c.norm_unit, c.norm_value, c.subkind) == (
         "tokens/s", "higher", "tokens/s", 2400, "throughput")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # version 5: an acronym's (or a condition's) parenthesis does not end the clause
+    ("Our method cuts the Time-To-First-Token (TTFT) by 41% on long prompts.",
+     {("speedup", 41)}),
+    ("Our method lowers decoding latency (on an A100 GPU) by 18%.", {("speedup", 18)}),
+    # own experiments and the own method's name outweigh a background word
+    ("We propose FastNet. Experiments on 4K images show that FastNet achieves a 5-fold "
+     "reduction in memory use compared to SlowNet, a representative prior work.",
+     {("memory", 5)}),
+    # the other side: "ahead of X (N%)", "compared with a N% ..."
+    ("Our model reaches 81.2% on the benchmark, ahead of large models like BigLM (74.5%).",
+     {("quality", 81.2)}),
+    ("Our model loses only 2% accuracy, compared to a 17% drop for standard training.",
+     {("quality", 2)}),
+    # one number for coordinated efficiency cues is a claim of each kind
+    ("Our pruning reduces inference FLOPs and latency by up to 7x.",
+     {("compute", 7), ("speedup", 7)}),
+    ("We obtain a 3x speedup and memory reduction on long inputs.",
+     {("speedup", 3), ("memory", 3)}),
+    # ... but "respectively" pairs one number with each (one kind per number)
+    ("Our method reduces time and cost by 12% and 15%, respectively.",
+     {("cost", 12), ("cost", 15)}),
+    # the share of a resource the method needs
+    ("Our model matches the teacher while using only 25% of the visual tokens.",
+     {("compute", 25)}),
+    ("Our recipe needs only 30% of the training time of the baseline.", {("speedup", 30)}),
+    ("Our adapter fine-tunes only 0.5% of the model parameters.", set()),
+    # after "outperforms", the baseline's name does not give the kind; "in throughput" does
+    ("Our agent surpasses the strongest memory-augmented baselines by 9.5%.",
+     {("quality", 9.5)}),
+    ("Our decoder outperforms speculative decoding methods by 20% in throughput.",
+     {("speedup", 20)}),
+    # a signed decimal after a gain verb's "by" is a gain in points
+    ("Our method improves average accuracy by +3.27 and +4.18 on the two suites.",
+     {("quality", 3.27), ("quality", 4.18)}),
+    ("Our codec achieves a 90% reduction in data volume.", {("compression", 90)}),
+    ("Our network yields a 6x smaller model size without accuracy loss.", {("compression", 6)}),
+    ("Our sampler needs 8 times fewer generative steps than diffusion.", {("compute", 8)}),
+    # "N times the time / cost" is more of a cost; a fraction of it is a saving
+    ("The large model incurred 300 times the inference time, cost, and energy of ours.", set()),
+    ("Our model runs at only 0.05x the cost of the proprietary one.", {("cost", 0.05)}),
+    # a decimal rating on a 5- or 10-point scale; a metric's "improvement of N"
+    ("Our assistant received a 4.6/5.0 average score from the clinicians.",
+     {("quality", 4.6)}),
+    ("Our augmentation yields an F1 score improvement of 0.0821 over real data alone.",
+     {("quality", 0.0821)}),
+    # the model the paper trains is its own size; a model it is compared with is not
+    ("We train a 2.7B-parameter model that matches much larger ones.",
+     {("scale", 2.7e9)}),
+    ("It is compared with a 70B-parameter model from prior work.", set()),
+])
+def test_version_5_classes(text: str, expected: set[tuple[str, float]]) -> None:
+    assert kv(text) == expected
+
+
+def test_a_share_of_the_time_is_a_speedup_factor() -> None:
+    c = extract_claims("Our recipe needs only 20% of the training time of the baseline.")[0]
+    assert (c.kind, c.direction, c.norm_unit) == ("speedup", "lower", "x")
+    assert c.norm_value == pytest.approx(5.0)

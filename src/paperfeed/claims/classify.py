@@ -40,6 +40,22 @@ CORPUS_TOKENS = re.compile(r"\b(?:corpus|corpora)\b[^;]*\btokens\b|\btokens\b[^;
 # "reducing 60% of visual tokens", "pruning 80% of the samples": a reduction, not a share
 REDUCE_VERB_BEFORE = re.compile(r"\b(?:reduc|prun|remov|drop|eliminat|discard|cut|skip|sav)\w*\s*"
                                 r"(?:up to |about |over |nearly |around |~)?$", re.I)
+# "only 5-20% of the original tokens", "merely 2% of its training compute": the share of a
+# resource the method needs (a saving of it; not "% of the time", "% of the training data")
+RESOURCE_SHARE = re.compile(
+    r"^\s*of\s+(?:(?:the|its|their|our|a|one|a single)\s+)?(?:(?:original|full|baseline|"
+    r"standard|total|required|dense|uncompressed|vanilla|teacher's|model's)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?P<cue>(?:visual |vision |input |context |prompt )?tokens|compute|"
+    r"FLOPs|(?:inference|training|decoding|encoding|prefill|wall-?clock|running|execution) time|"
+    r"training (?:runs?|cost|compute|budget)|run-?time|latency|(?:drafting |training |"
+    r"inference |computational )?cost|energy(?: consumption)?|(?:GPU )?memory|KV[- ]cache|"
+    r"storage)\b", re.I)
+# (a share of parameters is the method's setup: PARAM_SHARE_RX)
+LIMIT_BEFORE = re.compile(r"(?<!steering )(?<!allocating )\b(?:only|just|merely|as little as|"
+                          r"as few as)\s*(?:~|about|around|approximately|roughly|nearly)?\s*\$?$",
+                          re.I)
+TIMES_THE_COST = re.compile(r"^\s*the\s+(?:[\w-]+\s+)?(?:time|latency|run-?time|cost|memory|"
+                            r"compute|energy|carbon)\b", re.I)
 FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan be found\b",
                      re.I)
 
@@ -68,6 +84,9 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
                 or re.match(r"^\s*the (?:radius|mass|diameter|luminosity|distance|area|"
                             r"volume|brightness|density)\b", ctx.after_raw, re.I)):
             return None
+        if n.value > 1 and TIMES_THE_COST.match(ctx.after_raw):
+            return None   # "400 times the inference time, cost, and carbon emissions": more
+            # of a cost (a finding, or the other side), not a speed-up or a saving
         kind, c0, c1, where = nearest_kind(ctx, n)
         cue = (c0, c1, where)
         k = kind or (prev[1] if prev is not None and prev[0] == uc
@@ -94,6 +113,17 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             k = "memory"
         return k, "x", cue
     if uc == "pct":
+        if not background and own and not others:
+            share = RESOURCE_SHARE.match(ctx.after_raw)
+            if share and LIMIT_BEFORE.search(ctx.near_before):
+                # "using only 5-20% of the original tokens", "only 40% -- 50% of the inference
+                # time", "at 44-52% of its drafting cost": the share of a resource it needs
+                km = lx.ANY_KIND_RX.search(ctx.after_raw, share.start("cue"), share.end("cue"))
+                rk = km.lastgroup if km is not None else (
+                    "compute" if share.group("cue").lower().startswith("training") else None)
+                if rk in (*SAVINGS, "speedup"):
+                    return rk, "%", (ctx.after_off + share.start("cue"),
+                                     ctx.after_off + share.end("cue"), "after")
         if (background or not own or (lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
                                        and not REDUCE_VERB_BEFORE.search(ctx.before))
                 or lx.SUBSET_AFTER_RX.match(ctx.after_raw)

@@ -7,7 +7,14 @@ from __future__ import annotations
 import re
 
 from paperfeed.claims import lexicon as lx
-from paperfeed.claims.context import Ctx, LazyFlag, after_list, from_to_metric
+from paperfeed.claims.context import (
+    Ctx,
+    LazyFlag,
+    after_list,
+    from_to_metric,
+    out_of_scale,
+    signed_gain,
+)
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import (
     AT_BEFORE,
@@ -33,6 +40,12 @@ from paperfeed.claims.patterns import (
 
 # a model the paper uses, validates on or boosts, not its own ("validated on models up to 14B
 # parameters", "the capabilities of a 24B parameter model", "a small open-weights model with")
+# "We train a 7.5M-parameter Transformer", "distilled into a 40M-parameter student": the
+# model the paper builds
+WE_BUILD = re.compile(r"\bwe\s+(?:(?:first|then|also)\s+)?(?:train|pre-?train|build|develop|"
+                      r"release|present|introduce|open-source|distill)\w*\s+(?:it\s+|them\s+)?"
+                      r"(?:into\s+)?(?:a|an|our|two|three|a family of)\s*(?:new\s+|compact\s+|"
+                      r"small\s+)?$", re.I)
 SCALE_USED = re.compile(r"\b(?:validat\w*|evaluat\w*|tested|experiments?|applied)\s+(?:on|with|"
                         r"across|to)\b"
                         r"[^.;]{0,80}\bmodels?\b|\b(?:capabilities|power|outputs?|knowledge) of "
@@ -79,7 +92,8 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
                                or AT_BEFORE.search(ctx.near_before)):
             return None
         if not lx.SCALE_SELF_RX.search(ctx.before) and not re.search(r"\bour\b", ctx.before,
-                                                                     re.I):
+                                                                     re.I) and not (
+                WE_BUILD.search(ctx.before) and uc == "params"):
             return None
         clause = re.split(r"[,;]", ctx.text[max(ctx.s_start, n.start - 160):n.start])[-1]
         if OTHER_MODELS.search(clause) or OTHER_SIDE.search(clause) or (
@@ -96,6 +110,11 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
             if lx.DATA_CONTEXT_RX.search(ctx.before) or AT_BEFORE.search(ctx.near_before):
                 return None   # "at 128K context": the condition of another claim
             return "scale", "tokens", (0, 0, "")
+        if (out_of_scale(ctx.text, n) and own and not background and not others
+                and n.low is None):
+            return "quality", "score", (0, 0, "")   # "a 4.8/5.0 average score": a rating
+        if signed_gain(ctx.text, n) and own and not background and not others:
+            return "quality", "points", (0, 0, "")   # "improves accuracy by +10.17"
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
         if mm and not background and not others:
             return "quality", mm.group("metric"), (0, 0, "")

@@ -52,6 +52,12 @@ class LazyFlag:
         return self._v
 
 
+# "(TTFT)", "(GFLOPs)": an acronym in parentheses inside a clause
+# or a condition ("inference latency (on an A100 GPU) by 9%")
+ACRONYM_PAREN = re.compile(r"\(\s*[A-Za-z][A-Za-z\-@]{0,11}\s*\)|\((?:on|at|in|for|under|with) "
+                           r"[^()%]{0,40}\)")
+
+
 class Ctx:
     """Per-number view of its sentence and clause."""
 
@@ -65,7 +71,15 @@ class Ctx:
         b0 = max(s_start, n.start - 80)
         before = text[b0:n.start]
         cuts = list(CLAUSE_BEFORE.finditer(before))
-        self.before_start = b0 + (cuts[-1].end() if cuts else 0)
+        cut_at = cuts[-1].end() if cuts else 0
+        if cuts and before[cuts[-1].start()] == ")" and "(" not in before[cuts[-1].end():]:
+            # "decreases Time-to-First-Token (TTFT) by 32%": an acronym's parenthesis closed in
+            # the clause is part of it, not a clause boundary
+            op = before.rfind("(", 0, cuts[-1].start())
+            if op != -1 and ACRONYM_PAREN.fullmatch(before, op, cuts[-1].end()):
+                inner = [c for c in cuts if c.end() <= op]
+                cut_at = inner[-1].end() if inner else 0
+        self.before_start = b0 + cut_at
         self.before = text[self.before_start:n.start]
         a1 = min(s_end, n.end + 60)
         after = text[n.end:a1]
@@ -92,12 +106,37 @@ def is_candidate(text: str, n: Num) -> bool:
         return True
     if from_to_metric(text, n, 0):
         return True   # "the EM score from 0.392 to 0.474": the result of a named metric
+    if signed_gain(text, n):
+        return True   # "improves average accuracy by +10.17": a gain in points
+    if out_of_scale(text, n):
+        return True   # "a 4.8/5.0 average score": a rating
     name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
     if VS_NEXT.match(text, n.end):
         return True   # "51.3 vs. 28.9": a pair of scores (classify_unit decides)
     return bool((name and (METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
                            or name.group("metric") in ADJACENT_METRICS))
                 or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))
+
+
+# "improves average absolute accuracy by +10.17 and +11.84": a signed gain after a gain verb
+SIGNED_GAIN_RX = re.compile(r"\b(?:improv|boost|increas|rais|enhanc|outperform|surpass)\w*\b"
+                            r"[^.;:()]{0,60}\bby\s*(?:\+\d+(?:\.\d+)?\s*(?:,\s*|and\s+|,\s*and\s+))*"
+                            r"\+$", re.I)
+
+
+def signed_gain(text: str, n: Num) -> bool:
+    """A decimal right after "+" that a gain verb's "by" introduces (or a list of them)."""
+    if n.start == 0 or text[n.start - 1] != "+" or "." not in text[n.start:n.end]:
+        return False
+    return bool(SIGNED_GAIN_RX.search(text, max(0, n.start - 110), n.start))
+
+
+# "4.8/5.0 average score", "from 5.00 to 6.75/10": a decimal rating on a 5-, 10- or 100-point scale
+OUT_OF_RX = re.compile(r"\s*/\s*(?:5|10|100)(?:\.0+)?(?![\d./-])")
+
+
+def out_of_scale(text: str, n: Num) -> bool:
+    return "." in text[n.start:n.end] and not n.magnitude and bool(OUT_OF_RX.match(text, n.end))
 
 
 # Metrics an abstract defines: "Driving Score (DS)", "success rate (SR)", "Normalized Mean

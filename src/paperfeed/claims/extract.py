@@ -25,6 +25,7 @@ from paperfeed.claims.context import (
     sentence_starts,
 )
 from paperfeed.claims.gates import background_sentence, gate_reason, guess_kind
+from paperfeed.claims.kind_cue import EFFICIENCY, coordinated_kinds
 from paperfeed.claims.learned import DEFAULT_METHOD, THRESHOLD, features, score
 from paperfeed.claims.normal import facets
 from paperfeed.claims.normalize import normalize
@@ -123,6 +124,13 @@ def candidates(abstract: str) -> Iterator[Candidate]:
     last: dict[int, tuple[str, str]] = {}   # sentence index -> (unit class, kind) of last claim
     flags: dict[int, tuple[bool, bool, bool]] = {}   # sentence index -> own, background, others
 
+    def own_name(sent: str) -> bool:
+        # "NeRV360 achieves ... compared to HNeRV, a representative prior work": a sentence
+        # naming the paper's own method is about its result, whatever background word it has
+        if not names:
+            names.append(method_names(text))
+        return any(m in sent for m in names[0])
+
     def sentence_flags(si: int, sent: str) -> tuple[bool, bool, bool]:
         f = flags.get(si)
         if f is None:
@@ -132,7 +140,8 @@ def candidates(abstract: str) -> Iterator[Candidate]:
                 if not names:
                     names.append(method_names(text))
                 own = any(m in sent for m in names[0])
-            f = flags[si] = (own, background_sentence(sent) and not lx.STRONG_SELF_RX.search(sent),
+            f = flags[si] = (own, background_sentence(sent) and not lx.STRONG_SELF_RX.search(sent)
+                             and not own_name(sent),
                              bool(lx.OTHERS_RX.search(sent))
                              or (bool(lx.OTHERS_WEAK_RX.search(sent))
                                  and not lx.STRONG_SELF_RX.search(sent)))
@@ -187,10 +196,13 @@ def candidates(abstract: str) -> Iterator[Candidate]:
                 last[si] = (n.unit_class, got[0])
         # what the learned model needs is computed only when it asks (with this point's state)
         guess = got or partial(guess_kind, n, ctx, s_start, last.get(si), kv_paper)
-        yield Candidate(n, ctx, got, guess,
-                        partial(_features, n, ctx, gate, got, partial(sentence_flags, si,
-                                                                      ctx.sentence),
-                                si, n_sent, quant_paper), add)
+        feats = partial(_features, n, ctx, gate, got, partial(sentence_flags, si, ctx.sentence),
+                        si, n_sent, quant_paper)
+        yield Candidate(n, ctx, got, guess, feats, add)
+        if got is not None and got[0] in EFFICIENCY:
+            for k2 in coordinated_kinds(ctx, got[0], got[2]):
+                d2: Decision = (k2, got[1], got[2])
+                yield Candidate(n, ctx, d2, d2, feats, add)
     for m in wa:
         if quant_paper:
             w = Num(m.start(), m.end(), float(m.group("w")), "bits", "bits")

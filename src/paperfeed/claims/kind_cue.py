@@ -17,8 +17,11 @@ from paperfeed.claims.patterns import (
 )
 
 ON_METRIC = re.compile(r"^\s*(?:on|in)\s+(?:[\w-]+\s+){0,2}?(?:accuracy|F1(?:[- ]score)?|"
-                       r"error|MAE|RMSE|success rate|precision|recall)\b", re.I)
+                       r"error|MAE|RMSE|success rate|precision|recall|throughput|latency|"
+                       r"speed|memory(?: usage| footprint)?|FLOPs|energy)\b", re.I)
 OVERHEAD = re.compile(r"overheads?", re.I)
+# "surpassing the strongest memory system baselines by 11.16%": what follows names the other side
+OUTDO = re.compile(r"\b(?:outperform|surpass|beat|exceed)\w*\b", re.I)
 RATIO_CUE = re.compile(r"compression (?:ratios?|rates?)", re.I)   # beats "token" before it
 
 
@@ -65,11 +68,13 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
     last = None
     # cues inside the baseline's name do not count ("improves over the strongest compression
     # baseline by 5.9%" is a gain, not compression)
-    cmp_ = list(COMPARE_WORD.finditer(ctx.before))
+    cmp_ = sorted([*COMPARE_WORD.finditer(ctx.before), *OUTDO.finditer(ctx.before)],
+                  key=lambda c: c.start())
     stop = len(ctx.before)
     if cmp_ and BY_END.search(ctx.before) and not re.search(
             r"\b(?:and|while|whereas|but)\b|[,;]", ctx.before[cmp_[-1].end():]):
-        stop = cmp_[-1].start()   # "over <baseline> by N": the baseline's name runs to "by"
+        # "over <baseline> by N": the baseline's name runs to "by" ("outperforms" itself counts)
+        stop = cmp_[-1].end() if OUTDO.fullmatch(cmp_[-1].group()) else cmp_[-1].start()
     for m in lx.ANY_KIND_RX.finditer(ctx.before, 0, stop):
         # "memory cost", "throughput improvement": the modifier names the kind.
         if not (last is not None and m.start() - last.end() <= 1
@@ -104,3 +109,61 @@ def sentence_kind(ctx: Ctx, s_start: int, n: Num, max_dist: int = 10_000,
         if dist <= max_dist and (best is None or dist < best[0]):
             best = (dist, kind)
     return best[1] if best else None
+
+
+EFFICIENCY = frozenset({"speedup", "memory", "compute", "compression", "cost"})
+_MOD = r"(?:(?:inference|training|peak|GPU|the)\s+)?"
+COORD_AFTER = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+)" + _MOD, re.I)
+COORD_BEFORE = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+)" + _MOD + "$", re.I)
+
+
+VERB_CUE = re.compile(r"accelerat(?:e|es|ed|ing)|compress(?:es|ed|ing)?|prun(?:e|es|ed|ing)|"
+                      r"speeds? up|sped up|speeding up|faster|quicker|cheaper", re.I)
+
+
+MULTIPLE_OF = re.compile(r"\s*(?:the|its|their|as much)\b", re.I)
+
+
+def coordinated_kinds(ctx: Ctx, kind: str, cue: tuple[int, int, str]) -> list[str]:
+    """Other efficiency kinds whose cue is coordinated with the claim's cue: one number for
+    several ("reduces inference FLOPs and latency by up to 9x", "a 2-3x speedup and memory
+    reduction", "10x reductions in parameter count, FLOPs, and energy")."""
+    c0, c1, where = cue
+    if kind not in EFFICIENCY or where not in ("after", "before"):
+        return []
+    text = ctx.text
+    if (VERB_CUE.fullmatch(text, c0, c1) or "respectively" in ctx.after_raw
+            or MULTIPLE_OF.match(ctx.after_raw)):
+        return []   # "accelerates X by 1.5x": a verb heads its own clause; "by 13% and 16%,
+        # respectively": one number per kind; "400 times the inference time, cost, and
+        # carbon emissions": a multiple of amounts, not a saving of each
+    out: list[str] = []
+    if where == "after":
+        pos = c1
+        end = min(ctx.s_end, c1 + 80)
+        while True:
+            m = COORD_AFTER.match(text, pos, end)
+            if not m:
+                break
+            k = lx.ANY_KIND_RX.match(text, m.end(), end)
+            if not k or not k.lastgroup or VERB_CUE.fullmatch(text, k.start(), k.end()):
+                break
+            if k.lastgroup in EFFICIENCY and k.lastgroup != kind and k.lastgroup not in out:
+                out.append(k.lastgroup)
+            pos = k.end()
+    else:
+        pos = c0
+        lo = ctx.before_start
+        while pos > lo:
+            m = COORD_BEFORE.search(text, lo, pos)
+            if not m:
+                break
+            ks = [k for k in lx.ANY_KIND_RX.finditer(text, max(lo, m.start() - 30), m.start())
+                  if k.end() == m.start()]
+            if not ks or not ks[-1].lastgroup:
+                break
+            k = ks[-1]
+            if k.lastgroup in EFFICIENCY and k.lastgroup != kind and k.lastgroup not in out:
+                out.append(k.lastgroup)
+            pos = k.start()
+    return out

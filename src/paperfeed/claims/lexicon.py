@@ -14,7 +14,7 @@ KIND_CUES: list[tuple[str, str]] = [
                     r"(?:number of |redundant )?Gaussians|Gaussian primitives|"
                     r"sparsity|sparse|prun\w+|model size|"
                     r"sequence lengths?|smaller size|in size|size reduction|"
-                    r"smaller models?|storage|bpp|bits per pixel|file size|"
+                    r"smaller models?|storage|bpp|bits per pixel|file size|data (?:volume|size)|"
                     r"parameter (?:count|reduction)|(?:number of |fewer )?parameters|params"),
     ("compute", r"carbon footprint|carbon emissions?|FLOPs?|GFLOPs|TFLOPs|MACs|compute|"
                 r"computation\w*|energy|power consumption|"
@@ -23,7 +23,8 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"circuit depth|inference power|power draw|model FLOPs utili[sz]ation|"
                 r"of (?:the )?(?:theoretical )?peak(?!\s+(?:memory|VRAM|GPU memory))|"
                 r"function evaluations|NFEs?|sampling steps|"
-                r"denoising steps|queries|API calls|less training|fewer training \w+|"
+                r"denoising steps|(?:generative|generation|diffusion|inference|solver|integration|"
+                r"reasoning|decoding) steps|queries|API calls|less training|fewer training \w+|"
                 r"training (?:steps|epochs|iterations|compute|budget|FLOPs)|epochs|iterations|"
                 r"(?:token|segment|resource|API|tool|GPU) usage"),
     ("speedup", r"speed-?ups?|speeds? up|sped up|speed|faster|accelerat\w*|latency|latencies|"
@@ -76,7 +77,11 @@ COMPARED_TO_RX = Folded(r"\b(?:than|over|to|with|vs\.?|versus|outperform\w*|surp
                             r"several\s+|strong\s+)?$", re.I)
 STRONG_SELF_RX = Folded(
     r"\b(?:we|our|ours|this (?:work|paper|method|approach)|the proposed|proposed|"
-    r"results? (?:show|demonstrate)|experiments? (?:show|demonstrate))\b", re.I
+    r"results? (?:show|demonstrate)|experiments? (?:show|demonstrate)|"
+    # "Experiments on 6K-resolution videos show that", "evaluations across five benchmarks
+    # demonstrate": the paper's own experiments, whatever the sentence compares against
+    r"(?:experiments?|evaluations?|results?) (?:on|across|over|with|in) [^.;]{0,60}?"
+    r"(?:show|demonstrate|reveal|confirm|indicate)s?)\b", re.I
 )
 
 # Immediately before a number: it is the baseline / starting point, not the result.
@@ -87,7 +92,7 @@ BASELINE_BEFORE_RX = Folded(
     r"(?<!more )(?<!less )(?<!greater )(?<!fewer )(?<!better )(?<!higher )(?<!lower )"
     r"(?<!rather )than|close to|references? of)|"
     r"\bof\s+(?:the\s+)?(?:original|baseline|full[- ]\w+)\s+)"
-    r"\s*(?:the\s+)?(?:~|approximately|about|around|roughly|over|more than|nearly|almost)?"
+    r"\s*(?:the\s+|an?\s+)?(?:~|approximately|about|around|roughly|over|more than|nearly|almost)?"
     r"\s*\(?\s*\$?$",
     re.I,
 )
@@ -95,7 +100,8 @@ BASELINE_BEFORE_RX = Folded(
 # ("outperforming GPT-5 (53.1%)").
 PAREN_BASELINE_RX = Folded(
     r"\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|than|over|compared (?:to|with)|vs\.?|"
-    r"versus|relative to|approach(?:es|ing)|close to|rival\w*|below|above)\b[^;.]{0,90}\(\s*$", re.I
+    r"versus|relative to|approach(?:es|ing)|close to|rival\w*|below|above|ahead of)\b[^;.]{0,90}"
+    r"\(\s*$", re.I
 )
 # An operating point or a swept setting, not a result: "at an FMR of 0.01%", "varying d from".
 SETTING_BEFORE_RX = Folded(
@@ -189,7 +195,8 @@ METRIC_NAME_RX = re.compile(
     r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+|Hits?@\d+|CC|MAPE|R\^?2|SRCC|PLCC|"
     r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau|DSC|Dice score|"
     r"TM-score|pLDDT|RMSD|MCC)"
-    r"\)?(?:\s+(?:score|value))?\s*(?:of|=|:|is|reaches|reaching|achieves?|to|by)?\s*"
+    r"\)?(?:\s+(?:score|value))?(?:\s+(?:improvement|gain|increase)\s+(?=of|was|is))?"
+    r"\s*(?:of|=|:|is|was|reaches|reaching|achieves?|to|by)?\s*"
     r"(?:(?:of |at |is )?(?:~|approximately|about|around|roughly)\s*)?$"
 )
 METRIC_AFTER_RX = re.compile(

@@ -106,6 +106,8 @@ def direction_of(kind: str, unit: str, what: str, span: str, before: str, after:
     if kind == "speedup":
         if unit == "x":
             return "higher"
+        if unit == "%" and share:
+            return "lower"   # "only 12% of the training time": the share of the time it takes
         if unit == "%":
             return "reduction" if red and not re.search(r"throughput|faster|speed", near,
                                                         re.I) else "increase"
@@ -138,6 +140,7 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
         if unit == "%":
             nu = "x"
             nv = (1.0 / (1.0 - value / 100.0) if d == "reduction" and value < 100
+                  else 100.0 / value if d == "lower" and value > 0
                   else 1.0 + value / 100.0)
         elif unit in _SECONDS:
             nu, nv = "s", -value * _SECONDS[unit]

@@ -104,7 +104,8 @@ MULT_RATE = re.compile(r"^\s*(?:(?:a|per)\s+(?:second|minute|hour|day|week|month
 # a factor of quality needs a word saying it is better ("improves RMSE by 30x", "30x lower error")
 QUALITY_X = re.compile(r"improv\w*|better|lower|reduc\w*|higher|boost\w*|gains?|increas\w*|"
                         r"fewer errors|more accurate|outperform\w*", re.I)
-SIZE_AFTER = re.compile(r"^\s*(?:-fold\s+)?(?:larger|bigger|smaller|more data|data|the size|"
+SIZE_AFTER = re.compile(r"^\s*(?:-fold\s+)?(?:larger|bigger|smaller(?! (?:model|memory|storage|"
+                         r"footprint|size|file|checkpoint|KV))|more data|data|the size|"
                          r"the coverage|the scale|(?:in )?(?:model )?(?:size|scale)|more "
                          r"(?:params|parameters|data)|the (?:radius|mass|diameter|luminosity|"
                          r"number|distance|area|volume|brightness|density))\b", re.I)
