@@ -18,12 +18,12 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from support.paths import FIXTURES
-from support.server import free_port, serving
+from support.server import free_port, prepared_store, serving
 
 from paperfeed.accounts.tokens import create_token
 from paperfeed.accounts.users import find_user_by_email, signup
-from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
 from paperfeed.records import DATE_PATTERN
 from paperfeed.store import open_store
@@ -38,26 +38,21 @@ pytestmark = pytest.mark.slow
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, API token) of a server over the 305-paper sample with one account."""
     tmp: Path = tmp_path_factory.mktemp("conformance")
-    db = tmp / "paperfeed.sqlite"
-    env = {**os.environ, "PAPERFEED_SECRET_KEY": "c" * 48,
-           "PAPERFEED_INDEX_DIR": str(tmp / "index")}
-    os.environ["PAPERFEED_INDEX_DIR"] = env["PAPERFEED_INDEX_DIR"]
-    try:
-        engine = open_store(str(db))
+    tokens: list[str] = []
+
+    def fill(engine: Engine) -> None:
         import_file(engine, FIXTURES / "arxiv-sample-305.jsonl.gz", parallel=False)
-        refresh(engine, slow=False)
         signup(engine, "fuzz@example.org", "correct horse battery staple")
         with engine.connect() as conn:
             user = find_user_by_email(conn, "fuzz@example.org")
         assert user is not None
-        token = create_token(engine, user.id, "schemathesis")
-        engine.dispose()
-    finally:
-        del os.environ["PAPERFEED_INDEX_DIR"]
+        tokens.append(create_token(engine, user.id, "schemathesis"))
+
+    db, env = prepared_store(tmp, "c" * 48, fill)
     argv = [sys.executable, "-m", "paperfeed", "--db", str(db), "serve", "--workers", "1",
             "--host", "127.0.0.1", "--port", str(free_port())]
     with serving(argv, env, tmp / "server.log") as base:
-        yield base, token
+        yield base, tokens[0]
 
 
 @pytest.mark.parametrize("signed_in", [True, False], ids=["token", "anonymous"])

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import orjson
 import pytest
+from sqlalchemy import Engine
 from support.paths import FIXTURES
-from support.server import free_port, serving
+from support.server import free_port, prepared_store, serving
 
-from paperfeed.index.refresh import refresh
 from paperfeed.ingest.files import import_file
-from paperfeed.store import open_store
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = os.environ.get("PAPERFEED_CHROMIUM", "/usr/bin/chromium")
@@ -47,20 +46,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
     tmp = tmp_path_factory.mktemp("web")
-    db = tmp / "paperfeed.sqlite"
-    env = {**os.environ, "PAPERFEED_SECRET_KEY": "b" * 48,
-           "PAPERFEED_INDEX_DIR": str(tmp / "index")}
-    os.environ["PAPERFEED_INDEX_DIR"] = env["PAPERFEED_INDEX_DIR"]
-    try:
-        engine = open_store(str(db))
+    evil = tmp / "evil.jsonl"
+    evil.write_bytes(orjson.dumps(EVIL) + b"\n")
+
+    def fill(engine: Engine) -> None:
         import_file(engine, FIXTURES / "arxiv-sample-305.jsonl.gz", parallel=False)
-        evil = tmp / "evil.jsonl"
-        evil.write_bytes(orjson.dumps(EVIL) + b"\n")
         import_file(engine, evil, parallel=False)
-        refresh(engine, slow=False)
-        engine.dispose()
-    finally:
-        del os.environ["PAPERFEED_INDEX_DIR"]
+
+    db, env = prepared_store(tmp, "b" * 48, fill)
     with serving(_serve_argv(db, free_port()), env, tmp / "server.log") as base:
         yield base
 

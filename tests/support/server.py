@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 
 def free_port() -> int:
@@ -42,3 +44,23 @@ def serving(argv: list[str], env: dict[str, str], log_path: Path) -> Iterator[st
         proc.terminate()
         proc.wait(10)
         log.close()
+
+
+def prepared_store(tmp: Path, secret: str, fill: Callable[[Engine], None]
+                   ) -> tuple[Path, dict[str, str]]:
+    """A SQLite database under `tmp` filled by `fill(engine)` with its indexes built beside it,
+    and the environment a server over it needs: (database path, env)."""
+    from paperfeed.index.refresh import refresh
+    from paperfeed.store import open_store
+
+    db = tmp / "paperfeed.sqlite"
+    env = {**os.environ, "PAPERFEED_SECRET_KEY": secret, "PAPERFEED_INDEX_DIR": str(tmp / "index")}
+    os.environ["PAPERFEED_INDEX_DIR"] = env["PAPERFEED_INDEX_DIR"]
+    try:
+        engine = open_store(str(db))
+        fill(engine)
+        refresh(engine, slow=False)
+        engine.dispose()
+    finally:
+        del os.environ["PAPERFEED_INDEX_DIR"]
+    return db, env

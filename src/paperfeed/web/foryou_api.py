@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from annotated_types import Interval
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from paperfeed.accounts.foryou_marks import (
     mark_seen,
@@ -20,6 +21,7 @@ from paperfeed.rank.foryou import Profile, recommend
 from paperfeed.rank.foryou_ids import resolve_ids
 from paperfeed.rank.foryou_signals import for_you, interests
 from paperfeed.web.api import PaperId, changing, signed_in
+from paperfeed.web.openapi import NOT_BLANK
 from paperfeed.web.pages import OptDate, canonical_id, engine_of
 
 router = APIRouter(prefix="/api", tags=["for you"])
@@ -77,9 +79,15 @@ def api_seen(request: Request, body: SeenBody, user: Annotated[User, Depends(cha
     return {"marked": mark_seen(engine_of(request), user.id, body.paperIds)}
 
 
+def _not_bool(value: object) -> object:
+    if isinstance(value, bool):  # JSON true/false is not a number (pydantic would take 1/0)
+        raise ValueError("expected a whole number from 0 to 100, not true or false")
+    return value
+
+
 class SettingsBody(BaseModel):
-    social: StrictInt | None = Field(None, ge=0, le=100,
-                                     description="0 content only .. 100 social")
+    social: Annotated[int, Interval(ge=0, le=100), BeforeValidator(_not_bool)] | None = Field(
+        None, description="0 content only .. 100 social")
     seedTexts: list[Annotated[str, Field(max_length=5000)]] | None = Field(
         None, max_length=10, description="pasted abstracts or drafts")
 
@@ -107,7 +115,8 @@ def api_reset(request: Request, user: Annotated[User, Depends(changing)]) -> JSO
 
 class InterestBody(BaseModel):
     kind: str = Field(pattern="^(author|keyword|category)$")
-    value: str = Field(min_length=1, max_length=200)
+    value: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK},
+                       description="not only white space")
     mode: str | None = Field(None, pattern="^(follow|mute)$",
                              description="follow, mute, or null to forget")
 

@@ -17,6 +17,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+# "holds a character that is not white space" with white space as Python's str.split() sees
+# it, written out so that it means the same in JSON Schema (ECMA), Python and Rust regexes
+NOT_BLANK = (r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+             r"\u3000]")
 ERROR = {
     "title": "Error",
     "type": "object",
