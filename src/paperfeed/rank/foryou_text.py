@@ -69,10 +69,14 @@ class Sparse:
     def mul_dense(self, M: np.ndarray) -> np.ndarray:
         """X @ M.T for dense rows M (n_terms wide): one column per row of M."""
         out = np.zeros((self.n_rows, len(M)))
-        rows = self.rows()
+        if not len(M):
+            return out
+        # only the entries of columns some row of M uses: the others add exact zeros, so
+        # the sums (in the same order) are the same bits
+        at = np.flatnonzero((M != 0).any(0)[self.cols])
+        rows, cols, vals = self.rows()[at], self.cols[at], self.vals[at]
         for i in range(len(M)):
-            out[:, i] = np.bincount(rows, weights=self.vals * M[i][self.cols],
-                                    minlength=self.n_rows)
+            out[:, i] = np.bincount(rows, weights=vals * M[i][cols], minlength=self.n_rows)
         return out
 
     def dense_row(self, i: int) -> np.ndarray:

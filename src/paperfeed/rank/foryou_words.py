@@ -22,25 +22,62 @@ from paperfeed.index.lexical import EN
 
 BIGRAMS = True  # adjacent stems as one more term ("gaussian splat")
 WORDS_MAX = 300_000  # distinct words remembered per process (then forgotten all at once)
-# tantivy's simple tokenizer on ASCII text: runs of [A-Za-z0-9] (every other character ends a
-# word: mapped to a space, then str.split, 2-3x faster than a regex)
-_SPACES = str.maketrans({i: " " for i in range(128) if not chr(i).isalnum()})
-_SEP = "pfQ0sepQ0pf"  # a word that marks where one text ends and the next begins
-_JOIN = f" {_SEP} "
+# tantivy's simple tokenizer on ASCII text: runs of [A-Za-z0-9], every other byte ends a word
+_ALNUM = np.zeros(256, dtype=bool)
+_ALNUM[list(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = True
+_WORD_BYTE = _ALNUM.copy()
+_WORD_BYTE[0x80:] = True  # UTF-8 bytes of non-ASCII characters: the analyser decides
+PARTS = 4  # an ASCII word of up to PARTS x 8 bytes is found by its bytes (a numpy hash table)
+_PAD = " " * (8 * PARTS + 8)  # after the last text: every 8-byte read stays inside
+_MASK = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                 0xD6E8FEB86659FD93], dtype=np.uint64)
 WIDTH = 63  # bits of a packed sort key (wider: numpy's unique and argsort, slower)
+
+
+def _parts(u64: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """The bytes of each word as PARTS little-endian integers, zero past its end (bytes of
+    [A-Za-z0-9] are never zero, so the parts say the word and its length exactly)."""
+    out = np.empty((len(starts), PARTS), dtype=np.uint64)
+    for j in range(PARTS):
+        out[:, j] = u64[starts + 8 * j] & _MASK[np.clip(lens - 8 * j, 0, 8)]
+    return out
+
+
+def _hash(p0: np.ndarray, long_at: np.ndarray, long_parts: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each word from its parts (`long_at`: the words over 8 bytes, whose
+    other parts are `long_parts`)."""
+    h = p0 * _MIX[0]
+    for j in range(1, PARTS):
+        h[long_at] ^= long_parts[:, j] * _MIX[j]
+    h ^= h >> np.uint64(29)
+    h *= _MIX[1]
+    h ^= h >> np.uint64(32)
+    return h
 
 
 class Words:
     """word -> term id (-1: dropped: a stop word, one letter, a number), term id -> stem, and
     the lexical index's document frequency of each term: one table per process (`WORDS`),
-    replaced whole when full; it grows only under `LOCK` (requests run in threads)."""
+    replaced whole when full; it grows only under `LOCK` (requests run in threads).
+
+    ASCII words are also kept by their bytes (entries: parts, length, term id, hash; `slots`:
+    an open-addressing table of entry numbers), so the words of ~3,000 papers are looked up
+    with a few numpy gathers instead of a Python dict lookup per word."""
 
     def __init__(self) -> None:
-        self.word: dict[str, int] = {_SEP: -2}
+        self.word: dict[str, int] = {}
+        self.chunk: dict[str, list[int]] = {}  # runs holding non-ASCII characters
         self.stem: dict[str, int] = {}
         self.stems: list[str] = []
         self.df = np.full(0, -1, dtype=np.int64)
         self.df_stamp: Any = None
+        self.kp = np.zeros((0, PARTS), dtype=np.uint64)  # entry -> its parts
+        self.k0 = np.zeros(0, dtype=np.uint64)  # entry -> its first part
+        self.kl = np.zeros(0, dtype=np.int64)  # entry -> its length in bytes
+        self.kt = np.zeros(0, dtype=np.int64)  # entry -> term id
+        self.kh = np.zeros(0, dtype=np.uint64)  # entry -> hash
+        self.slots = np.full(1 << 12, -1, dtype=np.int64)
 
     def stem_id(self, s: str) -> int:
         i = self.stem.get(s)
@@ -58,26 +95,155 @@ class Words:
             got = [self.stem_id(s) if g is None else g for s, g in zip(stems, got, strict=True)]
         return np.array(got, dtype=np.int64)
 
-    def ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The kept term ids of `texts`, in order, and the index of the text of each. ASCII
-        texts are split at once (one call, each new word analysed once); any other text (or
-        one holding the separator word) goes through the analyser whole."""
-        fast = [t.isascii() and _SEP not in t for t in texts]
-        words = _JOIN.join(t if f else "" for t, f in zip(texts, fast, strict=True)
-                           ).translate(_SPACES).split()
-        d = self.word
-        for w in set(words).difference(d):
+    def word_id(self, w: str) -> int:
+        i = self.word.get(w)
+        if i is None:
             a = EN.analyze(w)
-            d[w] = self.stem_id(a[0]) if a else -1
-        ids = np.fromiter(map(d.__getitem__, words), dtype=np.int64, count=len(words))
-        slow = [k for k, f in enumerate(fast) if not f]
-        if slow:  # their terms go right after the separator that opens them
-            seps = np.flatnonzero(ids == -2)
-            blocks = [self.stem_ids(EN.analyze(texts[k])) for k in slow]
-            at = [0 if k == 0 else int(seps[k - 1]) + 1 for k in slow]
-            ids = np.insert(ids, np.repeat(at, [len(b) for b in blocks]),
-                            np.concatenate(blocks))
-        seg = np.cumsum(ids == -2)
+            i = self.word[w] = self.stem_id(a[0]) if a else -1
+        return i
+
+    def _place(self, ents: np.ndarray) -> None:
+        """Put entries (absent from the slots) into the slots: linear probing, vectorised."""
+        mask = len(self.slots) - 1
+        shift = np.uint64(64 - mask.bit_length())
+        slot = (self.kh[ents] >> shift).astype(np.int64)
+        while len(ents):
+            free = np.flatnonzero(self.slots[slot] < 0)
+            taken, first = np.unique(slot[free], return_index=True)  # one entry per slot
+            self.slots[taken] = ents[free[first]]
+            moved = np.ones(len(ents), dtype=bool)
+            moved[free[first]] = False
+            ents, slot = ents[moved], (slot[moved] + 1) & mask
+
+    def _find(self, p0: np.ndarray, lens: np.ndarray, h: np.ndarray, long_row: np.ndarray,
+              long_parts: np.ndarray) -> np.ndarray:
+        """Entry of each word, -1 where the table has none."""
+        if not len(self.kt):
+            return np.full(len(p0), -1, dtype=np.int64)
+        mask = len(self.slots) - 1
+        slot = (h >> np.uint64(64 - mask.bit_length())).astype(np.int64)
+        e = self.slots[slot]  # the first probe finds nearly every word: no gathers by index
+        out = self._match(e, p0, lens, np.arange(len(p0)), long_row, long_parts)
+        todo = np.flatnonzero((out < 0) & (e >= 0))  # another word there: probe on
+        while len(todo):
+            slot[todo] = (slot[todo] + 1) & mask
+            e = self.slots[slot[todo]]
+            out[todo] = self._match(e, p0[todo], lens[todo], todo, long_row, long_parts)
+            todo = todo[(out[todo] < 0) & (e >= 0)]
+        return out
+
+    def _match(self, e: np.ndarray, p0: np.ndarray, lens: np.ndarray, at: np.ndarray,
+               long_row: np.ndarray, long_parts: np.ndarray) -> np.ndarray:
+        """e where entry e is the word at `at` (parts p0.., length lens), else -1."""
+        ok = e >= 0
+        e0 = np.where(ok, e, 0)
+        ok &= (self.k0[e0] == p0) & (self.kl[e0] == lens)
+        lg = np.flatnonzero(ok & (lens > 8))
+        if len(lg):
+            ok[lg] = (self.kp[e0[lg], 1:] == long_parts[long_row[at[lg]], 1:]).all(1)
+        return np.where(ok, e, -1)
+
+    def keyed_ids(self, raw: bytes, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        """Term ids of the ASCII words raw[starts[i]:starts[i] + lens[i]] (runs of
+        [A-Za-z0-9] of at most 8 x PARTS bytes; `raw` ends with _PAD), found by their bytes;
+        a word not in the table yet is analysed once and added."""
+        u64 = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
+        p0 = u64[starts] & _MASK[np.minimum(lens, 8)]
+        long_at = np.flatnonzero(lens > 8)
+        long_parts = _parts(u64, starts[long_at], lens[long_at])
+        long_row = np.full(len(starts), -1, dtype=np.int64)
+        long_row[long_at] = np.arange(len(long_at))
+        h = _hash(p0, long_at, long_parts)
+        ent = self._find(p0, lens, h, long_row, long_parts)
+        new = np.flatnonzero(ent < 0)
+        if len(new):  # words not in the table yet: one of each through the analyser
+            _, first, inverse = np.unique(h[new], return_index=True, return_inverse=True)
+            rep = new[first]
+            inverse = inverse.ravel()
+            ok = (p0[new] == p0[rep][inverse]) & (lens[new] == lens[rep][inverse])
+            ln = np.flatnonzero(lens[new] > 8)
+            if len(ln):
+                ok[ln] &= (long_parts[long_row[new[ln]]]
+                           == long_parts[long_row[rep[inverse[ln]]]]).all(1)
+            base = len(self.kt)
+            tids = [self.word_id(raw[a:a + b].decode("ascii")) for a, b in
+                    zip(starts[rep].tolist(), lens[rep].tolist(), strict=True)]
+            parts = np.zeros((len(rep), PARTS), dtype=np.uint64)
+            parts[:, 0] = p0[rep]
+            lr = long_row[rep]
+            parts[lr >= 0] = long_parts[lr[lr >= 0]]
+            self.kp = np.concatenate([self.kp, parts])
+            self.k0 = self.kp[:, 0].copy()
+            self.kl = np.concatenate([self.kl, lens[rep]])
+            self.kt = np.concatenate([self.kt, np.array(tids, dtype=np.int64)])
+            self.kh = np.concatenate([self.kh, h[rep]])
+            if 2 * len(self.kt) > len(self.slots):  # half full: twice as many slots
+                size = len(self.slots)
+                while 2 * len(self.kt) > size:
+                    size *= 2
+                self.slots = np.full(size, -1, dtype=np.int64)
+                self._place(np.arange(len(self.kt)))
+            else:
+                self._place(np.arange(base, len(self.kt)))
+            ent[new] = base + inverse
+            ent[new[~ok]] = -1  # two words of one hash (never seen; then by the dict)
+        ids = np.where(ent >= 0, self.kt[np.maximum(ent, 0)], -1)
+        for i in np.flatnonzero(ent < 0).tolist():
+            ids[i] = self.word_id(raw[int(starts[i]):int(starts[i] + lens[i])].decode("ascii"))
+        return ids
+
+    def chunk_ids(self, chunk: str) -> list[int]:
+        """Term ids of a run of characters holding some non-ASCII one (through EN whole:
+        the lexical index splits it as it splits it inside the text)."""
+        got = self.chunk.get(chunk)
+        if got is None:
+            got = self.chunk[chunk] = [i for i in self.stem_ids(EN.analyze(chunk)).tolist()
+                                       if i >= 0]
+        return got
+
+    def ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The kept term ids of `texts`, in order, and the index of the text of each.
+
+        All texts are split at once, as UTF-8 bytes, at every ASCII byte other than
+        [A-Za-z0-9] (the lexical index's tokenizer splits there too): a run of ASCII letters
+        and digits is one word, found by its bytes (`keyed_ids`); a run holding a non-ASCII
+        character goes through the analyser whole (`chunk_ids`, remembered)."""
+        joined = " ".join(texts) + _PAD
+        ascii_only = joined.isascii()
+        raw = joined.encode("ascii" if ascii_only else "utf-8")
+        buf = np.frombuffer(raw, dtype=np.uint8)
+        edges = np.flatnonzero(np.diff(_WORD_BYTE[buf].view(np.int8), prepend=np.int8(0)))
+        starts, ends = edges[0::2], edges[1::2]  # runs alternate: start, end, start, ...
+        lens = ends - starts
+        odd = np.zeros(len(starts), dtype=bool)
+        if ascii_only:
+            sizes = list(map(len, texts))
+        else:
+            sizes = [len(t) if t.isascii() else len(t.encode("utf-8")) for t in texts]
+            odd[np.searchsorted(starts, np.flatnonzero(buf >= 0x80), side="right") - 1] = True
+        offsets = np.cumsum([0] + [n + 1 for n in sizes])
+        first = np.searchsorted(starts, offsets)  # the first word of each text
+        seg = np.repeat(np.arange(len(texts)), np.diff(first))
+        keyed = ~odd & (lens <= 8 * PARTS)
+        ids = np.full(len(starts), -1, dtype=np.int64)
+        at = np.flatnonzero(keyed)
+        ids[at] = self.keyed_ids(raw, starts[at], lens[at])
+        for i in np.flatnonzero(~keyed & ~odd).tolist():  # ASCII words over 8 x PARTS bytes
+            ids[i] = self.word_id(raw[int(starts[i]):int(ends[i])].decode("ascii"))
+        odd_at = np.flatnonzero(odd)
+        if len(odd_at):  # each chunk gives its own number of terms, in its place
+            got = [self.chunk_ids(raw[a:b].decode("utf-8")) for a, b in
+                   zip(starts[odd_at].tolist(), ends[odd_at].tolist(), strict=True)]
+            n = np.ones(len(starts), dtype=np.int64)
+            n[odd_at] = [len(g) for g in got]
+            place = np.cumsum(n) - n
+            out = np.empty(int(n.sum()), dtype=np.int64)
+            out[place[~odd]] = ids[~odd]
+            fill = np.concatenate([np.arange(p, p + k) for p, k in
+                                   zip(place[odd_at].tolist(), n[odd_at].tolist(),
+                                       strict=True)] + [np.zeros(0, dtype=np.int64)])
+            out[fill] = np.array([i for g in got for i in g], dtype=np.int64)
+            ids, seg = out, np.repeat(seg, n)
         keep = ids >= 0
         return ids[keep], seg[keep]
 
