@@ -142,7 +142,7 @@ def tfidf(bags: Bags, doc_freq: DocFreq | None, min_df_local: int = 1) -> Sparse
     `doc_freq`, frequencies are counted in these papers."""
     n_rows = bags.n_rows
     codes = bags.codes
-    terms, first_at, inverse, seen = _group(codes)
+    terms, first_at, inverse, seen = bags.groups if bags.groups is not None else _group(codes)
     pair = (terms >> bags.shift) > 0
     keep = (seen >= min_df_local) | ~pair
     # columns in the order terms first appear (first places are distinct: a counting sort)

@@ -25,31 +25,37 @@ WORDS_MAX = 300_000  # distinct words remembered per process (then forgotten all
 # tantivy's simple tokenizer on ASCII text: runs of [A-Za-z0-9], every other byte ends a word
 _ALNUM = np.zeros(256, dtype=bool)
 _ALNUM[list(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = True
-_WORD_BYTE = _ALNUM.copy()
-_WORD_BYTE[0x80:] = True  # UTF-8 bytes of non-ASCII characters: the analyser decides
+_WORD_BYTE = bytes(np.r_[_ALNUM[:0x80], np.ones(0x80, dtype=bool)].astype(np.uint8))
+# (a bytes.translate table: 1 for a byte of a word, UTF-8 bytes of non-ASCII characters
+# included: the analyser decides on those)
 PARTS = 4  # an ASCII word of up to PARTS x 8 bytes is found by its bytes (a numpy hash table)
-_PAD = " " * (8 * PARTS + 8)  # after the last text: every 8-byte read stays inside
+_PAD = b" " * (8 * PARTS + 8)  # after the last text: every 8-byte read stays inside
 _MASK = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                  0xD6E8FEB86659FD93], dtype=np.uint64)
+MISSING = -3  # a word the byte table does not have (yet)
 WIDTH = 63  # bits of a packed sort key (wider: numpy's unique and argsort, slower)
 
 
 def _parts(u64: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """The bytes of each word as PARTS little-endian integers, zero past its end (bytes of
     [A-Za-z0-9] are never zero, so the parts say the word and its length exactly)."""
-    out = np.empty((len(starts), PARTS), dtype=np.uint64)
+    out = np.zeros((len(starts), PARTS), dtype=np.uint64)
     for j in range(PARTS):
-        out[:, j] = u64[starts + 8 * j] & _MASK[np.clip(lens - 8 * j, 0, 8)]
+        at = np.flatnonzero(lens > 8 * j) if j else np.arange(len(starts))
+        out[at, j] = u64[starts[at] + 8 * j] & _MASK[np.minimum(lens[at] - 8 * j, 8)]
     return out
 
 
 def _hash(p0: np.ndarray, long_at: np.ndarray, long_parts: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each word from its parts (`long_at`: the words over 8 bytes, whose
-    other parts are `long_parts`)."""
+    parts are `long_parts`)."""
     h = p0 * _MIX[0]
-    for j in range(1, PARTS):
-        h[long_at] ^= long_parts[:, j] * _MIX[j]
+    if len(long_at):
+        x = long_parts[:, 1] * _MIX[1]
+        for j in range(2, PARTS):
+            x ^= long_parts[:, j] * _MIX[j]
+        h[long_at] ^= x
     h ^= h >> np.uint64(29)
     h *= _MIX[1]
     h ^= h >> np.uint64(32)
@@ -61,9 +67,10 @@ class Words:
     the lexical index's document frequency of each term: one table per process (`WORDS`),
     replaced whole when full; it grows only under `LOCK` (requests run in threads).
 
-    ASCII words are also kept by their bytes (entries: parts, length, term id, hash; `slots`:
-    an open-addressing table of entry numbers), so the words of ~3,000 papers are looked up
-    with a few numpy gathers instead of a Python dict lookup per word."""
+    ASCII words are also kept by their bytes: entries (parts, length, term id, hash) and an
+    open-addressing table over them (at most a quarter full; per slot the entry's first
+    part, length and term id, so most words are found with three gathers), so the words of
+    ~3,000 papers are looked up with a few numpy passes instead of a dict lookup per word."""
 
     def __init__(self) -> None:
         self.word: dict[str, int] = {}
@@ -73,11 +80,15 @@ class Words:
         self.df = np.full(0, -1, dtype=np.int64)
         self.df_stamp: Any = None
         self.kp = np.zeros((0, PARTS), dtype=np.uint64)  # entry -> its parts
-        self.k0 = np.zeros(0, dtype=np.uint64)  # entry -> its first part
         self.kl = np.zeros(0, dtype=np.int64)  # entry -> its length in bytes
         self.kt = np.zeros(0, dtype=np.int64)  # entry -> term id
         self.kh = np.zeros(0, dtype=np.uint64)  # entry -> hash
-        self.slots = np.full(1 << 12, -1, dtype=np.int64)
+        self._slots(1 << 12)
+
+    def _slots(self, size: int) -> None:
+        # per slot, side by side (one cache line): the word's first part (0: an empty slot,
+        # no word is empty) and its length | (term id + 2) << 6 | entry << 32
+        self.table = np.zeros((size, 2), dtype=np.uint64)
 
     def stem_id(self, s: str) -> int:
         i = self.stem.get(s)
@@ -104,44 +115,49 @@ class Words:
 
     def _place(self, ents: np.ndarray) -> None:
         """Put entries (absent from the slots) into the slots: linear probing, vectorised."""
-        mask = len(self.slots) - 1
-        shift = np.uint64(64 - mask.bit_length())
-        slot = (self.kh[ents] >> shift).astype(np.int64)
+        mask = len(self.table) - 1
+        slot = (self.kh[ents] >> np.uint64(64 - mask.bit_length())).astype(np.int64)
         while len(ents):
-            free = np.flatnonzero(self.slots[slot] < 0)
+            free = np.flatnonzero(self.table[slot, 0] == 0)
             taken, first = np.unique(slot[free], return_index=True)  # one entry per slot
-            self.slots[taken] = ents[free[first]]
+            e = ents[free[first]]
+            self.table[taken, 0] = self.kp[e, 0]
+            self.table[taken, 1] = (self.kl[e] | (self.kt[e] + 2) << 6 | e << 32
+                                    ).astype(np.uint64)
             moved = np.ones(len(ents), dtype=bool)
             moved[free[first]] = False
             ents, slot = ents[moved], (slot[moved] + 1) & mask
 
     def _find(self, p0: np.ndarray, lens: np.ndarray, h: np.ndarray, long_row: np.ndarray,
               long_parts: np.ndarray) -> np.ndarray:
-        """Entry of each word, -1 where the table has none."""
-        if not len(self.kt):
-            return np.full(len(p0), -1, dtype=np.int64)
-        mask = len(self.slots) - 1
+        """Term id of each word, MISSING where the table has none."""
+        mask = len(self.table) - 1
         slot = (h >> np.uint64(64 - mask.bit_length())).astype(np.int64)
-        e = self.slots[slot]  # the first probe finds nearly every word: no gathers by index
-        out = self._match(e, p0, lens, np.arange(len(p0)), long_row, long_parts)
-        todo = np.flatnonzero((out < 0) & (e >= 0))  # another word there: probe on
-        while len(todo):
+        out = np.full(len(p0), MISSING, dtype=np.int64)
+        todo = None  # the first probe finds nearly every word: no gathers by index
+        while True:
+            sl = slot if todo is None else slot[todo]
+            q0 = p0 if todo is None else p0[todo]
+            ql = lens if todo is None else lens[todo]
+            got = self.table[sl]
+            k, rest = got[:, 0], got[:, 1].astype(np.int64)
+            ok = (k == q0) & ((rest & 63) == ql)
+            lg = np.flatnonzero(ok & (ql > 8))
+            if len(lg):
+                rows = long_row[lg if todo is None else todo[lg]]
+                ok[lg] = (self.kp[rest[lg] >> 32, 1:] == long_parts[rows, 1:]).all(1)
+            hit = np.flatnonzero(ok)
+            tid = ((rest[hit] >> 6) & 0x3FFFFFF) - 2
+            more = np.flatnonzero(~ok & (k != 0))  # another word there: probe on
+            if todo is None:
+                out[hit] = tid
+                todo = more
+            else:
+                out[todo[hit]] = tid
+                todo = todo[more]
+            if not len(todo):
+                return out
             slot[todo] = (slot[todo] + 1) & mask
-            e = self.slots[slot[todo]]
-            out[todo] = self._match(e, p0[todo], lens[todo], todo, long_row, long_parts)
-            todo = todo[(out[todo] < 0) & (e >= 0)]
-        return out
-
-    def _match(self, e: np.ndarray, p0: np.ndarray, lens: np.ndarray, at: np.ndarray,
-               long_row: np.ndarray, long_parts: np.ndarray) -> np.ndarray:
-        """e where entry e is the word at `at` (parts p0.., length lens), else -1."""
-        ok = e >= 0
-        e0 = np.where(ok, e, 0)
-        ok &= (self.k0[e0] == p0) & (self.kl[e0] == lens)
-        lg = np.flatnonzero(ok & (lens > 8))
-        if len(lg):
-            ok[lg] = (self.kp[e0[lg], 1:] == long_parts[long_row[at[lg]], 1:]).all(1)
-        return np.where(ok, e, -1)
 
     def keyed_ids(self, raw: bytes, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
         """Term ids of the ASCII words raw[starts[i]:starts[i] + lens[i]] (runs of
@@ -154,8 +170,8 @@ class Words:
         long_row = np.full(len(starts), -1, dtype=np.int64)
         long_row[long_at] = np.arange(len(long_at))
         h = _hash(p0, long_at, long_parts)
-        ent = self._find(p0, lens, h, long_row, long_parts)
-        new = np.flatnonzero(ent < 0)
+        ids = self._find(p0, lens, h, long_row, long_parts)
+        new = np.flatnonzero(ids == MISSING)
         if len(new):  # words not in the table yet: one of each through the analyser
             _, first, inverse = np.unique(h[new], return_index=True, return_inverse=True)
             rep = new[first]
@@ -166,29 +182,28 @@ class Words:
                 ok[ln] &= (long_parts[long_row[new[ln]]]
                            == long_parts[long_row[rep[inverse[ln]]]]).all(1)
             base = len(self.kt)
-            tids = [self.word_id(raw[a:a + b].decode("ascii")) for a, b in
-                    zip(starts[rep].tolist(), lens[rep].tolist(), strict=True)]
+            tids = np.array([self.word_id(raw[a:a + b].decode("ascii")) for a, b in
+                             zip(starts[rep].tolist(), lens[rep].tolist(), strict=True)],
+                            dtype=np.int64)
             parts = np.zeros((len(rep), PARTS), dtype=np.uint64)
             parts[:, 0] = p0[rep]
             lr = long_row[rep]
             parts[lr >= 0] = long_parts[lr[lr >= 0]]
             self.kp = np.concatenate([self.kp, parts])
-            self.k0 = self.kp[:, 0].copy()
             self.kl = np.concatenate([self.kl, lens[rep]])
-            self.kt = np.concatenate([self.kt, np.array(tids, dtype=np.int64)])
+            self.kt = np.concatenate([self.kt, tids])
             self.kh = np.concatenate([self.kh, h[rep]])
-            if 2 * len(self.kt) > len(self.slots):  # half full: twice as many slots
-                size = len(self.slots)
-                while 2 * len(self.kt) > size:
-                    size *= 2
-                self.slots = np.full(size, -1, dtype=np.int64)
+            if 4 * len(self.kt) > len(self.table):  # a quarter full: four times the slots
+                size = len(self.table)
+                while 4 * len(self.kt) > size:
+                    size *= 4
+                self._slots(size)
                 self._place(np.arange(len(self.kt)))
             else:
                 self._place(np.arange(base, len(self.kt)))
-            ent[new] = base + inverse
-            ent[new[~ok]] = -1  # two words of one hash (never seen; then by the dict)
-        ids = np.where(ent >= 0, self.kt[np.maximum(ent, 0)], -1)
-        for i in np.flatnonzero(ent < 0).tolist():
+            ids[new] = tids[inverse]
+            ids[new[~ok]] = MISSING  # two words of one hash (never seen; then by the dict)
+        for i in np.flatnonzero(ids == MISSING).tolist():
             ids[i] = self.word_id(raw[int(starts[i]):int(starts[i] + lens[i])].decode("ascii"))
         return ids
 
@@ -208,20 +223,17 @@ class Words:
         [A-Za-z0-9] (the lexical index's tokenizer splits there too): a run of ASCII letters
         and digits is one word, found by its bytes (`keyed_ids`); a run holding a non-ASCII
         character goes through the analyser whole (`chunk_ids`, remembered)."""
-        joined = " ".join(texts) + _PAD
-        ascii_only = joined.isascii()
-        raw = joined.encode("ascii" if ascii_only else "utf-8")
-        buf = np.frombuffer(raw, dtype=np.uint8)
-        edges = np.flatnonzero(np.diff(_WORD_BYTE[buf].view(np.int8), prepend=np.int8(0)))
+        coded = [t.encode("utf-8") for t in texts]
+        raw = b" " + b" ".join(coded) + _PAD  # a word starts after a non-word byte
+        buf = np.frombuffer(raw.translate(_WORD_BYTE), dtype=np.bool_)
+        edges = np.flatnonzero(buf[1:] != buf[:-1]) + 1
         starts, ends = edges[0::2], edges[1::2]  # runs alternate: start, end, start, ...
         lens = ends - starts
         odd = np.zeros(len(starts), dtype=bool)
-        if ascii_only:
-            sizes = list(map(len, texts))
-        else:
-            sizes = [len(t) if t.isascii() else len(t.encode("utf-8")) for t in texts]
-            odd[np.searchsorted(starts, np.flatnonzero(buf >= 0x80), side="right") - 1] = True
-        offsets = np.cumsum([0] + [n + 1 for n in sizes])
+        if len(raw) != sum(map(len, texts)) + len(texts) + len(_PAD):  # some non-ASCII byte
+            high = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) >= 0x80)
+            odd[np.searchsorted(starts, high, side="right") - 1] = True
+        offsets = np.cumsum([1] + [len(c) + 1 for c in coded])
         first = np.searchsorted(starts, offsets)  # the first word of each text
         seg = np.repeat(np.arange(len(texts)), np.diff(first))
         keyed = ~odd & (lens <= 8 * PARTS)
@@ -239,9 +251,8 @@ class Words:
             place = np.cumsum(n) - n
             out = np.empty(int(n.sum()), dtype=np.int64)
             out[place[~odd]] = ids[~odd]
-            fill = np.concatenate([np.arange(p, p + k) for p, k in
-                                   zip(place[odd_at].tolist(), n[odd_at].tolist(),
-                                       strict=True)] + [np.zeros(0, dtype=np.int64)])
+            k = n[odd_at]
+            fill = np.repeat(place[odd_at] - (np.cumsum(k) - k), k) + np.arange(int(k.sum()))
             out[fill] = np.array([i for g in got for i in g], dtype=np.int64)
             ids, seg = out, np.repeat(seg, n)
         keep = ids >= 0
@@ -282,6 +293,8 @@ class Bags:
     counts: np.ndarray
     shift: int
     table: Words  # the word table whose term ids these are
+    # np.unique(codes, return_index, return_inverse, return_counts), when analyse() had it
+    groups: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def n_rows(self) -> int:
@@ -309,7 +322,62 @@ def analyse(papers: Sequence[tuple[str, str]]) -> Bags:
         pc, ps = _pairs(ids, seg, shift)
     else:
         pc, ps = ids[:0], seg[:0]
-    n_rows = len(papers)
+    got = _bags(ids, seg, pc, ps, len(papers))
+    if got is None:  # keys too wide to pack: the general way
+        return _bags_wide(ids, seg, pc, ps, len(papers), shift, table)
+    ptr, codes, counts, groups = got
+    return Bags(ptr, codes, counts, shift, table, groups)
+
+
+def _bags(ids: np.ndarray, seg: np.ndarray, pc: np.ndarray, ps: np.ndarray, n_rows: int
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                     tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None:
+    """Bags by one value sort of packed (code, row, place in row) integers, where they fit in
+    WIDTH bits. A row is laid out as abstract words, title words, abstract pairs, title pairs
+    (the order a Counter of them sees each term first; title terms weigh 2); sorted by code
+    then row, the (term, row) groups give the counts, and the terms' groups over all rows
+    (their frequency in these papers, their first row) come with them: tfidf needs no
+    second sort. Two counting sorts by place put the groups back in row order."""
+    wrow, prow = seg >> 1, ps >> 1
+    nw = np.bincount(wrow, minlength=n_rows)  # words of each row (abstract, then title)
+    na = np.bincount(wrow[(seg & 1) == 0], minlength=n_rows)  # abstract words
+    npr = np.bincount(prow, minlength=n_rows)
+    npa = np.bincount(prow[(ps & 1) == 0], minlength=n_rows)
+    start = np.concatenate([[0], np.cumsum(nw + npr)])
+    place = np.concatenate([np.arange(len(ids)) - (np.cumsum(nw) - nw)[wrow],
+                            np.arange(len(pc)) - (np.cumsum(npr) - npr)[prow] + nw[prow]])
+    code = np.concatenate([ids, pc])
+    row = np.concatenate([wrow, prow])
+    cb, rb, pb = bits(code), bits(row), bits(place)
+    if cb + rb + pb > WIDTH:
+        return None
+    v = np.sort((((code << rb) | row) << pb) | place)
+    key = v >> pb
+    head = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(v) else v
+    g_row = key[head] & ((1 << rb) - 1)
+    g_code = key[head] >> rb
+    pl = v & ((1 << pb) - 1)
+    r = key & ((1 << rb) - 1)
+    title = ((pl >= na[r]) & (pl < nw[r])) | (pl >= nw[r] + npa[r])
+    weight = 1 + title.astype(np.int64)
+    counts = np.add.reduceat(weight, head) if len(v) else weight
+    # back in row order, each row by first place: places are distinct within a row
+    slot = np.full(int(start[-1]), -1, dtype=np.int64)
+    slot[start[g_row] + pl[head]] = np.arange(len(head))
+    order = slot[slot >= 0]
+    at = np.empty(len(order), dtype=np.int64)
+    at[order] = np.arange(len(order))  # group -> its place among the bag entries
+    t_head = np.flatnonzero(np.r_[True, g_code[1:] != g_code[:-1]]) if len(head) else head
+    seen = np.diff(np.r_[t_head, len(head)])
+    term_of = np.repeat(np.arange(len(t_head)), seen)
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(g_row, minlength=n_rows))])
+    groups = (g_code[t_head], at[t_head], term_of[order], seen)
+    return (ptr.astype(np.int64), g_code[order], counts[order].astype(np.float64), groups)
+
+
+def _bags_wide(ids: np.ndarray, seg: np.ndarray, pc: np.ndarray, ps: np.ndarray,
+               n_rows: int, shift: int, table: Words) -> Bags:
+    """Bags when packed keys do not fit: numpy's unique."""
     # the parts of a row in the order a Counter of them would first see each term:
     # abstract words, title words (twice), abstract pairs, title pairs (twice)
     parts = [(ids, seg, 0, 1), (ids, seg, 1, 2), (pc, ps, 0, 1), (pc, ps, 1, 2)]
