@@ -56,9 +56,9 @@ def test_the_word_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     want = [_reference(t, a) for t, a in TEXTS]
     for _ in range(2):  # the second call starts from a forgotten table
         assert _bags_as_counters(ft.analyse(TEXTS)) == want
-    everything = len(fw.WORDS.word)
+    everything = fw.WORDS.size
     ft.analyse(TEXTS[:1])
-    assert 10 < len(fw.WORDS.word) < everything  # forgotten, then the first paper's words
+    assert 10 < fw.WORDS.size < everything  # forgotten, then the first paper's words
 
 
 def test_keys_too_wide_to_pack_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:

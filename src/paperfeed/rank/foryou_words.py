@@ -33,6 +33,8 @@ _PAD = b" " * (8 * PARTS + 8)  # after the last text: every 8-byte read stays in
 _MASK = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                  0xD6E8FEB86659FD93], dtype=np.uint64)
+_WORD_SEP = " pfqsepqpf "  # between words analysed in one call (kept by EN as one term)
+_SEP_TERM = EN.analyze(_WORD_SEP)[0]
 MISSING = -3  # a word the byte table does not have (yet)
 WIDTH = 63  # bits of a packed sort key (wider: numpy's unique and argsort, slower)
 
@@ -106,12 +108,39 @@ class Words:
             got = [self.stem_id(s) if g is None else g for s, g in zip(stems, got, strict=True)]
         return np.array(got, dtype=np.int64)
 
+    @property
+    def size(self) -> int:
+        """Words and runs remembered (the table is replaced past WORDS_MAX)."""
+        return len(self.word) + len(self.kt) + len(self.chunk)
+
     def word_id(self, w: str) -> int:
         i = self.word.get(w)
         if i is None:
             a = EN.analyze(w)
             i = self.word[w] = self.stem_id(a[0]) if a else -1
         return i
+
+    def new_word_ids(self, words: list[str]) -> np.ndarray:
+        """Term ids of single ASCII words (runs of [A-Za-z0-9]), analysed in one call: each
+        gives at most one term, and a separator word marks where the next begins; should the
+        separator's term come from a word itself, each word goes alone."""
+        toks = EN.analyze(_WORD_SEP.join(words)) if words else []
+        stems: list[str | None] = []
+        cur: str | None = None
+        ok = True
+        for t in toks:
+            if t == _SEP_TERM:
+                stems.append(cur)
+                cur = None
+            elif cur is None:
+                cur = t
+            else:  # two terms from one word: never for such words, but then one by one
+                ok = False
+                break
+        stems.append(cur)
+        if not ok or len(stems) != len(words):
+            return np.array([self.word_id(w) for w in words], dtype=np.int64)
+        return np.array([-1 if t is None else self.stem_id(t) for t in stems], dtype=np.int64)
 
     def _place(self, ents: np.ndarray) -> None:
         """Put entries (absent from the slots) into the slots: linear probing, vectorised."""
@@ -182,9 +211,9 @@ class Words:
                 ok[ln] &= (long_parts[long_row[new[ln]]]
                            == long_parts[long_row[rep[inverse[ln]]]]).all(1)
             base = len(self.kt)
-            tids = np.array([self.word_id(raw[a:a + b].decode("ascii")) for a, b in
-                             zip(starts[rep].tolist(), lens[rep].tolist(), strict=True)],
-                            dtype=np.int64)
+            tids = self.new_word_ids([raw[a:a + b].decode("ascii") for a, b in
+                                      zip(starts[rep].tolist(), lens[rep].tolist(),
+                                          strict=True)])
             parts = np.zeros((len(rep), PARTS), dtype=np.uint64)
             parts[:, 0] = p0[rep]
             lr = long_row[rep]
@@ -312,7 +341,7 @@ def analyse(papers: Sequence[tuple[str, str]]) -> Bags:
     analysis of each, title words and pairs counted twice, pairs of adjacent kept words."""
     global WORDS
     with LOCK:
-        if len(WORDS.word) > WORDS_MAX:
+        if WORDS.size > WORDS_MAX:
             WORDS = Words()
         table = WORDS
         # segment 2r: the abstract of paper r, 2r+1: its title
