@@ -366,33 +366,29 @@ def _bags(ids: np.ndarray, seg: np.ndarray, pc: np.ndarray, ps: np.ndarray, n_ro
     (the order a Counter of them sees each term first; title terms weigh 2); sorted by code
     then row, the (term, row) groups give the counts, and the terms' groups over all rows
     (their frequency in these papers, their first row) come with them: tfidf needs no
-    second sort. Two counting sorts by place put the groups back in row order."""
+    second sort. A counting sort by place puts the groups back in row order."""
     wrow, prow = seg >> 1, ps >> 1
     nw = np.bincount(wrow, minlength=n_rows)  # words of each row (abstract, then title)
-    na = np.bincount(wrow[(seg & 1) == 0], minlength=n_rows)  # abstract words
     npr = np.bincount(prow, minlength=n_rows)
-    npa = np.bincount(prow[(ps & 1) == 0], minlength=n_rows)
     start = np.concatenate([[0], np.cumsum(nw + npr)])
     place = np.concatenate([np.arange(len(ids)) - (np.cumsum(nw) - nw)[wrow],
                             np.arange(len(pc)) - (np.cumsum(npr) - npr)[prow] + nw[prow]])
     code = np.concatenate([ids, pc])
     row = np.concatenate([wrow, prow])
     cb, rb, pb = bits(code), bits(row), bits(place)
-    if cb + rb + pb > WIDTH:
+    if cb + rb + pb + 1 > WIDTH:
         return None
-    v = np.sort((((code << rb) | row) << pb) | place)
-    key = v >> pb
+    # the lowest bit: a title term (never decides the order: places differ within a row)
+    v = np.sort((((((code << rb) | row) << pb) | place) << 1) | (np.concatenate([seg, ps]) & 1))
+    key = v >> (pb + 1)
     head = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(v) else v
     g_row = key[head] & ((1 << rb) - 1)
     g_code = key[head] >> rb
-    pl = v & ((1 << pb) - 1)
-    r = key & ((1 << rb) - 1)
-    title = ((pl >= na[r]) & (pl < nw[r])) | (pl >= nw[r] + npa[r])
-    weight = 1 + title.astype(np.int64)
-    counts = np.add.reduceat(weight, head) if len(v) else weight
+    pl = (v[head] >> 1) & ((1 << pb) - 1)
+    counts = np.add.reduceat(1 + (v & 1), head) if len(v) else v
     # back in row order, each row by first place: places are distinct within a row
     slot = np.full(int(start[-1]), -1, dtype=np.int64)
-    slot[start[g_row] + pl[head]] = np.arange(len(head))
+    slot[start[g_row] + pl] = np.arange(len(head))
     order = slot[slot >= 0]
     at = np.empty(len(order), dtype=np.int64)
     at[order] = np.arange(len(order))  # group -> its place among the bag entries
