@@ -2,11 +2,13 @@
 
 Words are analysed exactly as the lexical index analyses them (lexical.EN: lower-cased,
 accents folded, stop words out, English stems), so a profile's strongest terms can be sent
-to tantivy as they are. Speed (a request analyses ~3,000 papers): each distinct word is
-analysed once per process (`Words`: word -> term id, bounded); ASCII texts are split as
-tantivy's simple tokenizer splits them (runs of [A-Za-z0-9]), all in one call, and any other
-text goes through EN whole; bags, pairs and counts are numpy arrays of term ids, grouped by
-one sort of packed integers, never per-paper dictionaries.
+to tantivy as they are. Speed (a request analyses ~3,000 papers, ~5 MB of text): all texts
+are split at once as UTF-8 bytes at the bytes where tantivy's simple tokenizer splits (every
+ASCII byte other than [A-Za-z0-9]); each ASCII word is found by its bytes in a numpy hash
+table (`Words`, bounded; a new word is analysed once per process, all new words of a request
+in one EN call) and a run holding a non-ASCII character goes through EN whole (remembered):
+no Python work per word. Bags, pairs and counts are numpy arrays of term ids, grouped by
+one sort of packed integers that also gives tfidf its terms, never per-paper dictionaries.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ class Words:
     replaced whole when full; it grows only under `LOCK` (requests run in threads).
 
     ASCII words are also kept by their bytes: entries (parts, length, term id, hash) and an
-    open-addressing table over them (at most a quarter full; per slot the entry's first
+    open-addressing table over them (at most a third full; per slot the entry's first
     part, length and term id, so most words are found with three gathers), so the words of
     ~3,000 papers are looked up with a few numpy passes instead of a dict lookup per word."""
 
@@ -222,10 +224,10 @@ class Words:
             self.kl = np.concatenate([self.kl, lens[rep]])
             self.kt = np.concatenate([self.kt, tids])
             self.kh = np.concatenate([self.kh, h[rep]])
-            if 4 * len(self.kt) > len(self.table):  # a quarter full: four times the slots
+            if 3 * len(self.kt) > len(self.table):  # a third full: more slots
                 size = len(self.table)
                 while 4 * len(self.kt) > size:
-                    size *= 4
+                    size *= 2
                 self._slots(size)
                 self._place(np.arange(len(self.kt)))
             else:
@@ -252,7 +254,8 @@ class Words:
         [A-Za-z0-9] (the lexical index's tokenizer splits there too): a run of ASCII letters
         and digits is one word, found by its bytes (`keyed_ids`); a run holding a non-ASCII
         character goes through the analyser whole (`chunk_ids`, remembered)."""
-        coded = [t.encode("utf-8") for t in texts]
+        # (a lone surrogate, which no stored text has, would not encode: it becomes "?")
+        coded = [t.encode("utf-8", "replace") for t in texts]
         raw = b" " + b" ".join(coded) + _PAD  # a word starts after a non-word byte
         buf = np.frombuffer(raw.translate(_WORD_BYTE), dtype=np.bool_)
         edges = np.flatnonzero(buf[1:] != buf[:-1]) + 1
