@@ -226,7 +226,7 @@ class Words:
             self.kh = np.concatenate([self.kh, h[rep]])
             if 3 * len(self.kt) > len(self.table):  # a third full: more slots
                 size = len(self.table)
-                while 4 * len(self.kt) > size:
+                while 3 * len(self.kt) > size:
                     size *= 2
                 self._slots(size)
                 self._place(np.arange(len(self.kt)))
