@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pytest
@@ -56,9 +57,9 @@ def test_the_word_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     want = [_reference(t, a) for t, a in TEXTS]
     for _ in range(2):  # the second call starts from a forgotten table
         assert _bags_as_counters(ft.analyse(TEXTS)) == want
-    everything = len(fw.WORDS.word)
+    everything = fw.WORDS.size
     ft.analyse(TEXTS[:1])
-    assert 10 < len(fw.WORDS.word) < everything  # forgotten, then the first paper's words
+    assert 10 < fw.WORDS.size < everything  # forgotten, then the first paper's words
 
 
 def test_keys_too_wide_to_pack_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,3 +80,81 @@ def test_tfidf_rows_are_unit_norm_and_rare_pairs_dropped() -> None:
     assert "radianc field" not in vocab  # a pair of one paper goes
     everything = ft.tfidf(ft.analyse(TEXTS), None, min_df_local=1)
     assert "radianc field" in [everything.vocab[i] for i in range(len(everything.vocab))]
+
+
+MIXED = [
+    ("Naïve-Bayes vs \u03b1-helix", "x\u00d7y and a\u00a0b; café-au-lait, 東京 ok. pfqsepqpf is the "
+     "separator word, PFQSEPQPF too; " + "w" * 33 + " and " + "v" * 32 + " and "
+     + "u" * 8 + " " + "t" * 9 + " " + "s" * 16 + " " + "r" * 17 + " end"),
+    ("Plain ASCII title", "plain ascii words only, with numbers 42 and x2 and mixed CaSe"),
+    ("", "Ünïcödé only: ÀÉÎÕÜ and ßtraße"),
+]
+
+
+def test_mixed_scripts_long_words_and_the_separator_word_are_exact(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fw, "WORDS", fw.Words())
+    want = [_reference(t, a) for t, a in MIXED + TEXTS]
+    assert _bags_as_counters(ft.analyse(MIXED + TEXTS)) == want
+    assert _bags_as_counters(ft.analyse(MIXED + TEXTS)) == want  # all remembered now
+
+
+def test_words_that_share_a_hash_or_a_slot_stay_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every word of one hash: the table probes, new words are told apart by their bytes."""
+    monkeypatch.setattr(fw, "WORDS", fw.Words())
+    monkeypatch.setattr(fw, "_hash", lambda p0, at, parts: np.zeros(len(p0), dtype=np.uint64))
+    want = [_reference(t, a) for t, a in TEXTS + MIXED]
+    for _ in range(2):
+        assert _bags_as_counters(ft.analyse(TEXTS + MIXED)) == want
+
+
+def test_the_byte_table_grows_and_still_finds_every_word(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fw, "WORDS", fw.Words())
+    words = [f"w{i}q{i * 7919 % 1000}x" for i in range(5000)]  # more than the first table
+    texts = [(" ".join(words[i:i + 3]), " ".join(words[i:i + 50])) for i in range(0, 5000, 50)]
+    first = _bags_as_counters(ft.analyse(texts))
+    assert len(fw.WORDS.table) > 4 * 1024  # grown
+    assert first == [_reference(t, a) for t, a in texts]
+    assert _bags_as_counters(ft.analyse(texts[::-1])) == first[::-1]
+
+
+def test_the_bags_groups_are_numpys_unique() -> None:
+    bags = ft.analyse(TEXTS + MIXED)
+    assert bags.groups is not None
+    terms, first, inverse, counts = np.unique(bags.codes, return_index=True,
+                                              return_inverse=True, return_counts=True)
+    for got, want in zip(bags.groups, (terms, first, inverse.ravel(), counts), strict=True):
+        assert np.array_equal(got, want)
+
+
+def _reference_products(X: ft.Sparse, w: np.ndarray, r: np.ndarray, M: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The earlier code's products: reduceat over every row / column, bincount over all."""
+    rows = np.repeat(np.arange(X.n_rows), np.diff(X.ptr))
+    live = np.flatnonzero(np.diff(X.ptr) > 0)
+    dot = np.zeros(X.n_rows, dtype=X.vals.dtype)
+    dot[live] = np.add.reduceat(X.vals * w[X.cols], X.ptr[live])
+    perm = np.argsort(X.cols, kind="stable")
+    cols = X.cols[perm]
+    used = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]])
+    tdot = np.zeros(len(X.vocab), dtype=X.vals.dtype)
+    tdot[cols[used]] = np.add.reduceat(X.vals[perm] * r[rows[perm]], used)
+    mul = np.stack([np.bincount(rows, weights=X.vals * m[X.cols], minlength=X.n_rows)
+                    for m in M], 1)
+    return dot, tdot, mul
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_products_are_the_same_bits_as_plain_reduceat(dtype: Any) -> None:
+    rng = np.random.default_rng(3)
+    X = ft.tfidf(ft.analyse(TEXTS + MIXED), None, min_df_local=1)
+    X = ft.Sparse(X.ptr, X.cols, X.vals.astype(dtype), X.vocab)
+    w = rng.standard_normal(len(X.vocab)).astype(dtype)
+    r = rng.standard_normal(X.n_rows).astype(dtype)
+    M = np.stack([X.dense_row(0), X.dense_row(4)])
+    dot, tdot, mul = _reference_products(X, w, r, M)
+    for _ in range(2):  # computed, then from what was kept
+        assert X.dot(w).tobytes() == dot.tobytes()
+        assert X.tdot(r).tobytes() == tdot.tobytes()
+    assert X.mul_dense(M).tobytes() == mul.tobytes()

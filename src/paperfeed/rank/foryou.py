@@ -6,7 +6,7 @@
 1. candidates from indexes, never a scan: BM25 on the profile's strongest terms (and each
    positive's), nearest vectors of the positives and their centroid, followed authors' and the
    newest papers;
-2. a model fitted on the spot (foryou_model; ~1.2 s per user at 100k papers on the shared
+2. a model fitted on the spot (foryou_model; ~0.9 s CPU a user at 100k papers on the shared
    bench machine), so nothing per user is cached and everything stays derivable from the
    database;
 3. a reason for each paper: its strongest shared words and the saved paper closest to it.

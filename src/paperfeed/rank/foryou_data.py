@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,14 +20,39 @@ from paperfeed.index.vectors import from_blob
 CHUNK = 500
 
 
-@dataclass
 class PaperText:
-    id: str
-    title: str
-    abstract: str
-    authors: list[str]
-    categories: list[str]
-    announced: str | None
+    """A paper as For-you reads it. `authors` and `categories` may be given as the stored
+    JSON text: then they are decoded on first use (most candidates never need them)."""
+
+    __slots__ = ("_authors", "_categories", "abstract", "announced", "id", "title")
+
+    def __init__(self, id: str, title: str, abstract: str, authors: list[str] | Any,
+                 categories: list[str] | Any, announced: str | None) -> None:
+        self.id, self.title, self.abstract, self.announced = id, title, abstract, announced
+        self._authors, self._categories = authors, categories
+
+    @property
+    def authors(self) -> list[str]:
+        if not isinstance(self._authors, list):
+            self._authors = _decode(self._authors)
+        return self._authors
+
+    @property
+    def categories(self) -> list[str]:
+        if not isinstance(self._categories, list):
+            self._categories = _decode(self._categories)
+        return self._categories
+
+    def __repr__(self) -> str:
+        return f"PaperText({self.id!r}, {self.title!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PaperText) and (
+            self.id, self.title, self.abstract, self.authors, self.categories, self.announced
+        ) == (other.id, other.title, other.abstract, other.authors, other.categories,
+              other.announced)
+
+    __hash__ = None  # type: ignore[assignment]  # as a dataclass: mutable, unhashable
 
 
 def _chunks(ids: list[str]) -> Iterable[list[str]]:
@@ -52,9 +76,10 @@ def load_texts(conn: Connection, ids: Iterable[str]) -> dict[str, PaperText]:
     q = text("SELECT id, title, abstract, authors, categories, announced, submitted "
              "FROM papers WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
     for chunk in _chunks(list(dict.fromkeys(ids))):
-        for r in conn.execute(q, {"ids": chunk}):
-            out[r.id] = PaperText(r.id, r.title or "", r.abstract or "", _decode(r.authors),
-                                  _decode(r.categories), r.announced or r.submitted)
+        for i, title, abstract, authors, cats, announced, submitted in conn.execute(
+                q, {"ids": chunk}).all():
+            out[i] = PaperText(i, title or "", abstract or "", authors, cats,
+                               announced or submitted)
     return out
 
 

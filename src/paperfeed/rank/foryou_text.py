@@ -43,8 +43,11 @@ class Sparse:
         """X @ w for a dense weight vector over the vocabulary (sums row by row, in order)."""
         out = np.zeros(self.n_rows, dtype=self.vals.dtype)
         if len(self.vals):
-            live = np.flatnonzero(np.diff(self.ptr) > 0)
-            out[live] = np.add.reduceat(self.vals * w[self.cols], self.ptr[live])
+            live = self.__dict__.get("_live")
+            if live is None:  # rows with a value, and their starts (computed once)
+                at = np.flatnonzero(np.diff(self.ptr) > 0)
+                live = self.__dict__["_live"] = (at, self.ptr[at])
+            out[live[0]] = np.add.reduceat(self.vals * w[self.cols], live[1])
         return out
 
     def _by_column(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -58,21 +61,46 @@ class Sparse:
             c = self.__dict__["_csc"] = (cols[used], used, self.vals[perm], self.rows()[perm])
         return c
 
+    def _by_size(self) -> tuple[np.ndarray, ...]:
+        """_by_column split by how many values a column has: one (its sum is that value), two
+        (a + b) and more (numpy's reduceat): the same sums, with far fewer reduceat
+        segments (most columns of a request's matrix have one or two values)."""
+        c = self.__dict__.get("_sizes")
+        if c is None:
+            used, starts, vals, rows = self._by_column()
+            n = np.diff(np.r_[starts, len(vals)])
+            one, two, more = n == 1, n == 2, n > 2
+            e1, e2 = starts[one], starts[two]
+            m = np.repeat(more, n)  # the values of columns with more than two
+            nm = n[more]
+            c = self.__dict__["_sizes"] = (
+                used[one], vals[e1], rows[e1], used[two], vals[e2], rows[e2], vals[e2 + 1],
+                rows[e2 + 1], used[more], np.r_[0, np.cumsum(nm)[:-1]].astype(np.int64),
+                vals[m], rows[m])
+        return c
+
     def tdot(self, r: np.ndarray) -> np.ndarray:
         """X.T @ r: a dense vector over the vocabulary (sums column by column, in row order)."""
         out = np.zeros(len(self.vocab), dtype=self.vals.dtype)
         if len(self.vals):
-            used, starts, vals, rows = self._by_column()
-            out[used] = np.add.reduceat(vals * r[rows], starts)
+            c1, v1, r1, c2, va, ra, vb, rb, cm, sm, vm, rm = self._by_size()
+            out[c1] = v1 * r[r1]
+            out[c2] = va * r[ra] + vb * r[rb]
+            if len(cm):
+                out[cm] = np.add.reduceat(vm * r[rm], sm)
         return out
 
     def mul_dense(self, M: np.ndarray) -> np.ndarray:
         """X @ M.T for dense rows M (n_terms wide): one column per row of M."""
         out = np.zeros((self.n_rows, len(M)))
-        rows = self.rows()
+        if not len(M):
+            return out
+        # only the entries of columns some row of M uses: the others add exact zeros, so
+        # the sums (in the same order) are the same bits
+        at = np.flatnonzero((M != 0).any(0)[self.cols])
+        rows, cols, vals = self.rows()[at], self.cols[at], self.vals[at]
         for i in range(len(M)):
-            out[:, i] = np.bincount(rows, weights=self.vals * M[i][self.cols],
-                                    minlength=self.n_rows)
+            out[:, i] = np.bincount(rows, weights=vals * M[i][cols], minlength=self.n_rows)
         return out
 
     def dense_row(self, i: int) -> np.ndarray:
@@ -138,7 +166,7 @@ def tfidf(bags: Bags, doc_freq: DocFreq | None, min_df_local: int = 1) -> Sparse
     `doc_freq`, frequencies are counted in these papers."""
     n_rows = bags.n_rows
     codes = bags.codes
-    terms, first_at, inverse, seen = _group(codes)
+    terms, first_at, inverse, seen = bags.groups if bags.groups is not None else _group(codes)
     pair = (terms >> bags.shift) > 0
     keep = (seen >= min_df_local) | ~pair
     # columns in the order terms first appear (first places are distinct: a counting sort)
