@@ -92,6 +92,14 @@ def test_pasted_text_alone_is_a_profile(corpus: Engine) -> None:
     assert "pasted" in recs[0].why
 
 
+@pytest.mark.parametrize("text", ["the of and", "5", "\x00", "\u008f\r"])
+def test_a_pasted_text_without_words_is_no_error(corpus: Engine, text: str) -> None:
+    # found by schemathesis: a seed text of stop words or control characters made the bags
+    # of the profile empty, and GET /api/for-you answered 500
+    recs = recommend(corpus, Profile(texts=[text]), k=5)
+    assert all(r.why for r in recs)
+
+
 def test_since_narrows_candidates(corpus: Engine) -> None:
     recs = recommend(corpus, Profile(positives={"2601.00003": 1.0}), k=40, since="2026-01-05")
     with corpus.connect() as conn:
