@@ -30,7 +30,7 @@ KIND_CUES: list[tuple[str, str]] = [
                 # "25% fewer training episodes", "40% to 60% fewer circuit evaluations": fewer
                 # units of work the method needs
                 r"fewer (?:[\w-]+ )?(?:evaluations|episodes|rollouts|iterations|steps|queries|"
-                r"calls|trials|simulations|interactions|forward passes|samples)|episodes|rollouts|"
+                r"calls|trials|simulations|interactions|forward passes|samples)|training episodes|"
                 r"forward passes"),
     ("speedup", r"speed-?ups?|speeds? up|sped up|speed|faster|accelerat\w*|latency|latencies|"
                 r"throughput|"
@@ -43,7 +43,7 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"precision|sensitivity|specificity|"
                 r"NDCG|MRR|Hits@\d+|pass@\d+|top-?\d|success rates?|win[- ]rates?|"
                 r"perplexity|error|errors|[A-Za-z]{0,2}(?:MAE|RMSE|MSE)s?|performance|scores?|"
-                r"success|(?:more )?accurate|"
+                r"success|more accurate|"
                 r"correlation|exact match|EM\b|"
                 r"improv\w*|outperform\w*|gains?|better|higher|surpass\w*|robustness|"
                 r"attack success|hallucinations?|benchmark|quality"),
@@ -235,5 +235,6 @@ KV_RX = re.compile(r"KV[- ]?cache|key-value \(KV\) cache|key-value cache", re.I)
 # A projection, not a measured result ("paves the way for saving up to 90% of compute").
 PROJECTION_RX = Folded(r"\b(?:paves? the way|paving the way|could (?:potentially )?"
                            r"(?:save|reduce|cut)|would (?:save|reduce|cut)|is projected|"
-                           r"are projected|the projected|projections?|implies savings)\b", re.I,
+                           r"are projected|the projected|(?<!random )(?<!linear )(?<!orthogonal )projections?|"
+                           r"implies savings)\b", re.I,
                        needs=("pav", "could", "would", "project", "implies"))
