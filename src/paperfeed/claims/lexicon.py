@@ -235,6 +235,7 @@ KV_RX = re.compile(r"KV[- ]?cache|key-value \(KV\) cache|key-value cache", re.I)
 # A projection, not a measured result ("paves the way for saving up to 90% of compute").
 PROJECTION_RX = Folded(r"\b(?:paves? the way|paving the way|could (?:potentially )?"
                            r"(?:save|reduce|cut)|would (?:save|reduce|cut)|is projected|"
-                           r"are projected|the projected|(?<!random )(?<!linear )(?<!orthogonal )projections?|"
+                           r"are projected|the projected|"
+                           r"(?<!random )(?<!linear )(?<!orthogonal )projections?|"
                            r"implies savings)\b", re.I,
                        needs=("pav", "could", "would", "project", "implies"))
