@@ -212,6 +212,14 @@ def test_a_share_of_the_time_is_a_speedup_factor() -> None:
      {("cost", 25)}),
     ("Our model combines random projections with trainable layers, achieving 25% fewer "
      "training episodes.", {("compute", 25)}),
+    # a camel-case metric "from X (baseline) to Y"; a slowdown is no claim of another kind
+    ("Our tracker improves maxDice from 0.71 (UNet) to 0.79 on the test videos.",
+     {("quality", 0.79)}),
+    ("Our model is 4.2% more accurate despite being up to 9.3% slower.", {("quality", 4.2)}),
+    # one model's size; a gain noun before a signed decimal
+    ("TinyNet, with a model size of 52M parameters, runs on a phone.", {("scale", 52e6)}),
+    ("Our method achieves an average F1 gain of +2.35 across the suites.",
+     {("quality", 2.35)}),
 ])
 def test_version_6_classes(text: str, expected: set[tuple[str, float]]) -> None:
     assert kv(text) == expected

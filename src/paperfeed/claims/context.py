@@ -119,8 +119,11 @@ def is_candidate(text: str, n: Num) -> bool:
 
 
 # "improves average absolute accuracy by +10.17 and +11.84": a signed gain after a gain verb
-SIGNED_GAIN_RX = re.compile(r"\b(?:improv|boost|increas|rais|enhanc|outperform|surpass)\w*\b"
-                            r"[^.;:()]{0,60}\bby\s*(?:\+\d+(?:\.\d+)?\s*(?:,\s*|and\s+|,\s*and\s+))*"
+SIGNED_GAIN_RX = re.compile(r"(?:\b(?:improv|boost|increas|rais|enhanc|outperform|surpass)\w*\b"
+                            r"[^.;:()]{0,60}\bby|"
+                            # "mean denoising-loss gain +0.125", "F1 gains of +0.11 to +0.49"
+                            r"\b(?:gains?|improvements?)(?:\s+of)?)"
+                            r"\s*(?:\+\d+(?:\.\d+)?\s*(?:,\s*|and\s+|,\s*and\s+|to\s+))*"
                             r"\+$", re.I)
 
 
