@@ -199,6 +199,7 @@ def test_a_share_of_the_time_is_a_speedup_factor() -> None:
     # an error metric with a prefix (nRMSE, VRMSE) names a quality reduction
     ("Our model reduces nRMSE by 35% after fine-tuning on the target system.",
      {("quality", 35)}),
+    ("Our forecaster lowers CVRMSE by 18% over the first week of data.", {("quality", 18)}),
     # "N% more accurate" is a score gain
     ("Our tracker is 9.5% more accurate than the strongest baseline.", {("quality", 9.5)}),
     # a metric@k name of any length

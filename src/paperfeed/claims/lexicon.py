@@ -42,7 +42,7 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"LPIPS|mAP|AP\d*|macro-F1|micro-F1|MOTA|IDF1|HOTA|[A-Z][A-Za-z]{0,11}+@\d+|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
                 r"precision|sensitivity|specificity|"
                 r"NDCG|MRR|Hits@\d+|pass@\d+|top-?\d|success rates?|win[- ]rates?|"
-                r"perplexity|error|errors|(?:[nv]r?|m)?(?:MAE|RMSE|MSE)s?|performance|scores?|"
+                r"perplexity|error|errors|(?:[nvr]r?|m|cv)?(?:MAE|RMSE|MSE)s?|performance|scores?|"
                 r"success|more accurate|"
                 r"correlation|exact match|EM\b|"
                 r"improv\w*|outperform\w*|gains?|better|higher|surpass\w*|robustness|"
