@@ -188,3 +188,39 @@ def test_a_share_of_the_time_is_a_speedup_factor() -> None:
     c = extract_claims("Our recipe needs only 20% of the training time of the baseline.")[0]
     assert (c.kind, c.direction, c.norm_unit) == ("speedup", "lower", "x")
     assert c.norm_value == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # fewer units of work the method needs are compute
+    ("Our planner reaches the goal with 30% fewer environment interactions.",
+     {("compute", 30)}),
+    ("Our optimizer needs 5x fewer function calls than grid search.", {("compute", 5)}),
+    ("Our agent cuts the required training episodes by 20% on all tasks.", {("compute", 20)}),
+    # an error metric with a prefix (nRMSE, VRMSE) names a quality reduction
+    ("Our model reduces nRMSE by 35% after fine-tuning on the target system.",
+     {("quality", 35)}),
+    ("Our forecaster lowers CVRMSE by 18% over the first week of data.", {("quality", 18)}),
+    # "N% more accurate" is a score gain
+    ("Our tracker is 9.5% more accurate than the strongest baseline.", {("quality", 9.5)}),
+    # a metric@k name of any length
+    ("Our retriever raises Recall@10 from 12.5% to 31.2% on the test split.",
+     {("quality", 31.2)}),
+    # the time after a compression / memory modifier is the head: a speed-up
+    ("Our estimator reduces compression latency by 40% on long prompts.",
+     {("speedup", 40)}),
+    # "training (N minutes)" is a cost; "random projections" are no projection of savings
+    ("We present a renderer with fast training (25 minutes) on one GPU.",
+     {("cost", 25)}),
+    ("Our model combines random projections with trainable layers, achieving 25% fewer "
+     "training episodes.", {("compute", 25)}),
+    # a camel-case metric "from X (baseline) to Y"; a slowdown is no claim of another kind
+    ("Our tracker improves maxDice from 0.71 (UNet) to 0.79 on the test videos.",
+     {("quality", 0.79)}),
+    ("Our model is 4.2% more accurate despite being up to 9.3% slower.", {("quality", 4.2)}),
+    # one model's size; a gain noun before a signed decimal
+    ("TinyNet, with a model size of 52M parameters, runs on a phone.", {("scale", 52e6)}),
+    ("Our method achieves an average F1 gain of +2.35 across the suites.",
+     {("quality", 2.35)}),
+])
+def test_version_6_classes(text: str, expected: set[tuple[str, float]]) -> None:
+    assert kv(text) == expected

@@ -56,6 +56,7 @@ LIMIT_BEFORE = re.compile(r"(?<!steering )(?<!allocating )\b(?:only|just|merely|
                           re.I)
 TIMES_THE_COST = re.compile(r"^\s*the\s+(?:[\w-]+\s+)?(?:time|latency|run-?time|cost|memory|"
                             r"compute|energy|carbon)\b", re.I)
+SLOWER = re.compile(r"^\s*(?:slower|more slowly)\b", re.I)
 FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan be found\b",
                      re.I)
 
@@ -68,6 +69,9 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
     own, background, others = flags
     if BASELINE_SUBJECT.match(sent):
         return None
+    if uc in ("mult", "pct") and SLOWER.match(ctx.after_raw):
+        return None   # "up to 12.1% slower", "1.7x slower than CPU": a slowdown is no speed-up,
+        # and no claim of the kind a cue elsewhere in the sentence names
     # the cue (nearest_kind, the costly part) is looked for after the cheap rejections below
 
     def inherit_or_sentence() -> str | None:

@@ -46,6 +46,9 @@ WE_BUILD = re.compile(r"\bwe\s+(?:(?:first|then|also)\s+)?(?:train|pre-?train|bu
                       r"release|present|introduce|open-source|distill)\w*\s+(?:it\s+|them\s+)?"
                       r"(?:into\s+)?(?:a|an|our|two|three|a family of)\s*(?:new\s+|compact\s+|"
                       r"small\s+)?$", re.I)
+# "PocketSR, with a model size of 146M parameters": one model's size (not "sizes of 8B to 70B")
+OWN_SIZE_OF = re.compile(r"\b(?:with|has|having|at) (?:a|an|its) (?:total |overall )?(?:model |"
+                         r"parameter )?size of (?:only |just |about |around |~)?$", re.I)
 SCALE_USED = re.compile(r"\b(?:validat\w*|evaluat\w*|tested|experiments?|applied)\s+(?:on|with|"
                         r"across|to)\b"
                         r"[^.;]{0,80}\bmodels?\b|\b(?:capabilities|power|outputs?|knowledge) of "
@@ -101,7 +104,8 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
                 and not re.search(r"\bour\b", sent, re.I)):
             return None   # "outperforms models with up to 72B parameters": others' sizes
         head = ctx.text[ctx.s_start:n.start]
-        if (n.low is not None or SCALE_SETUP_BEFORE.search(ctx.before)
+        if (n.low is not None or (SCALE_SETUP_BEFORE.search(ctx.before)
+                                  and not OWN_SIZE_OF.search(ctx.before))
                 or SCALE_PLURAL_AFTER.match(ctx.after_raw) or SCALE_USED.search(head)):
             return None   # "scales (4B to 32B parameters)", "noted at 72B": models studied
         return "scale", UNIT_LABEL[uc], (0, 0, "")

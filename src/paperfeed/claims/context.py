@@ -119,8 +119,11 @@ def is_candidate(text: str, n: Num) -> bool:
 
 
 # "improves average absolute accuracy by +10.17 and +11.84": a signed gain after a gain verb
-SIGNED_GAIN_RX = re.compile(r"\b(?:improv|boost|increas|rais|enhanc|outperform|surpass)\w*\b"
-                            r"[^.;:()]{0,60}\bby\s*(?:\+\d+(?:\.\d+)?\s*(?:,\s*|and\s+|,\s*and\s+))*"
+SIGNED_GAIN_RX = re.compile(r"(?:\b(?:improv|boost|increas|rais|enhanc|outperform|surpass)\w*\b"
+                            r"[^.;:()]{0,60}\bby|"
+                            # "mean denoising-loss gain +0.125", "F1 gains of +0.11 to +0.49"
+                            r"\b(?:gains?|improvements?)(?:\s+of)?)"
+                            r"\s*(?:\+\d+(?:\.\d+)?\s*(?:,\s*|and\s+|,\s*and\s+|to\s+))*"
                             r"\+$", re.I)
 
 
@@ -172,8 +175,11 @@ def defined_metric_at(text: str, n: Num, metrics: frozenset[str]) -> str | None:
 # a metric (an acronym or a score word) whose value goes "from X to" the number
 # (decimals only: "from 2001 to 2020", "RSGs from 1 to 17" are years and counts)
 FROM_TO_METRIC = re.compile(
-    r"(?:\b[A-Z][A-Za-z0-9@-]{0,7}[A-Z0-9@-]\)?|\b(?:score|accuracy|rate|F1|precision|recall))\s+"
-    r"(?:scores?\s+|values?\s+)?from\s+[~$]*\d+(?:\.\d+)?\$?\s+to\s+[~$]*$")
+    r"(?:\b[A-Z][A-Za-z0-9@-]{0,7}[A-Z0-9@-]\)?|\b[a-z]{1,4}[A-Z][A-Za-z0-9@-]{0,8}|"
+    r"\b(?:score|accuracy|rate|F1|precision|recall))\s+"
+    # "maxDice from 0.82 (SAM-2) to 0.86": a camel-case name; the baseline named in parentheses
+    r"(?:scores?\s+|values?\s+)?from\s+[~$]*\d+(?:\.\d+)?\$?\s+(?:\([^()]{1,30}\)\s+)?to\s+"
+    r"[~$]*$")
 
 
 def from_to_metric(text: str, n: Num, start: int) -> re.Match[str] | None:

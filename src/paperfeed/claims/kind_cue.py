@@ -23,6 +23,7 @@ OVERHEAD = re.compile(r"overheads?", re.I)
 # "surpassing the strongest memory system baselines by 11.16%": what follows names the other side
 OUTDO = re.compile(r"\b(?:outperform|surpass|beat|exceed)\w*\b", re.I)
 RATIO_CUE = re.compile(r"compression (?:ratios?|rates?)", re.I)   # beats "token" before it
+TIME_HEAD = re.compile(r"latency|latencies|run-?times?|inference time|TTFT|throughput", re.I)
 
 
 def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
@@ -78,8 +79,10 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
     for m in lx.ANY_KIND_RX.finditer(ctx.before, 0, stop):
         # "memory cost", "throughput improvement": the modifier names the kind.
         if not (last is not None and m.start() - last.end() <= 1
-                and not GENERIC_QUALITY.fullmatch(last.group())) or RATIO_CUE.fullmatch(m.group()):
-            last = m
+                and not GENERIC_QUALITY.fullmatch(last.group())) or RATIO_CUE.fullmatch(
+                m.group()) or (TIME_HEAD.fullmatch(m.group()) and last is not None
+                               and last.lastgroup in ("compression", "memory")):
+            last = m   # (but "compression latency", "KV cache latency": the time is the head)
     if last is not None and last.lastgroup:
         k = last.lastgroup
         if k == "compute" and SPEED_VERB.search(ctx.before):

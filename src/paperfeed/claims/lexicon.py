@@ -26,7 +26,12 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"denoising steps|(?:generative|generation|diffusion|inference|solver|integration|"
                 r"reasoning|decoding) steps|queries|API calls|less training|fewer training \w+|"
                 r"training (?:steps|epochs|iterations|compute|budget|FLOPs)|epochs|iterations|"
-                r"(?:token|segment|resource|API|tool|GPU) usage"),
+                r"(?:token|segment|resource|API|tool|GPU) usage|"
+                # "25% fewer training episodes", "40% to 60% fewer circuit evaluations": fewer
+                # units of work the method needs
+                r"fewer (?:[\w-]+ )?(?:evaluations|episodes|rollouts|iterations|steps|queries|"
+                r"calls|trials|simulations|interactions|forward passes|samples)|training episodes|"
+                r"forward passes"),
     ("speedup", r"speed-?ups?|speeds? up|sped up|speed|faster|accelerat\w*|latency|latencies|"
                 r"throughput|"
                 r"inference time|run-?times?|wall-?clock|time to first token|TTFT|"
@@ -34,10 +39,11 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"inference efficiency|JCT|makespan|time"),
     ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|GPU[- ]time|budget|costs?"),
     ("quality", r"accuracy|accuracies|F1|BLEU|ROUGE[\w-]*|METEOR|CIDEr|FID|FVD|PSNR|SSIM|"
-                r"LPIPS|mAP|AP\d*|macro-F1|micro-F1|MOTA|IDF1|HOTA|[A-Z][A-Za-z]{0,5}@\d+|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
+                r"LPIPS|mAP|AP\d*|macro-F1|micro-F1|MOTA|IDF1|HOTA|[A-Z][A-Za-z]{0,11}+@\d+|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
                 r"precision|sensitivity|specificity|"
                 r"NDCG|MRR|Hits@\d+|pass@\d+|top-?\d|success rates?|win[- ]rates?|"
-                r"perplexity|error|errors|MAEs?|RMSEs?|MSEs?|performance|scores?|success|"
+                r"perplexity|error|errors|(?:[nvr]r?|m|cv)?(?:MAE|RMSE|MSE)s?|performance|scores?|"
+                r"success|more accurate|"
                 r"correlation|exact match|EM\b|"
                 r"improv\w*|outperform\w*|gains?|better|higher|surpass\w*|robustness|"
                 r"attack success|hallucinations?|benchmark|quality"),
@@ -177,7 +183,7 @@ SHARE_OF_DATA_RX = re.compile(
 )
 # Words that make a bare or counted number a statement of scale about our own model.
 SCALE_SELF_RX = re.compile(r"\b(?:our|only|just|with|mere|merely|compact|small|"
-                           r"lightweight|supports?|extends?|up to|scal\w+)\b", re.I)
+                           r"lightweight|supports?|extends?|up to|scal\w+|model size of)\b", re.I)
 DATA_CONTEXT_RX = re.compile(
     r"\b(?:trained on|pre-?trained on|corpus|corpora|dataset|data set|collected|curated|"
     r"consisting of|comprising|contains?|containing|training data|pretraining data)\b",
@@ -229,5 +235,7 @@ KV_RX = re.compile(r"KV[- ]?cache|key-value \(KV\) cache|key-value cache", re.I)
 # A projection, not a measured result ("paves the way for saving up to 90% of compute").
 PROJECTION_RX = Folded(r"\b(?:paves? the way|paving the way|could (?:potentially )?"
                            r"(?:save|reduce|cut)|would (?:save|reduce|cut)|is projected|"
-                           r"are projected|the projected|projections?|implies savings)\b", re.I,
+                           r"are projected|the projected|"
+                           r"(?<!random )(?<!linear )(?<!orthogonal )projections?|"
+                           r"implies savings)\b", re.I,
                        needs=("pav", "could", "would", "project", "implies"))

@@ -43,7 +43,8 @@ LATENCY_CUE = re.compile(r"latency|latencies|delay|inference|run-?time|speed|fas
                           r"time to first token|TTFT|wall-?clock|response time|process", re.I)
 COST_TIME_BEFORE = re.compile(
     r"\b(?:in|within|under|only|just|less than|about|approximately|around|~|takes?|taking|"
-    r"requires?|requiring|budget of|training of|costs?|trained (?:in|for)|train in)\s*$", re.I)
+    r"requires?|requiring|budget of|training of|costs?|trained (?:in|for)|train in|"
+    r"training \()\s*$", re.I)   # "fast training (40 minutes)"
 COST_TIME_AFTER = re.compile(r"^\s*(?:per\b|of (?:training|compute|computation|GPU)|on (?:a|one|"
                               r"\d+|an?) (?:single )?(?:GPU|CPU|A100|H100|V100|TPU)|"
                               r"(?:of )?(?:training|compute)\b)", re.I)
