@@ -126,10 +126,11 @@ def table(rows: list[dict[str, Any]], methods: list[str], ours: str = "foryou") 
     out = [head, "|" + "---|" * (head.count("|") - 1)]
     for (proto, h), rs in sorted(groups.items(), key=lambda kv: (kv[0][0] == "all", kv[0])):
         m = {k: float(np.mean([r["recall"][k] for r in rs])) for k in methods}
-        base = max((k for k in methods if k in BASELINES), key=lambda k: m[k])
+        bases = [k for k in methods if k in BASELINES]
+        base = max(bases, key=lambda k: m[k]) if bases else ""  # (--only the engine)
         mine = m.get(ours, m.get("foryou_lexical", float("nan")))
         out.append(f"| {proto} | {h} | {len(rs)} | " + " | ".join(f"{m[k]:.3f}" for k in methods)
-                   + f" | {base} | {mine / max(m[base], 1e-9):.2f} |")
+                   + f" | {base} | {mine / max(m.get(base, 0.0), 1e-9):.2f} |")
     return "\n".join(out)
 
 

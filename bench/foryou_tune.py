@@ -8,7 +8,8 @@ every protocol and half is printed with the chosen weights (confirm was never lo
 
 `--buckets 1,5`: then a blend per reader size (foryou_model.SIZE_WEIGHTS: at most 1
 positive, at most 5, more), each tuned from the global weights on the dev splits of that size
-only; a step must gain `--min-gain` on the bucket's dev objective (few splits per bucket).
+only; a step must gain `--min-gain` (0.01, about two hidden papers of a 9-split bucket) on
+the bucket's dev objective (few splits per bucket).
 
     nice -n 10 .venv/bin/python bench/foryou_tune.py [--method foryou] [--buckets 1,5]
 """
@@ -105,7 +106,7 @@ def main() -> None:
                     "(e.g. a classifier, to fit one less per request)")
     ap.add_argument("--buckets", default="", help="comma-separated positive counts: a blend "
                     "per reader size (at most each count, then more), tuned on dev")
-    ap.add_argument("--min-gain", type=float, default=0.005,
+    ap.add_argument("--min-gain", type=float, default=0.01,
                     help="a bucket's step must gain this much on its dev objective")
     ap.add_argument("--also", type=Path, help="another run's parts (e.g. the lexical-only "
                     "engine's): print it with the chosen weights too")
@@ -164,7 +165,15 @@ def main() -> None:
     if a.also:
         d2 = pickle.loads(a.also.read_bytes())
         rows2 = d2["rows"]
-        rec2 = recalls(prepare(rows2, d2["parts"], a.method, fusion), w, sized,
+        same = [r["name"] for r in rows2] == [r["name"] for r in rows] and \
+            [r["protocol"] for r in rows2] == [r["protocol"] for r in rows]
+        for r2, r in zip(rows2, rows, strict=False):  # a run of the engine alone (--only):
+            if same:  # the baselines of this run, on the same splits
+                r2["recall"] = {**{k: v for k, v in r["recall"].items() if k in fe.BASELINES},
+                                **r2["recall"]}
+        m2 = {p["method"] for p in d2["parts"]}
+        m2n = a.method if a.method in m2 or len(m2) != 1 else next(iter(m2))
+        rec2 = recalls(prepare(rows2, d2["parts"], m2n, fusion), w, sized,
                        {i: len(r["pos"]) for i, r in enumerate(rows2)})
         for i, r in enumerate(rows2):
             r["recall"][a.method + "_tuned"] = rec2.get(i, float("nan"))
