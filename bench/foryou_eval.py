@@ -81,6 +81,11 @@ def make_db(path: Path, docs: list[dict[str, Any]], vectors: Any | None) -> Any:
                     [(i, model, vecs.shape[1], to_blob(v),
                       text_hash(embed_text(by[i]["title"], by[i]["abstract"])), i)
                      for i, v in zip(ids, vecs, strict=True)])
+        from paperfeed.index.vectors import VectorIndex
+
+        # readers (the engine's searcher) only load a saved vector index: build and save it
+        # as a writer does (`paperfeed index update`); without it the engine is lexical-only
+        VectorIndex.open(engine, model)
     return engine
 
 

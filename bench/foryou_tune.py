@@ -97,6 +97,21 @@ def ascend(rows: list[dict[str, Any]], prep: Prep, keys: list[str], w: dict[str,
     return cur, w
 
 
+def bagged(rows: list[dict[str, Any]], prep: Prep, keys: list[str], w: dict[str, float],
+           passes: int, min_gain: float, bags: int) -> tuple[float, dict[str, float]]:
+    """`ascend`, or with bags > 1 the mean of the weights `ascend` finds on `bags` random
+    70% subsets of the splits (seeded): smoother weights, less fitted to a few splits."""
+    if bags <= 1:
+        return ascend(rows, prep, keys, w, passes, min_gain)
+    rng = np.random.default_rng(11)
+    found = []
+    for _ in range(bags):
+        pick = rng.choice(len(prep), max(1, int(0.7 * len(prep))), replace=False)
+        found.append(ascend(rows, [prep[int(i)] for i in pick], keys, w, passes, min_gain)[1])
+    mean = {k: float(np.mean([f.get(k, 0.0) for f in found])) for k in w}
+    return objective(rows, recalls(prep, mean), "dev"), mean
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--method", default="foryou")
@@ -108,6 +123,8 @@ def main() -> None:
                     "per reader size (at most each count, then more), tuned on dev")
     ap.add_argument("--min-gain", type=float, default=0.01,
                     help="a bucket's step must gain this much on its dev objective")
+    ap.add_argument("--bags", type=int, default=1, help="average the weights tuned on this "
+                    "many random 70%% subsets of the dev splits")
     ap.add_argument("--also", type=Path, help="another run's parts (e.g. the lexical-only "
                     "engine's): print it with the chosen weights too")
     a = ap.parse_args()
@@ -121,7 +138,7 @@ def main() -> None:
         w = {k: v for k, v in fm.WEIGHTS.items() if k in keys}
         print(f"{fusion}: shipped weights, dev objective "
               f"{objective(rows, recalls(prep, w), 'dev'):.3f}")
-        cur, w = ascend(rows, prep, keys, w, a.passes)
+        cur, w = bagged(rows, prep, keys, w, a.passes, 1e-9, a.bags)
         print(f"{fusion}: tuned dev objective {cur:.3f} with {w}")
         if cur > best[0]:
             best = (cur, fusion, w)
@@ -144,7 +161,7 @@ def main() -> None:
                 found.append((hi, w))
                 continue
             start = objective(rows, recalls(sub, w), "dev")
-            o, wb = ascend(rows, sub, keys, w, a.passes, a.min_gain)
+            o, wb = bagged(rows, sub, keys, w, a.passes, a.min_gain, a.bags)
             print(f"bucket <= {hi} positives ({len(sub)} splits): dev {start:.3f} -> {o:.3f} "
                   f"with {wb}")
             found.append((hi, wb))
