@@ -21,16 +21,22 @@ import numpy as np
 from paperfeed.rank.foryou_text import Sparse
 
 WEIGHTS: dict[str, float] = {  # part -> weight in the blend (negatives' parts subtract);
-    # tuned on the bench's dev half only (bench/foryou_tune.py), confirmed on the other half
-    "clf": 2.0, "clf_all": 2.0, "lex_centroid": 1.0, "lex_max": 0.5,
-    "emb_centroid": 0.5, "emb_max": 0.5, "emb_top3": 0.0, "lex_prf": 2.0, "emb_prf": 0.25,
-    "clf_all_lex": 0.0, "svm_all": 0.0, "svm_all_vec": 0.0, "lex_top3": 0.0,
+    # tuned on the bench's dev half only (bench/foryou_tune.py --buckets 1,5, with vectors),
+    # confirmed on the other half: four fits (clf_all, clf_all_lex, svm_all, svm_all_vec)
+    "clf": 0.0, "clf_all": 2.0, "lex_centroid": 0.0, "lex_max": 0.0,
+    "emb_centroid": 0.5, "emb_max": 0.5, "emb_top3": 2.0, "lex_prf": 1.0, "emb_prf": 0.0,
+    "clf_all_lex": 1.0, "svm_all": 0.25, "svm_all_vec": 2.0, "lex_top3": 0.25,
     "neg_lex": -0.5, "neg_emb": -0.5,
     # no negatives in the bench: neg_* untuned
 }
+_FEW = {**WEIGHTS, "lex_prf": 2.0}  # 2-5 positives: more pseudo-relevance feedback
 # A blend per reader size: (at most this many positives, weights), the first that fits;
-# a profile with more positives than every bound gets WEIGHTS. Tuned like WEIGHTS.
-SIZE_WEIGHTS: tuple[tuple[int, dict[str, float]], ...] = ()
+# a profile with more positives than every bound gets WEIGHTS. Tuned like WEIGHTS, each
+# size on the dev splits of that size (a step had to gain 0.01 there).
+SIZE_WEIGHTS: tuple[tuple[int, dict[str, float]], ...] = (
+    (1, {**_FEW, "clf_all": 0.0}),  # one positive: no logistic fit with the vector block
+    (5, _FEW),
+)
 FEEDBACK = 10  # candidates taken as pseudo-positives by lex_prf / emb_prf
 FUSION = "z"  # "z": z-scores over the candidates; "rank": ranks scaled to [0, 1];
 # "mad": robust z-scores (median, scaled median absolute deviation)
