@@ -135,7 +135,7 @@ def table(rows: list[dict[str, Any]], methods: list[str], ours: str = "foryou") 
         base = max(bases, key=lambda k: m[k]) if bases else ""  # (--only the engine)
         mine = m.get(ours, m.get("foryou_lexical", float("nan")))
         out.append(f"| {proto} | {h} | {len(rs)} | " + " | ".join(f"{m[k]:.3f}" for k in methods)
-                   + f" | {base} | {mine / max(m.get(base, 0.0), 1e-9):.2f} |")
+                   + (f" | {base} | {mine / max(m[base], 1e-9):.2f} |" if base else " | - | - |"))
     return "\n".join(out)
 
 

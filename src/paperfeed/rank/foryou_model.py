@@ -10,6 +10,8 @@ with WEIGHTS (tuned on the dev half of public bench profiles only, bench/foryou_
 - the same over sentence vectors (when the candidate and a positive have one);
 - pseudo-relevance feedback: closeness to the candidates the centroids rank first;
 - negatives subtract their own nearest-neighbour similarity.
+
+The blend depends on how many positives the profile has (SIZE_WEIGHTS, weights_for).
 """
 
 from __future__ import annotations
