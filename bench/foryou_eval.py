@@ -81,6 +81,11 @@ def make_db(path: Path, docs: list[dict[str, Any]], vectors: Any | None) -> Any:
                     [(i, model, vecs.shape[1], to_blob(v),
                       text_hash(embed_text(by[i]["title"], by[i]["abstract"])), i)
                      for i, v in zip(ids, vecs, strict=True)])
+        from paperfeed.index.vectors import VectorIndex
+
+        # readers (the engine's searcher) only load a saved vector index: build and save it
+        # as a writer does (`paperfeed index update`); without it the engine is lexical-only
+        VectorIndex.open(engine, model)
     return engine
 
 
@@ -126,10 +131,11 @@ def table(rows: list[dict[str, Any]], methods: list[str], ours: str = "foryou") 
     out = [head, "|" + "---|" * (head.count("|") - 1)]
     for (proto, h), rs in sorted(groups.items(), key=lambda kv: (kv[0][0] == "all", kv[0])):
         m = {k: float(np.mean([r["recall"][k] for r in rs])) for k in methods}
-        base = max((k for k in methods if k in BASELINES), key=lambda k: m[k])
+        bases = [k for k in methods if k in BASELINES]
+        base = max(bases, key=lambda k: m[k]) if bases else ""  # (--only the engine)
         mine = m.get(ours, m.get("foryou_lexical", float("nan")))
         out.append(f"| {proto} | {h} | {len(rs)} | " + " | ".join(f"{m[k]:.3f}" for k in methods)
-                   + f" | {base} | {mine / max(m[base], 1e-9):.2f} |")
+                   + (f" | {base} | {mine / max(m[base], 1e-9):.2f} |" if base else " | - | - |"))
     return "\n".join(out)
 
 

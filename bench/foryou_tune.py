@@ -6,7 +6,12 @@ engine would have with those weights. Coordinate ascent over a small grid, on th
 only, maximising the mean over protocols of For you's recall@100 / the best baseline's; then
 every protocol and half is printed with the chosen weights (confirm was never looked at).
 
-    nice -n 10 .venv/bin/python bench/foryou_tune.py [--method foryou]
+`--buckets 1,5`: then a blend per reader size (foryou_model.SIZE_WEIGHTS: at most 1
+positive, at most 5, more), each tuned from the global weights on the dev splits of that size
+only; a step must gain `--min-gain` (0.01, about two hidden papers of a 9-split bucket) on
+the bucket's dev objective (few splits per bucket).
+
+    nice -n 10 .venv/bin/python bench/foryou_tune.py [--method foryou] [--buckets 1,5]
 """
 
 from __future__ import annotations
@@ -28,8 +33,12 @@ from paperfeed.rank import foryou_model as fm
 GRID = (0.0, 0.25, 0.5, 1.0, 2.0)
 
 
+Prep = list[tuple[int, list[str], dict[str, np.ndarray], set[str]]]
+Sized = tuple[tuple[int, dict[str, float]], ...]
+
+
 def prepare(rows: list[dict[str, Any]], parts: list[dict[str, Any]], method: str,
-            fusion: str) -> list[tuple[int, list[str], dict[str, np.ndarray], set[str]]]:
+            fusion: str) -> Prep:
     out = []
     fm.FUSION = fusion
     for p in parts:
@@ -41,9 +50,19 @@ def prepare(rows: list[dict[str, Any]], parts: list[dict[str, Any]], method: str
     return out
 
 
-def recalls(prep: list[Any], w: dict[str, float]) -> dict[int, float]:
+def _for(n_pos: int, w: dict[str, float], sized: Sized) -> dict[str, float]:
+    for upto, ws in sized:
+        if n_pos <= upto:
+            return ws
+    return w
+
+
+def recalls(prep: Prep, w: dict[str, float], sized: Sized = (),
+            npos: dict[int, int] | None = None) -> dict[int, float]:
     res = {}
     for split, ids, normed, hidden in prep:
+        if sized and npos is not None:
+            w = _for(npos[split], w, sized)
         total = np.zeros(len(ids))
         for k, x in normed.items():
             if w.get(k, 0.0):
@@ -63,6 +82,36 @@ def objective(rows: list[dict[str, Any]], rec: dict[int, float], half: str) -> f
                           for v in by.values()]))
 
 
+def ascend(rows: list[dict[str, Any]], prep: Prep, keys: list[str], w: dict[str, float],
+           passes: int, min_gain: float = 1e-9) -> tuple[float, dict[str, float]]:
+    """Coordinate ascent over GRID on the dev objective of the splits in `prep`."""
+    cur = objective(rows, recalls(prep, w), "dev")
+    for _ in range(passes):
+        for k in keys:
+            grid = [-g for g in GRID] if k.startswith("neg_") else list(GRID)
+            for g in grid:
+                trial = {**w, k: g}
+                o = objective(rows, recalls(prep, trial), "dev")
+                if o > cur + min_gain:
+                    cur, w = o, trial
+    return cur, w
+
+
+def bagged(rows: list[dict[str, Any]], prep: Prep, keys: list[str], w: dict[str, float],
+           passes: int, min_gain: float, bags: int) -> tuple[float, dict[str, float]]:
+    """`ascend`, or with bags > 1 the mean of the weights `ascend` finds on `bags` random
+    70% subsets of the splits (seeded): smoother weights, less fitted to a few splits."""
+    if bags <= 1:
+        return ascend(rows, prep, keys, w, passes, min_gain)
+    rng = np.random.default_rng(11)
+    found = []
+    for _ in range(bags):
+        pick = rng.choice(len(prep), max(1, int(0.7 * len(prep))), replace=False)
+        found.append(ascend(rows, [prep[int(i)] for i in pick], keys, w, passes, min_gain)[1])
+    mean = {k: float(np.mean([f.get(k, 0.0) for f in found])) for k in w}
+    return objective(rows, recalls(prep, mean), "dev"), mean
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--method", default="foryou")
@@ -70,27 +119,26 @@ def main() -> None:
     ap.add_argument("--parts", type=Path, default=fe.PARTS)
     ap.add_argument("--drop", default="", help="comma-separated parts kept at weight 0 "
                     "(e.g. a classifier, to fit one less per request)")
+    ap.add_argument("--buckets", default="", help="comma-separated positive counts: a blend "
+                    "per reader size (at most each count, then more), tuned on dev")
+    ap.add_argument("--min-gain", type=float, default=0.01,
+                    help="a bucket's step must gain this much on its dev objective")
+    ap.add_argument("--bags", type=int, default=1, help="average the weights tuned on this "
+                    "many random 70%% subsets of the dev splits")
     ap.add_argument("--also", type=Path, help="another run's parts (e.g. the lexical-only "
                     "engine's): print it with the chosen weights too")
     a = ap.parse_args()
     d = pickle.loads(a.parts.read_bytes())
     rows, parts = d["rows"], d["parts"]
     best: tuple[float, str, dict[str, float]] = (-1.0, "", {})
-    for fusion in ("z", "rank"):
+    for fusion in ("z", "rank", "mad"):
         prep = prepare(rows, parts, a.method, fusion)
         drop = set(a.drop.split(",")) - {""}
         keys = sorted({k for _, _, n, _ in prep for k in n} - drop)
         w = {k: v for k, v in fm.WEIGHTS.items() if k in keys}
-        cur = objective(rows, recalls(prep, w), "dev")
-        print(f"{fusion}: shipped weights, dev objective {cur:.3f}")
-        for _ in range(a.passes):
-            for k in keys:
-                grid = [-g for g in GRID] if k.startswith("neg_") else list(GRID)
-                for g in grid:
-                    trial = {**w, k: g}
-                    o = objective(rows, recalls(prep, trial), "dev")
-                    if o > cur + 1e-9:
-                        cur, w = o, trial
+        print(f"{fusion}: shipped weights, dev objective "
+              f"{objective(rows, recalls(prep, w), 'dev'):.3f}")
+        cur, w = bagged(rows, prep, keys, w, a.passes, 1e-9, a.bags)
         print(f"{fusion}: tuned dev objective {cur:.3f} with {w}")
         if cur > best[0]:
             best = (cur, fusion, w)
@@ -99,6 +147,30 @@ def main() -> None:
     rec = recalls(prep, w)
     print(f"chosen: FUSION={fusion!r} WEIGHTS={w}")
     print(f"confirm objective {objective(rows, rec, 'confirm'):.3f}")
+    npos = {i: len(r["pos"]) for i, r in enumerate(rows)}
+    sized: Sized = ()
+    if a.buckets:
+        keys = sorted({k for _, _, n, _ in prep for k in n} - drop)
+        bounds = sorted(int(b) for b in a.buckets.split(","))
+        lo = 0
+        found: list[tuple[int, dict[str, float]]] = []
+        for hi in [*bounds, 10**9]:
+            sub = [p for p in prep if lo < npos[p[0]] <= hi]
+            lo = hi
+            if not sub:
+                found.append((hi, w))
+                continue
+            start = objective(rows, recalls(sub, w), "dev")
+            o, wb = bagged(rows, sub, keys, w, a.passes, a.min_gain, a.bags)
+            print(f"bucket <= {hi} positives ({len(sub)} splits): dev {start:.3f} -> {o:.3f} "
+                  f"with {wb}")
+            found.append((hi, wb))
+        sized = tuple(found[:-1])
+        w = found[-1][1]
+        rec = recalls(prep, w, sized, npos)
+        print(f"chosen by size: SIZE_WEIGHTS={sized} WEIGHTS={w}")
+        print(f"dev objective {objective(rows, rec, 'dev'):.3f}, "
+              f"confirm objective {objective(rows, rec, 'confirm'):.3f}")
     for i, r in enumerate(rows):
         r["recall"][a.method + "_tuned"] = rec.get(i, float("nan"))
     names = [m for m in rows[0]["recall"]]
@@ -110,7 +182,16 @@ def main() -> None:
     if a.also:
         d2 = pickle.loads(a.also.read_bytes())
         rows2 = d2["rows"]
-        rec2 = recalls(prepare(rows2, d2["parts"], a.method, fusion), w)
+        same = [r["name"] for r in rows2] == [r["name"] for r in rows] and \
+            [r["protocol"] for r in rows2] == [r["protocol"] for r in rows]
+        for r2, r in zip(rows2, rows, strict=False):  # a run of the engine alone (--only):
+            if same:  # the baselines of this run, on the same splits
+                r2["recall"] = {**{k: v for k, v in r["recall"].items() if k in fe.BASELINES},
+                                **r2["recall"]}
+        m2 = {p["method"] for p in d2["parts"]}
+        m2n = a.method if a.method in m2 or len(m2) != 1 else next(iter(m2))
+        rec2 = recalls(prepare(rows2, d2["parts"], m2n, fusion), w, sized,
+                       {i: len(r["pos"]) for i, r in enumerate(rows2)})
         for i, r in enumerate(rows2):
             r["recall"][a.method + "_tuned"] = rec2.get(i, float("nan"))
         print(f"\n{a.also.name} with the chosen weights:")

@@ -38,3 +38,17 @@ def test_a_float32_fit_ranks_as_a_float64_fit(monkeypatch: pytest.MonkeyPatch) -
         got[dt] = X.dot(wt) + b
     assert np.abs(got[np.float64] - got[np.float32]).max() < 1e-4 * got[np.float64].std()
     assert (np.argsort(-got[np.float64])[:50] == np.argsort(-got[np.float32])[:50]).all()
+
+
+def test_the_blend_follows_the_number_of_positives(monkeypatch: pytest.MonkeyPatch) -> None:
+    few, many = {"lex_centroid": 1.0}, {"clf_all": 1.0}
+    monkeypatch.setattr(fm, "SIZE_WEIGHTS", ((1, few),))
+    monkeypatch.setattr(fm, "WEIGHTS", many)
+    assert fm.weights_for(1) is few and fm.weights_for(2) is many
+    X = ft.tfidf(ft.analyse(PAPERS), None)
+    rows = np.arange(len(PAPERS))
+    cand = rows[3:]
+    one = fm.score(X, None, np.zeros(len(PAPERS), bool), rows[:1], rows[:0], rows[1:3], cand)
+    two = fm.score(X, None, np.zeros(len(PAPERS), bool), rows[:2], rows[:0], rows[2:3], cand)
+    assert "clf_all" not in one.parts and np.allclose(one.total, fm._z(one.parts["lex_centroid"]))
+    assert "clf_all" in two.parts and np.allclose(two.total, fm._z(two.parts["clf_all"]))

@@ -10,6 +10,8 @@ with WEIGHTS (tuned on the dev half of public bench profiles only, bench/foryou_
 - the same over sentence vectors (when the candidate and a positive have one);
 - pseudo-relevance feedback: closeness to the candidates the centroids rank first;
 - negatives subtract their own nearest-neighbour similarity.
+
+The blend depends on how many positives the profile has (SIZE_WEIGHTS, weights_for).
 """
 
 from __future__ import annotations
@@ -21,14 +23,25 @@ import numpy as np
 from paperfeed.rank.foryou_text import Sparse
 
 WEIGHTS: dict[str, float] = {  # part -> weight in the blend (negatives' parts subtract);
-    # tuned on the bench's dev half only (bench/foryou_tune.py), confirmed on the other half
-    "clf": 2.0, "clf_all": 2.0, "lex_centroid": 1.0, "lex_max": 0.5,
-    "emb_centroid": 0.5, "emb_max": 0.5, "emb_top3": 0.0, "lex_prf": 2.0, "emb_prf": 0.25,
-    "clf_all_lex": 0.0, "svm_all": 0.0, "neg_lex": -0.5, "neg_emb": -0.5,
+    # tuned on the bench's dev half only (bench/foryou_tune.py --buckets 1,5, with vectors),
+    # confirmed on the other half: four fits (clf_all, clf_all_lex, svm_all, svm_all_vec)
+    "clf": 0.0, "clf_all": 2.0, "lex_centroid": 0.0, "lex_max": 0.0,
+    "emb_centroid": 0.5, "emb_max": 0.5, "emb_top3": 2.0, "lex_prf": 1.0, "emb_prf": 0.0,
+    "clf_all_lex": 1.0, "svm_all": 0.25, "svm_all_vec": 2.0, "lex_top3": 0.25,
+    "neg_lex": -0.5, "neg_emb": -0.5,
     # no negatives in the bench: neg_* untuned
 }
+_FEW = {**WEIGHTS, "lex_prf": 2.0}  # 2-5 positives: more pseudo-relevance feedback
+# A blend per reader size: (at most this many positives, weights), the first that fits;
+# a profile with more positives than every bound gets WEIGHTS. Tuned like WEIGHTS, each
+# size on the dev splits of that size (a step had to gain 0.01 there).
+SIZE_WEIGHTS: tuple[tuple[int, dict[str, float]], ...] = (
+    (1, {**_FEW, "clf_all": 0.0}),  # one positive: no logistic fit with the vector block
+    (5, _FEW),
+)
 FEEDBACK = 10  # candidates taken as pseudo-positives by lex_prf / emb_prf
-FUSION = "z"  # "z": z-scores over the candidates; "rank": ranks scaled to [0, 1]
+FUSION = "z"  # "z": z-scores over the candidates; "rank": ranks scaled to [0, 1];
+# "mad": robust z-scores (median, scaled median absolute deviation)
 ALL_PARTS = False  # the bench computes every part, weighted or not, to tune the blend
 L2 = 1e-2
 STEPS = 30  # Nesterov steps per fit (60 before: the same recall on every bench split half)
@@ -98,12 +111,26 @@ def _rank01(x: np.ndarray) -> np.ndarray:
     return np.argsort(np.argsort(x, kind="stable"), kind="stable") / (len(x) - 1.0)
 
 
+def _mad(x: np.ndarray) -> np.ndarray:
+    med = float(np.median(x))
+    sd = 1.4826 * float(np.median(np.abs(x - med)))
+    return (x - med) / sd if sd > 1e-12 else _z(x)
+
+
 def _norm(x: np.ndarray) -> np.ndarray:
-    return _rank01(x) if FUSION == "rank" else _z(x)
+    return _rank01(x) if FUSION == "rank" else _mad(x) if FUSION == "mad" else _z(x)
 
 
-def _want(name: str) -> bool:
-    return ALL_PARTS or WEIGHTS.get(name, 0.0) != 0.0
+def weights_for(n_pos: int) -> dict[str, float]:
+    """The blend for a profile of `n_pos` positives (SIZE_WEIGHTS, else WEIGHTS)."""
+    for upto, w in SIZE_WEIGHTS:
+        if n_pos <= upto:
+            return w
+    return WEIGHTS
+
+
+def _want(name: str, weights: dict[str, float] | None = None) -> bool:
+    return ALL_PARTS or (WEIGHTS if weights is None else weights).get(name, 0.0) != 0.0
 
 
 def blend(parts: dict[str, np.ndarray], weights: dict[str, float] | None = None) -> np.ndarray:
@@ -122,6 +149,7 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
           pos_weight: np.ndarray | None = None) -> Scores:
     """Scores of rows `cand` of X/E, given rows of positives, negatives and background."""
     pw = np.ones(len(pos)) if pos_weight is None else pos_weight
+    w = weights_for(len(pos))
     parts: dict[str, np.ndarray] = {}
     Xd = _dense(X, np.concatenate([pos, neg]))
     P, N = Xd[:len(pos)], Xd[len(pos):]
@@ -131,6 +159,8 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
     parts["lex_centroid"] = Xc.dot(centroid)
     sims = Xc.mul_dense(P)
     parts["lex_max"] = sims.max(1)
+    if sims.shape[1] > 1 and _want("lex_top3", w):
+        parts["lex_top3"] = np.sort(sims, 1)[:, -min(3, sims.shape[1]):].mean(1)
     nearest = sims.argmax(1)
     if len(neg):
         parts["neg_lex"] = Xc.mul_dense(N).max(1)
@@ -142,13 +172,14 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
     for name, others, block in (("clf", np.concatenate([neg, bg]), Es),
                                 ("clf_all", np.concatenate([neg, bg, cand]), Es),
                                 ("clf_all_lex", np.concatenate([neg, bg, cand]), None),
-                                ("svm_all", np.concatenate([neg, bg, cand]), None)):
-        if not _want(name) or (name == "clf_all_lex" and Es is None):
+                                ("svm_all", np.concatenate([neg, bg, cand]), None),
+                                ("svm_all_vec", np.concatenate([neg, bg, cand]), Es)):
+        if not _want(name, w) or (name in ("clf_all_lex", "svm_all_vec") and Es is None):
             continue
         train = np.concatenate([pos, others])
         y = np.concatenate([np.ones(len(pos)), np.zeros(len(others))])
         wt, we, b = logistic(_subset(X, train), None if block is None else block[train], y,
-                             loss="hinge2" if name == "svm_all" else "logistic")
+                             loss="hinge2" if name.startswith("svm") else "logistic")
         clf = Xc.dot(wt) + b
         if block is not None and we is not None:
             clf = clf + block[cand] @ we
@@ -175,15 +206,15 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
         if len(nv):
             parts["neg_emb"] = np.where(ok, (Ec @ E[nv].T).max(1), 0.0)
     _feedback(parts, Xc, E[cand] if E is not None and use_vec else None,
-              has_vec[cand] if use_vec else None)
-    return Scores(blend(parts), parts, nearest, centroid)
+              has_vec[cand] if use_vec else None, w)
+    return Scores(blend(parts, w), parts, nearest, centroid)
 
 
 def _feedback(parts: dict[str, np.ndarray], Xc: Sparse, Ec: np.ndarray | None,
-              ok: np.ndarray | None) -> None:
+              ok: np.ndarray | None, w: dict[str, float] | None = None) -> None:
     """Pseudo-relevance feedback: the centroid of the FEEDBACK candidates the plain centroids
     rank first (words and vectors alike), as one more interest to be close to."""
-    if not (_want("lex_prf") or _want("emb_prf")) or len(Xc.ptr) - 1 <= FEEDBACK:
+    if not (_want("lex_prf", w) or _want("emb_prf", w)) or len(Xc.ptr) - 1 <= FEEDBACK:
         return
     first = _z(parts["lex_centroid"])
     if "emb_centroid" in parts:
