@@ -48,7 +48,13 @@ def test_the_blend_follows_the_number_of_positives(monkeypatch: pytest.MonkeyPat
     X = ft.tfidf(ft.analyse(PAPERS), None)
     rows = np.arange(len(PAPERS))
     cand = rows[3:]
-    one = fm.score(X, None, np.zeros(len(PAPERS), bool), rows[:1], rows[:0], rows[1:3], cand)
-    two = fm.score(X, None, np.zeros(len(PAPERS), bool), rows[:2], rows[:0], rows[2:3], cand)
+    E = np.random.default_rng(3).standard_normal((len(PAPERS), 8)).astype(np.float32)
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    has = np.ones(len(PAPERS), bool)
+    one = fm.score(X, E, has, rows[:1], rows[:0], rows[1:3], cand)
+    two = fm.score(X, E, has, rows[:2], rows[:0], rows[2:3], cand)
     assert "clf_all" not in one.parts and np.allclose(one.total, fm._z(one.parts["lex_centroid"]))
     assert "clf_all" in two.parts and np.allclose(two.total, fm._z(two.parts["clf_all"]))
+    # without vectors: the words-only blend, whatever the size
+    words = fm.score(X, None, np.zeros(len(PAPERS), bool), rows[:2], rows[:0], rows[2:3], cand)
+    assert "clf" in words.parts and np.allclose(words.total, fm.blend(words.parts, fm.WORDS_ONLY))
