@@ -4,15 +4,15 @@
                                           [--corpus PATH] [--n 20000]
 
 Each --dev file is scored on its own (default: ../shared/data/claims_dev.jsonl,
-tests/data/claims_annotated.jsonl, tests/data/claims_fresh.jsonl, claims_fresh5.jsonl and
-claims_fresh6.jsonl).
+tests/data/claims_annotated.jsonl, tests/data/claims_fresh.jsonl, claims_fresh5.jsonl,
+claims_fresh6.jsonl and claims_fresh7.jsonl).
 `--split 150,306` (the default) scores an annotated file's lines 1-150 ("tuning", what
 version 2 was written against), 151-306 ("old held-out", version 2's held-out part) and 307-
 (a later development batch) separately, and all together; since version 3 every line of it
 is development data. A file named claims_fresh*.jsonl is a fresh set, scored whole (never
 split): its errors are printed only with --fresh-errors, so a new fresh batch stays unread.
-The three in tests/data (batches 3, 5 and 6) are development data since version 6; the held-out
-test of version 6 is a batch kept outside this repository.
+Batches 3, 5 and 6 (claims_fresh, fresh5, fresh6) are development data since version 6;
+batch 7 (claims_fresh7) is version 6's unseen test, scored once (docs/claims.md, "Version 6").
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_DEV = [SHARED / "claims_dev.jsonl", ROOT / "tests" / "data" / "claims_annotated.jsonl",
                ROOT / "tests" / "data" / "claims_fresh.jsonl",
                ROOT / "tests" / "data" / "claims_fresh5.jsonl",
-               ROOT / "tests" / "data" / "claims_fresh6.jsonl"]
+               ROOT / "tests" / "data" / "claims_fresh6.jsonl",
+               ROOT / "tests" / "data" / "claims_fresh7.jsonl"]
 
 
 def evaluate(rows: list[dict[str, Any]], errors: bool = False) -> Score:
