@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -20,10 +21,9 @@ from sqlalchemy import Connection, text
 from paperfeed.rank.cards import load_cards
 from paperfeed.rank.daily import Order, Span, daily_papers
 from paperfeed.rank.paper import paper_view
-from paperfeed.records import DATE_PATTERN, parse_date
 from paperfeed.store.merge import loads
 from paperfeed.web import search_adapter
-from paperfeed.web.pages import canonical_id, engine_of
+from paperfeed.web.pages import OptDate, canonical_id, engine_of
 
 router = APIRouter(tags=["huggingface-compatible"])
 JSON = dict[str, Any]
@@ -112,44 +112,42 @@ WEEK_PATTERN = r"^[1-8][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 MONTH_PATTERN = r"^[1-8][0-9]{3}-(0[1-9]|1[0-2])$"
 
 
-def _period(date: str | None, week: str | None, month: str | None
+def _week(week: str) -> dt.date:
+    if not re.match(WEEK_PATTERN, week):
+        raise ValueError
+    y, w = week.split("-W")
+    return dt.date.fromisocalendar(int(y), int(w), 1)  # years 1000-8999: no overflow
+
+
+def _month(month: str) -> dt.date:
+    if not re.match(MONTH_PATTERN, month):
+        raise ValueError
+    return dt.date(int(month[:4]), int(month[5:]), 1)
+
+
+def _period(date: dt.date | None, week: str | None, month: str | None
             ) -> tuple[dt.date | None, Span]:
     """The day and span the HF parameters ask for: date before week before month (as one
-    `if/elif`); 422 naming a malformed one."""
-    if date is not None:
+    `if/elif`), each given one checked first (422 naming a malformed one)."""
+    periods: list[tuple[dt.date | None, Span]] = [(date, "day")]
+    spans: tuple[tuple[str | None, Callable[[str], dt.date], Span, str], ...] = (
+        (week, _week, "week", "week (YYYY-Www)"), (month, _month, "month", "month (YYYY-MM)"))
+    for raw, parse, span, what in spans:
         try:
-            return parse_date(date), "day"
-        except ValueError as e:
-            raise HTTPException(422, f"invalid date (YYYY-MM-DD): {e}") from None
-    try:
-        if week is not None:
-            if not re.match(WEEK_PATTERN, week):
-                raise ValueError
-            y, w = week.split("-W")
-            return dt.date.fromisocalendar(int(y), int(w), 1), "week"  # years 1000-8999
-        if month is not None:
-            if not re.match(MONTH_PATTERN, month):
-                raise ValueError
-            return dt.date(int(month[:4]), int(month[5:]), 1), "month"
-    except ValueError:
-        what = "week (YYYY-Www)" if week is not None else "month (YYYY-MM)"
-        raise HTTPException(422, f"invalid {what}: {week or month!r}") from None
-    return None, "day"
-
-
-def _pattern(p: str) -> dict[str, str]:
-    return {"pattern": p}
+            periods.append((parse(raw) if raw is not None else None, span))
+        except ValueError:
+            raise HTTPException(422, f"invalid {what}: {raw!r}") from None
+    return next(((d, span) for d, span in periods if d is not None), (None, "day"))
 
 
 @router.get("/api/daily_papers", summary="Daily papers (Hugging Face-compatible)")
 def api_daily_papers(
     request: Request,
-    date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD",
-                                      json_schema_extra=_pattern(DATE_PATTERN))] = None,
+    date: OptDate = None,
     week: Annotated[str | None, Query(max_length=8, description="ISO week, YYYY-Www",
-                                      json_schema_extra=_pattern(WEEK_PATTERN))] = None,
+                                      json_schema_extra={"pattern": WEEK_PATTERN})] = None,
     month: Annotated[str | None, Query(max_length=7, description="YYYY-MM",
-                                       json_schema_extra=_pattern(MONTH_PATTERN))] = None,
+                                       json_schema_extra={"pattern": MONTH_PATTERN})] = None,
     sort: Literal["publishedAt", "trending"] = "publishedAt",
     p: Annotated[int, Query(ge=0, le=10_000, description="page, from 0")] = 0,
     limit: HFLimit = 50,
