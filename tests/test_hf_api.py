@@ -132,6 +132,8 @@ def test_has_code_filter_and_bad_parameters(base: str) -> None:
         r = httpx.get(f"{base}/api/daily_papers", params=params)
         assert r.status_code == 422, (params, r.text)
         assert r.json()["error"].startswith("invalid"), r.text
+    # W53 of a year with 52 weeks is the next year's first week, not an error
+    assert httpx.get(f"{base}/api/daily_papers", params={"week": "2027-W53"}).status_code == 200
     # more than one period: date wins, then week (one if/elif, as documented)
     both = httpx.get(f"{base}/api/daily_papers", params={"date": "2026-11-30", "month": "2026-11"})
     assert both.status_code == 200

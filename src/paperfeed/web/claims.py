@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema
 from sqlalchemy import Connection, Engine, text
 
 from paperfeed.rank.claims import (
@@ -57,7 +57,8 @@ def _blank_is_none(value: object) -> object:
 
 
 OptKind = Annotated[Kind | None, BeforeValidator(_blank_is_none),
-                    Query(description="claim kind: " + ", ".join(KINDS))]
+                    WithJsonSchema({"type": "string", "enum": ["", *KINDS]}),  # "": any
+                    Query(description="claim kind: " + ", ".join(KINDS) + " (empty: any)")]
 Short = Annotated[str, StringConstraints(max_length=40)]
 # an empty field of a submitted form means "any"
 OptText = Annotated[Short | None, BeforeValidator(_blank_is_none), Query()]

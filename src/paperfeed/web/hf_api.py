@@ -115,8 +115,8 @@ MONTH_PATTERN = r"^[1-8][0-9]{3}-(0[1-9]|1[0-2])$"
 def _week(week: str) -> dt.date:
     if not re.match(WEEK_PATTERN, week):
         raise ValueError
-    y, w = week.split("-W")
-    return dt.date.fromisocalendar(int(y), int(w), 1)  # years 1000-8999: no overflow
+    y, w = week.split("-W")  # W53 of a 52-week year is the next year's W01 (never an error)
+    return dt.date.fromisocalendar(int(y), 1, 1) + dt.timedelta(weeks=int(w) - 1)
 
 
 def _month(month: str) -> dt.date:
