@@ -45,7 +45,7 @@ def prepare(rows: list[dict[str, Any]], parts: list[dict[str, Any]], method: str
         if p["method"] != method or "ids" not in p:
             continue
         hidden = set(rows[p["split"]]["hidden"])
-        normed = {k: fm._norm(v) for k, v in p["parts"].items()}
+        normed = {k: fm.norm_part(k, v) for k, v in p["parts"].items()}
         out.append((p["split"], p["ids"], normed, hidden))
     return out
 
@@ -61,12 +61,11 @@ def recalls(prep: Prep, w: dict[str, float], sized: Sized = (),
             npos: dict[int, int] | None = None) -> dict[int, float]:
     res = {}
     for split, ids, normed, hidden in prep:
-        if sized and npos is not None:
-            w = _for(npos[split], w, sized)
+        ws = _for(npos[split], w, sized) if sized and npos is not None else w
         total = np.zeros(len(ids))
         for k, x in normed.items():
-            if w.get(k, 0.0):
-                total += w[k] * x
+            if ws.get(k, 0.0):
+                total += ws[k] * x
         top = np.argsort(-total, kind="stable")[:fe.K]
         res[split] = sum(ids[i] in hidden for i in top.tolist()) / len(hidden)
     return res
@@ -112,6 +111,32 @@ def bagged(rows: list[dict[str, Any]], prep: Prep, keys: list[str], w: dict[str,
     return objective(rows, recalls(prep, mean), "dev"), mean
 
 
+def one_part(rows: list[dict[str, Any]], parts: list[dict[str, Any]], method: str,
+             part: str, grid: list[float]) -> None:
+    """Each weight of `part` added to the shipped blend of each reader size: the dev objective
+    and every protocol, dev and confirm (the choice is the best dev objective)."""
+    prep = prepare(rows, parts, method, fm.FUSION)
+    npos = {i: len(r["pos"]) for i, r in enumerate(rows)}
+    found = []
+    for g in grid:
+        sized = tuple((upto, {**w, part: g}) for upto, w in fm.SIZE_WEIGHTS)
+        rec = recalls(prep, {**fm.WEIGHTS, part: g}, sized, npos)
+        found.append((objective(rows, rec, "dev"), g, rec))
+        by: dict[tuple[str, str], list[float]] = {}
+        for i, v in rec.items():
+            r = rows[i]
+            by.setdefault((r["protocol"], r["half"]), []).append(v)
+            by.setdefault(("all", r["half"]), []).append(v)
+        cells = ", ".join(f"{p}/{h} {np.mean(v):.3f}" for (p, h), v in sorted(by.items()))
+        print(f"{part}={g}: dev objective {found[-1][0]:.4f}, confirm objective "
+              f"{objective(rows, rec, 'confirm'):.4f}; {cells}")
+    best = max(found, key=lambda f: (f[0], -f[1]))
+    print(f"chosen on dev: {part}={best[1]}")
+    for i, r in enumerate(rows):
+        r["recall"][method + "_tuned"] = best[2].get(i, float("nan"))
+    print(fe.table(rows, list(rows[0]["recall"]), ours=method + "_tuned"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--method", default="foryou")
@@ -127,9 +152,15 @@ def main() -> None:
                     "many random 70%% subsets of the dev splits")
     ap.add_argument("--also", type=Path, help="another run's parts (e.g. the lexical-only "
                     "engine's): print it with the chosen weights too")
+    ap.add_argument("--part", help="tune this one part's weight alone, on top of the shipped "
+                    "blend (SIZE_WEIGHTS and WEIGHTS as they are), over --part-grid")
+    ap.add_argument("--part-grid", default="0,0.05,0.1,0.25,0.5,1,2")
     a = ap.parse_args()
     d = pickle.loads(a.parts.read_bytes())
     rows, parts = d["rows"], d["parts"]
+    if a.part:
+        one_part(rows, parts, a.method, a.part, [float(g) for g in a.part_grid.split(",")])
+        return
     best: tuple[float, str, dict[str, float]] = (-1.0, "", {})
     for fusion in ("z", "rank", "mad"):
         prep = prepare(rows, parts, a.method, fusion)

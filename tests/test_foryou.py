@@ -175,3 +175,59 @@ def test_digest_uses_for_you_and_never_sends_muted_papers(corpus: Engine) -> Non
                         now.isoformat(), now.isoformat())
     assert all("for you" not in p.reasons
                for p in select(Pool.load(corpus, now), anon, dt.date(2026, 1, 7), set()))
+
+
+# --- the positives' authors ---------------------------------------------------------------
+
+def test_saved_authors_weigh_by_share_and_rarity(corpus: Engine) -> None:
+    import math
+
+    import numpy as np
+
+    from paperfeed.rank import foryou_authors as fa
+    from paperfeed.rank import foryou_data as data
+
+    with corpus.connect() as conn:
+        pos = list(data.load_texts(conn, ["2601.00001", "2601.00004"]).values())  # Kv1 twice
+        aff = fa.affinity(conn, pos, np.array([1.0, 3.0]))
+        cands = data.load_texts(conn, ["2601.00007", "2601.00002", "2601.01001"])
+        brought = set(fa.candidates(conn, aff))
+    # Author Kv1 wrote both positives and 4 papers in all; Shared Person wrote all 36
+    assert aff.weight["author kv1"] == pytest.approx(1 / math.sqrt(4))
+    assert aff.weight["shared person"] == pytest.approx(1 / math.sqrt(36))
+    v = fa.part(aff, [cands["2601.00007"], cands["2601.00002"], cands["2601.01001"]])
+    assert v[0] == pytest.approx(1 - (1 - 0.5) * (1 - 1 / 6))  # noisy-or of both authors
+    assert v[1] == pytest.approx(1 / 6) and v[2] == pytest.approx(1 / 6)
+    assert fa.reason(aff, cands["2601.00007"]) == "by Author Kv1, author of 2 of your papers"
+    assert fa.reason(aff, cands["2601.00002"]) == \
+        "by Shared Person, author of 2 of your papers"
+    assert "2601.00010" in brought  # Author Kv1's other paper comes as a candidate
+    with corpus.connect() as conn:  # a stranger shares nothing
+        assert fa.part(fa.affinity(conn, [], np.zeros(0)), [cands["2601.00002"]]).tolist() \
+            == [0.0]
+
+
+def test_a_saved_authors_paper_in_new_words_is_found(corpus: Engine, tmp_path: Path) -> None:
+    from paperfeed.rank import foryou_model as fm
+
+    # a paper of Author Kv1 about galaxies: no word of it is in the kv positives' BM25 query
+    new = {"id": "2601.09001", "title": "Weak lensing of a galaxy cluster survey",
+           "abstract": "We measure dark matter halo mass from weak lensing of a cluster.",
+           "authors": ["Author Kv1"], "categories": ["astro-ph.CO"], "date": "2026-01-06"}
+    import_file(corpus, _jsonl(tmp_path / "new.jsonl", [new]), parallel=False)
+    refresh(corpus, slow=False)
+    seen: list[str] = []
+    recs = recommend(corpus, Profile(positives={"2601.00001": 1.0, "2601.00004": 1.0}), k=40,
+                     observe=lambda ids, sc: seen.extend(ids))
+    assert "2601.09001" in seen
+    by_id = {r.id: r for r in recs}
+    if fm.WEIGHTS.get("coauthor", 0.0) > 0:
+        galaxy = [r for r in recs if r.id != "2601.09001" and topic_of(r.id) == "galaxy"]
+        assert recs.index(by_id["2601.09001"]) < recs.index(galaxy[0])
+    if "2601.09001" in by_id:
+        assert "by Author Kv1, author of 2 of your papers" in by_id["2601.09001"].why
+
+
+def _jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    return path

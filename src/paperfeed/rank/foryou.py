@@ -4,12 +4,13 @@
 `POST /api/recommendations`, `paperfeed recommend`, digests and personal feeds:
 
 1. candidates from indexes, never a scan: BM25 on the profile's strongest terms (and each
-   positive's), nearest vectors of the positives and their centroid, followed authors' and the
-   newest papers;
+   positive's), nearest vectors of the positives and their centroid, followed authors', the
+   positives' authors' (foryou_authors) and the newest papers;
 2. a model fitted on the spot (foryou_model; ~0.9 s CPU a user at 100k papers on the shared
    bench machine), so nothing per user is cached and everything stays derivable from the
    database;
-3. a reason for each paper: its strongest shared words and the saved paper closest to it.
+3. a reason for each paper: its strongest shared words, the saved paper closest to it and
+   the author it shares with the saved ones.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
+from paperfeed.index.lookups import author_key
+from paperfeed.rank import foryou_authors as fa
 from paperfeed.rank import foryou_data as data
 from paperfeed.rank.foryou_model import Scores, score
 from paperfeed.rank.foryou_text import analyse, index_df, tfidf
@@ -79,12 +82,8 @@ def _seed(profile: Profile) -> int:
     return int.from_bytes(h.digest(), "little")
 
 
-def _author_key(name: str) -> str:
-    return " ".join(name.lower().split())
-
-
 def is_muted(p: data.PaperText, profile: Profile) -> bool:
-    if profile.muted_authors and any(_author_key(a) in profile.muted_authors
+    if profile.muted_authors and any(author_key(a) in profile.muted_authors
                                      for a in p.authors):
         return True
     if profile.muted_words:
@@ -137,6 +136,8 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
         pos_papers = [known[i] for i in pos_ids] + seeds
         if not pos_papers and not profile.authors:
             return []
+        weights = np.array([positives.get(p.id, 1.0) for p in pos_papers])
+        aff = fa.affinity(conn, pos_papers, weights)
         # candidates --------------------------------------------------------------------
         df = index_df(lexical)
         cand: list[str] = []
@@ -161,11 +162,12 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
                                        filters, since, until, category)
         clock.lap("candidates")
         cand += data.by_authors(conn, profile.authors, RECENT)
+        cand += fa.candidates(conn, aff)
         cand += data.recent_candidates(lexical, RECENT, filters)
         blocked = set(positives) | profile.negatives | profile.exclude
         cand = [c for c in dict.fromkeys(cand) if c not in blocked]
         ctexts = data.load_texts(conn, cand)
-        if filters and profile.authors:  # author papers came unfiltered
+        if filters and (profile.authors or aff.weight):  # author papers came unfiltered
             ok = lexical.allowed(list(ctexts), category, since, until)
             ctexts = {i: p for i, p in ctexts.items() if i in ok}
         cands = [ctexts[i] for i in cand if i in ctexts and not is_muted(ctexts[i], profile)]
@@ -188,14 +190,14 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
     if not pos_papers:  # followed authors only: newest first
         return [Recommendation(p.id, p.title, 0.0, "by an author you follow")
                 for p in cands[:k]]
-    weights = np.array([positives.get(p.id, 1.0) for p in pos_papers])
-    sc = score(X, E, has, pos_r, neg_r, bg_r, cand_r, weights)
+    sc = score(X, E, has, pos_r, neg_r, bg_r, cand_r, weights,
+               {"coauthor": fa.part(aff, cands)})
     clock.lap("fit")
     if observe is not None:
         observe([p.id for p in cands], sc)
     total = sc.total
     if profile.authors:
-        followed = np.array([any(_author_key(a) in profile.authors for a in p.authors)
+        followed = np.array([any(author_key(a) in profile.authors for a in p.authors)
                              for p in cands])
         total = total + 1.0 * followed
     order = np.argsort(-total, kind="stable")[:k]
@@ -206,7 +208,7 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
         words = _why_words(X, int(cand_r[j]), sc.centroid, surface)
         near = pos_papers[int(sc.nearest[j])] if sc.nearest is not None else None
         out.append(Recommendation(p.id, p.title, float(total[j]),
-                                  _why(words, near, p, profile), words,
+                                  _why(words, near, p, profile, aff), words,
                                   [near.id] if near is not None and not
                                   near.id.startswith("text:") else []))
     clock.lap("why")
@@ -285,13 +287,15 @@ def _why_words(X: Any, row: int, centroid: np.ndarray | None, surface: dict[str,
 
 
 def _why(words: list[str], near: data.PaperText | None, p: data.PaperText,
-         profile: Profile) -> str:
+         profile: Profile, aff: fa.Affinity) -> str:
     parts = []
     if words:
         parts.append("shares " + ", ".join(f"“{w}”" for w in words))
     if near is not None:
         parts.append("like your pasted text" if near.id.startswith("text:")
                      else f"like “{near.title[:80]}” ({near.id})")
-    if profile.authors and any(_author_key(a) in profile.authors for a in p.authors):
+    if profile.authors and any(author_key(a) in profile.authors for a in p.authors):
         parts.append("by an author you follow")
+    elif (by := fa.reason(aff, p)) is not None:
+        parts.append(by)
     return "; ".join(parts) or "close to the papers you chose"

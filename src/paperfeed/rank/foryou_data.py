@@ -113,13 +113,24 @@ def background_ids(conn: Connection, n: int, seed: int) -> list[str]:
 
 
 def by_authors(conn: Connection, keys: list[str], limit: int) -> list[str]:
-    """Newest papers of followed authors (by the author lookup table)."""
+    """Newest papers of these authors (followed ones, or the positives'), by the author
+    lookup table."""
     if not keys:
         return []
     q = text("SELECT DISTINCT a.paper_id, p.seq FROM paper_authors a JOIN papers p "
              "ON p.id = a.paper_id WHERE a.name_key IN :k ORDER BY p.seq DESC LIMIT :n"
              ).bindparams(bindparam("k", expanding=True))
     return [r.paper_id for r in conn.execute(q, {"k": keys, "n": limit})]
+
+
+def author_counts(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+    """Papers per author key (the author lookup table's index: one range per key)."""
+    q = text("SELECT name_key, COUNT(*) AS n FROM paper_authors WHERE name_key IN :k "
+             "GROUP BY name_key").bindparams(bindparam("k", expanding=True))
+    out: dict[str, int] = {}
+    for chunk in _chunks(list(dict.fromkeys(keys))):
+        out.update((r.name_key, int(r.n)) for r in conn.execute(q, {"k": chunk}))
+    return out
 
 
 def lexical_candidates(lexical: Any, weighted_terms: list[tuple[str, float]], k: int,

@@ -9,7 +9,8 @@ with WEIGHTS (tuned on the dev half of public bench profiles only, bench/foryou_
 - the TF-IDF centroid of the positives (cosine), and the best cosine to any single positive;
 - the same over sentence vectors (when the candidate and a positive have one);
 - pseudo-relevance feedback: closeness to the candidates the centroids rank first;
-- negatives subtract their own nearest-neighbour similarity.
+- negatives subtract their own nearest-neighbour similarity;
+- the positives' authors ("coauthor", computed by foryou_authors and passed in `extra`).
 
 The blend depends on how many positives the profile has (SIZE_WEIGHTS, weights_for).
 """
@@ -30,6 +31,10 @@ WEIGHTS: dict[str, float] = {  # part -> weight in the blend (negatives' parts s
     "clf_all_lex": 1.0, "svm_all": 0.25, "svm_all_vec": 2.0, "lex_top3": 0.25,
     "neg_lex": -0.5, "neg_emb": -0.5,
     # no negatives in the bench: neg_* untuned
+    # the positives' authors (ABSOLUTE: an affinity in [0, 1], not a z-score), tuned alone on
+    # top of the rest (foryou_tune.py --part coauthor): the largest dev gain at which no
+    # category protocol of dev got worse
+    "coauthor": 32.0,
 }
 _FEW = {**WEIGHTS, "lex_prf": 2.0}  # 2-5 positives: more pseudo-relevance feedback
 # A blend per reader size: (at most this many positives, weights), the first that fits;
@@ -47,7 +52,13 @@ SIZE_WEIGHTS: tuple[tuple[int, dict[str, float]], ...] = (
 WORDS_ONLY: dict[str, float] = {
     "clf": 2.0, "clf_all": 2.0, "lex_centroid": 1.0, "lex_max": 0.5, "lex_prf": 2.0,
     "clf_all_lex": 0.0, "svm_all": 0.0, "neg_lex": -0.5, "neg_emb": -0.5,
+    "coauthor": 16.0,  # tuned alone on the words-only engine, by the rule of WEIGHTS' one
 }
+# Parts added as they are, not normalised over the candidates: `coauthor` is an affinity in
+# [0, 1] (foryou_authors), small for an author of one saved paper in thirty; a z-score would
+# make any shared author count as much as the author of every saved paper, whenever few
+# candidates share one.
+ABSOLUTE = frozenset({"coauthor"})
 FEEDBACK = 10  # candidates taken as pseudo-positives by lex_prf / emb_prf
 FUSION = "z"  # "z": z-scores over the candidates; "rank": ranks scaled to [0, 1];
 # "mad": robust z-scores (median, scaled median absolute deviation)
@@ -130,6 +141,12 @@ def _norm(x: np.ndarray) -> np.ndarray:
     return _rank01(x) if FUSION == "rank" else _mad(x) if FUSION == "mad" else _z(x)
 
 
+def norm_part(name: str, x: np.ndarray) -> np.ndarray:
+    """A part as the blend adds it: normalised over the candidates (FUSION), except the
+    ABSOLUTE parts, whose values already mean the same for every profile."""
+    return np.asarray(x, dtype=float) if name in ABSOLUTE else _norm(x)
+
+
 def weights_for(n_pos: int) -> dict[str, float]:
     """The blend for a profile of `n_pos` positives (SIZE_WEIGHTS, else WEIGHTS)."""
     for upto, w in SIZE_WEIGHTS:
@@ -149,14 +166,16 @@ def blend(parts: dict[str, np.ndarray], weights: dict[str, float] | None = None)
     total = np.zeros(n)
     for k, x in parts.items():
         if w.get(k, 0.0):
-            total += w[k] * _norm(x)
+            total += w[k] * norm_part(k, x)
     return total
 
 
 def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
           neg: np.ndarray, bg: np.ndarray, cand: np.ndarray,
-          pos_weight: np.ndarray | None = None) -> Scores:
-    """Scores of rows `cand` of X/E, given rows of positives, negatives and background."""
+          pos_weight: np.ndarray | None = None, extra: dict[str, np.ndarray] | None = None
+          ) -> Scores:
+    """Scores of rows `cand` of X/E, given rows of positives, negatives and background;
+    `extra`: parts computed outside (one value per candidate), blended like the others."""
     pw = np.ones(len(pos)) if pos_weight is None else pos_weight
     use_vec = E is not None and bool(has_vec[pos].any())
     w = weights_for(len(pos)) if use_vec else WORDS_ONLY
@@ -216,6 +235,7 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
             parts["neg_emb"] = np.where(ok, (Ec @ E[nv].T).max(1), 0.0)
     _feedback(parts, Xc, E[cand] if E is not None and use_vec else None,
               has_vec[cand] if use_vec else None, w)
+    parts.update(extra or {})
     return Scores(blend(parts, w), parts, nearest, centroid)
 
 
