@@ -25,6 +25,7 @@ from paperfeed.rank import foryou_data as data
 
 CANDIDATE_MAX_PAPERS = 200  # authors with more papers than this bring no candidates
 CANDIDATES = 300  # the newest papers of the positives' authors taken as candidates
+REASON_MIN = 0.05  # an affinity this small is not named as a reason (one saved paper in 30)
 
 
 @dataclass
@@ -80,7 +81,8 @@ def part(aff: Affinity, cands: list[data.PaperText]) -> np.ndarray:
 
 def reason(aff: Affinity, p: data.PaperText) -> str | None:
     """"by A. Author, author of 2 of your papers": the candidate's strongest shared author."""
-    shared = [k for k in {author_key(a) for a in p.authors} if aff.weight.get(k, 0.0) > 0]
+    shared = [k for k in {author_key(a) for a in p.authors}
+              if aff.weight.get(k, 0.0) >= REASON_MIN]
     if not shared:
         return None
     k = max(shared, key=lambda k: (aff.weight[k], k))
