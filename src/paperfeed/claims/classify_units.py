@@ -121,7 +121,7 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
             return "quality", "points", (0, 0, "")   # "improves accuracy by +10.17"
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
         if mm and not background and not others:
-            return "quality", mm.group("metric"), (0, 0, "")
+            return "quality", metric_unit(mm.group("metric")), (0, 0, "")
         ft = from_to_metric(ctx.text, n, ctx.s_start)
         if ft and own and not background and not others and not n.magnitude:
             unit = ft.group().split()[0].rstrip(")").lstrip("(")

@@ -105,7 +105,7 @@ def guess_kind(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None, kv_
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)
         ma = lx.METRIC_AFTER_RX.match(after_list(ctx.after_raw))
         if mm:
-            return "quality", mm.group("metric"), (0, 0, "")
+            return "quality", metric_unit(mm.group("metric")), (0, 0, "")
         if ma:
             return "quality", metric_unit(ma.group("metric")), (0, 0, "")
     return None

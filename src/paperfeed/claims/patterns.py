@@ -85,8 +85,20 @@ SAVINGS = ("memory", "compression", "compute", "cost")
 
 def metric_unit(name: str) -> str:
     """One spelling per metric as a unit ("mean IOU" -> "IoU")."""
-    key = name.lower().removeprefix("mean ")
-    return {"iou": "IoU", "accuracy": "accuracy", "top-1 accuracy": "accuracy"}.get(key, name)
+    low = " ".join(name.lower().replace("-", " ").split())
+    if low in SPELLED_METRICS:
+        return SPELLED_METRICS[low]
+    key = low.removeprefix("mean ")
+    return {"iou": "IoU", "accuracy": "accuracy", "top 1 accuracy": "accuracy"}.get(key, name)
+
+
+SPELLED_METRICS = {
+    "mean absolute error": "MAE", "mean absolute percentage error": "MAPE",
+    "root mean square error": "RMSE", "root mean squared error": "RMSE",
+    "root mean square deviation": "RMSD", "root mean squared deviation": "RMSD",
+    "mean square error": "MSE", "mean squared error": "MSE", "word error rate": "WER",
+    "character error rate": "CER", "mean average precision": "mAP", "dice coefficient": "Dice",
+    "dice similarity coefficient": "Dice", "concordance index": "C-index"}
 
 
 COMPARE_WORD = re.compile(r"\b(?:(?<!by )over(?!\s*[~$]*\d)|(?<!more )(?<!less )than|vs\.?|"
