@@ -50,7 +50,9 @@ COST_TIME_AFTER = re.compile(r"^\s*(?:per\b|of (?:training|compute|computation|G
                               r"(?:of )?(?:training|compute)\b)", re.I)
 MEMORY_BEFORE = re.compile(r"\b(?:single|only|just|within|under|less than|fits?|fitting|"
                             r"requires?|requiring|consum\w*|footprint|peak|memory of|uses?|"
-                            r"using only|consumer)\b[^.;]{0,25}$", re.I)
+                            r"using only|consumer|"
+                            # "while using less memory (6.86 GB vs. 7.16 GB for GPTQ)"
+                            r"(?:less|lower|reduced|smaller) (?:GPU )?memory)\b[^.;]{0,25}$", re.I)
 BASE_LIST_RX = re.compile(r"[^;.()\d]{0,40}(?:,|\band\b|\bor\b)\s*(?:the\s+)?$", re.I)
 BY_END = re.compile(r"\bby\s*(?:up to|over|more than|at least|about|approximately|around|"
                      r"nearly|roughly|an average of|on average|~|\+)?\s*$", re.I)
