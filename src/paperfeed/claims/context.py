@@ -189,7 +189,8 @@ FROM_TO_METRIC = re.compile(
 PAREN_TO_RX = re.compile(r"\(\s*(?:e\.g\.,?\s*)?(?:[A-Za-z][\w.-]*:?\s+)?[~$]*\d+\.\d+\$?\s*"
                          r"(?:to|->)\s*[~$]*$")
 PAREN_CHANGE_RX = re.compile(r"\b(?:improv|increas|reduc|decreas|boost|rais|lower|drop|gain|"
-                             r"rose|rising|ris|fell|falls?|falling|lift|enhanc)\w*\b[^.;()]{0,50}$",
+                             r"rose|rising|ris|fell|falls?|falling|lift|enhanc)\w*\b"
+                             r"(?:[^.;()]|\.\d){0,50}$",
                              re.I)
 
 
@@ -214,7 +215,8 @@ def paren_to(text: str, n: Num) -> str | None:
 PAREN_GAIN_RX = re.compile(r"\b(?:improv|boost|rais|lift|enhanc|gain)\w*\b",
                            re.I)
 PAREN_METRIC_RX = re.compile(r"(?<![\w-])(?:perplexity|PPL|accuracy|BLEU|F1|EM|ROUGE-?\w*|mIoU|"
-                             r"mAP|AUC|FID|[A-Z][a-z]+ Score)\b")
+                             r"mAP|AUC|AUROC|FID|FVD|LPIPS|SSIM|PSNR|Dice|WER|CER|MAE|RMSE|MSE|"
+                             r"[A-Z][a-z]+ Score)\b")
 
 
 def _skip_space(text: str, i: int) -> int:

@@ -31,7 +31,9 @@ KIND_CUES: list[tuple[str, str]] = [
                 # units of work the method needs
                 r"fewer (?:[\w-]+ )?(?:evaluations|episodes|rollouts|iterations|steps|queries|"
                 r"calls|trials|simulations|interactions|forward passes|samples)|training episodes|"
-                r"forward passes"),
+                r"forward passes|"
+                # "10x reduction of required DFT calculations": the calculations a method needs
+                r"(?:number of|fewer|required|expensive) (?:[\w-]+ ){0,2}?calculations"),
     ("speedup", r"speed-?ups?|speeds? up|sped up|speed|faster|accelerat\w*|latency|latencies|"
                 r"throughput|"
                 r"inference time|run-?times?|wall-?clock|time to first token|TTFT|"
