@@ -12,7 +12,8 @@ version 2 was written against), 151-306 ("old held-out", version 2's held-out pa
 is development data. A file named claims_fresh*.jsonl is a fresh set, scored whole (never
 split): its errors are printed only with --fresh-errors, so a new fresh batch stays unread.
 Batches 3, 5 and 6 (claims_fresh, fresh5, fresh6) are development data since version 6;
-batch 7 (claims_fresh7) is version 6's unseen test, scored once (docs/claims.md, "Version 6").
+batch 7 (claims_fresh7), version 6's unseen test scored once (docs/claims.md, "Version 6"),
+is development data since version 7.
 """
 
 from __future__ import annotations

@@ -224,3 +224,43 @@ def test_a_share_of_the_time_is_a_speedup_factor() -> None:
 ])
 def test_version_6_classes(text: str, expected: set[tuple[str, float]]) -> None:
     assert kv(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # version 7: a cut of computational time is a speed-up (not compute)
+    ("Our scheduler reduces computation time by 35% on the largest graphs.",
+     {("speedup", 35)}),
+    # "a reduction of N% in X" names X; a score named right after a gain word
+    ("Our pruning yields a reduction of 45% in Gaussians on every scene.",
+     {("compression", 45)}),
+    ("Our planner gives an acceleration of 4x or a 2.5x improvement in accuracy.",
+     {("speedup", 4), ("quality", 2.5)}),
+    # spelled-out metric names before their value
+    ("Our regressor attains a mean absolute error of 3.4 on the held-out farms.",
+     {("quality", 3.4)}),
+    ("Our segmenter achieves a Dice similarity coefficient of 0.87 on the test scans.",
+     {("quality", 0.87)}),
+    ("Top-performing teams achieved a Dice similarity coefficient of 0.81.", set()),
+    # a singular "point" before a noun is a count
+    ("We release a benchmark with 12,400 point clouds and our model improves accuracy.",
+     set()),
+    # a background word in a clause that says what the result means
+    ("The patch achieved an attack success rate of 91.5% on the detector, exposing the "
+     "weakness of existing defenses.", {("quality", 91.5)}),
+    # a footprint after "less memory"
+    ("Our model runs while using less memory (3.2 GB vs. 5.1 GB for the baseline).",
+     {("memory", 3.2)}),
+    # "(X to Y)" after a gain verb or a metric gives Y; not after a setting
+    ("Our method improves the composite score by 4.1 points (61.2 to 65.3).",
+     {("quality", 4.1), ("quality", 65.3)}),
+    ("We lower the temperature from its default (0.7 to 0.2) and our model improves.", set()),
+    # the number of calculations a method needs is compute
+    ("Our screening cuts the number of DFT calculations by 12x.", {("compute", 12)}),
+])
+def test_version_7_classes(text: str, expected: set[tuple[str, float]]) -> None:
+    assert kv(text) == expected
+
+
+def test_a_suspended_hyphen_range_keeps_its_low_end() -> None:
+    c = extract_claims("Our sampler is 2- to 40-fold faster than the reference.")[0]
+    assert (c.kind, c.low, c.high, c.value) == ("speedup", 2, 40, 40)

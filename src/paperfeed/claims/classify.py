@@ -56,6 +56,11 @@ LIMIT_BEFORE = re.compile(r"(?<!steering )(?<!allocating )\b(?:only|just|merely|
                           re.I)
 TIMES_THE_COST = re.compile(r"^\s*the\s+(?:[\w-]+\s+)?(?:time|latency|run-?time|cost|memory|"
                             r"compute|energy|carbon)\b", re.I)
+POINT_NOUN = re.compile(r"^\s*(?:[A-Za-z-]+\s+)?(?:clouds?|annotations?|sources?|"
+                        r"correspondences?|sets?|labels?|masses|spreads?|functions?|estimates?|"
+                        r"process(?:es)?|charges?|mutations?|scales?|lattices?|patterns?|"
+                        r"distributions?|defects?|coordinates?|locations?|prompts?|samples?|"
+                        r"features?|objects?|targets?|landmarks?|markers?|particles?)\b", re.I)
 SLOWER = re.compile(r"^\s*(?:slower|more slowly)\b", re.I)
 FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan be found\b",
                      re.I)
@@ -191,6 +196,9 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             return None
         if "-point" in text_of(ctx, n) and not POINT_GAIN.match(ctx.after_raw):
             return None
+        if n.unit.endswith("point") and POINT_NOUN.match(ctx.after_raw):
+            return None   # "501,000 point annotations", "369 point clouds", "a 7 point scale":
+            # a count or a setting, not a gain in points
         kind, c0, c1, where = nearest_kind(ctx, n)
         return "quality", "points", (c0, c1, where)
     kind, c0, c1, where = nearest_kind(ctx, n)

@@ -13,6 +13,7 @@ from paperfeed.claims.context import (
     after_list,
     from_to_metric,
     out_of_scale,
+    paren_to,
     signed_gain,
 )
 from paperfeed.claims.numbers import Num
@@ -120,8 +121,12 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
         if signed_gain(ctx.text, n) and own and not background and not others:
             return "quality", "points", (0, 0, "")   # "improves accuracy by +10.17"
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
-        if mm and not background and not others:
-            return "quality", mm.group("metric"), (0, 0, "")
+        if mm and not background and not others and not n.magnitude:
+            # (not "a mean absolute error of approximately 126 K": kelvin, not thousands)
+            return "quality", metric_unit(mm.group("metric")), (0, 0, "")
+        pt = paren_to(ctx.text, n) if "(" in ctx.near_before else None
+        if pt and own and not background and not others and not n.magnitude:
+            return "quality", pt, (0, 0, "")   # "increases by 5.4 points (73.2 to 78.6)"
         ft = from_to_metric(ctx.text, n, ctx.s_start)
         if ft and own and not background and not others and not n.magnitude:
             unit = ft.group().split()[0].rstrip(")").lstrip("(")

@@ -110,6 +110,8 @@ def is_candidate(text: str, n: Num) -> bool:
         return True   # "improves average accuracy by +10.17": a gain in points
     if out_of_scale(text, n):
         return True   # "a 4.8/5.0 average score": a rating
+    if "(" in text[max(0, n.start - 40):n.start] and paren_to(text, n):
+        return True   # "increases by 5.4 points (73.2 to 78.6)": the result of the change
     name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
     if VS_NEXT.match(text, n.end):
         return True   # "51.3 vs. 28.9": a pair of scores (classify_unit decides)
@@ -180,6 +182,47 @@ FROM_TO_METRIC = re.compile(
     # "maxDice from 0.82 (SAM-2) to 0.86": a camel-case name; the baseline named in parentheses
     r"(?:scores?\s+|values?\s+)?from\s+[~$]*\d+(?:\.\d+)?\$?\s+(?:\([^()]{1,30}\)\s+)?to\s+"
     r"[~$]*$")
+
+
+# "increases by 5.4 points (73.2 to 78.6)", "improving perplexity (e.g., WikiText-2 5.47 to
+# 4.91)": a score's change written "(X to Y)" in a parenthesis after a change verb gives Y
+PAREN_TO_RX = re.compile(r"\(\s*(?:e\.g\.,?\s*)?(?:[A-Za-z][\w.-]*:?\s+)?[~$]*\d+\.\d+\$?\s*"
+                         r"(?:to|->)\s*[~$]*$")
+PAREN_CHANGE_RX = re.compile(r"\b(?:improv|increas|reduc|decreas|boost|rais|lower|drop|gain|"
+                             r"rose|rising|ris|fell|falls?|falling|lift|enhanc)\w*\b"
+                             r"(?:[^.;()]|\.\d){0,50}$",
+                             re.I)
+
+
+def paren_to(text: str, n: Num) -> str | None:
+    """The metric (or "score") whose value a change verb's "(X to n)" parenthesis gives."""
+    if "." not in text[n.start:n.end] or not text.startswith(")", _skip_space(text, n.end)):
+        return None
+    p = PAREN_TO_RX.search(text, max(0, n.start - 40), n.start)
+    if p is None or not PAREN_CHANGE_RX.search(text, max(0, p.start() - 60), p.start()):
+        return None
+    head = re.split(r"[,;]|\b(?:while|whereas|but|and|without)\b", text[max(0, p.start() - 60):
+                                                                         p.start()])[-1]
+    names = PAREN_METRIC_RX.findall(head)
+    if not names and not PAREN_GAIN_RX.search(head):
+        return None   # "reducing Derf's alpha from its default (0.5 to 0.3)", "while reducing
+        # head usage (0.72 to 0.33)": a setting or a statistic, not a score
+    if not names or names[-1].endswith("Score"):
+        return "score"
+    return str(names[-1])
+
+
+PAREN_GAIN_RX = re.compile(r"\b(?:improv|boost|rais|lift|enhanc|gain)\w*\b",
+                           re.I)
+PAREN_METRIC_RX = re.compile(r"(?<![\w-])(?:perplexity|PPL|accuracy|BLEU|F1|EM|ROUGE-?\w*|mIoU|"
+                             r"mAP|AUC|AUROC|FID|FVD|LPIPS|SSIM|PSNR|Dice|WER|CER|MAE|RMSE|MSE|"
+                             r"[A-Z][a-z]+ Score)\b")
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] == " ":
+        i += 1
+    return i
 
 
 def from_to_metric(text: str, n: Num, start: int) -> re.Match[str] | None:

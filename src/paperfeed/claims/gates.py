@@ -105,7 +105,7 @@ def guess_kind(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None, kv_
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)
         ma = lx.METRIC_AFTER_RX.match(after_list(ctx.after_raw))
         if mm:
-            return "quality", mm.group("metric"), (0, 0, "")
+            return "quality", metric_unit(mm.group("metric")), (0, 0, "")
         if ma:
             return "quality", metric_unit(ma.group("metric")), (0, 0, "")
     return None
@@ -115,6 +115,16 @@ def background_sentence(sent: str) -> bool:
     """A background word that is not the object of a comparison ("than existing methods",
     "in comparison to the existing model" compare against them: a result)."""
     for m in lx.BACKGROUND_RX.finditer(sent):
-        if not lx.COMPARED_TO_RX.search(sent, max(0, m.start() - 40), m.start()):
+        if not lx.COMPARED_TO_RX.search(sent, max(0, m.start() - 40), m.start()) and not (
+                m.start() > 40 and OF_OTHERS.match(m.group())
+                and INTERPRETS.search(sent, 0, m.start())):
             return True
     return False
+
+
+# ", unveiling the common vulnerability of existing defenses": a clause after the result that
+# says what it means (the background word there is not the sentence's subject)
+OF_OTHERS = re.compile(r"existing|prior|previous|conventional|traditional", re.I)
+INTERPRETS = re.compile(r"\d[^;]*,\s*(?:thus\s+|thereby\s+)?(?:unveil|reveal|highlight|expos|"
+                        r"underscor|underlin|suggest|indicat|confirm|challeng)\w*\b[^,;]*$",
+                        re.I)

@@ -23,7 +23,31 @@ OVERHEAD = re.compile(r"overheads?", re.I)
 # "surpassing the strongest memory system baselines by 11.16%": what follows names the other side
 OUTDO = re.compile(r"\b(?:outperform|surpass|beat|exceed)\w*\b", re.I)
 RATIO_CUE = re.compile(r"compression (?:ratios?|rates?)", re.I)   # beats "token" before it
+# "an average reduction of 62% in Gaussians", "an improvement of 4% in accuracy": the "in"
+# phrase after a change noun's "of N" names the thing changed, not a setting
+CHANGE_OF = re.compile(r"\b(?:reductions?|improvements?|increases?|decreases?|gains?|drops?|"
+                       r"savings?|declines?|boosts?)\s+of\s*(?:up to|about|approximately|"
+                       r"around|nearly|over|more than|roughly|~)?\s*$", re.I)
+GAIN_OF_THING = re.compile(r"\s+(?:(?:in|of|on|to)\s+)?(?:[\w-]+\s+){0,2}", re.I)
+NEAR_START = re.compile(r"\s*(?:[\w-]+\s+)?")
+CUE_OF = re.compile(r"(?<![\w-])(?P<cue>[\w-]+)\s+of\s*(?:up to|about|approximately|around|"
+                    r"nearly|over|more than|roughly|~)?\s*$", re.I)
+IN_THING = re.compile(r"^\s*in\b", re.I)
 TIME_HEAD = re.compile(r"latency|latencies|run-?times?|inference time|TTFT|throughput", re.I)
+# "computational time by 78.23%": after "computational" a time is the head (a speed-up, as the
+# guide has it); "computational cost" stays compute
+COMPUTE_TIME_HEAD = re.compile(r"times?|latency|latencies|run-?times?", re.I)
+
+
+def _time_head(last: re.Match[str] | None, m: re.Match[str]) -> bool:
+    """A time cue right after a modifier that does not name its kind ("compression latency",
+    "KV cache latency", "computational time")."""
+    if last is None:
+        return False
+    if last.lastgroup in ("compression", "memory"):
+        return bool(TIME_HEAD.fullmatch(m.group()))
+    return bool(last.lastgroup == "compute" and COMPUTE_MOD.fullmatch(last.group())
+                and COMPUTE_TIME_HEAD.fullmatch(m.group()))
 
 
 def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
@@ -31,10 +55,24 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
 
     Returns (kind, cue start, cue end, where) with offsets in the flattened text.
     """
+    of = CUE_OF.search(ctx.before)
+    if of is not None:
+        c = lx.ANY_KIND_RX.fullmatch(ctx.before, of.start("cue"), of.end("cue"))
+        if c is not None and c.lastgroup and not GENERIC_QUALITY.fullmatch(c.group()):
+            a = lx.ANY_KIND_RX.search(ctx.after)
+            if ctx.after_off != n.end or a is None or not NEAR_START.fullmatch(ctx.after, 0,
+                                                                                a.start()):
+                # "an acceleration of up to 5x or 3.5x improvement in accuracy", "a test
+                # accuracy of 98% is achieved with an inference time of": the noun whose value
+                # the number is names it, before a cue past a list or a few words
+                # (not "the complexity of 5% model size")
+                return (c.lastgroup, ctx.before_start + c.start(), ctx.before_start + c.end(),
+                        "before")
     by_first = bool(BY_END.search(ctx.before))   # "reduces FLOPs by 49%": the thing is before
     m = None if SETTING_AFTER.match(ctx.after) else lx.ANY_KIND_RX.search(ctx.after)
-    if m is None and ON_METRIC.match(ctx.after):   # "by 23.81% on forecasting accuracy"
-        m = lx.ANY_KIND_RX.search(ctx.after)
+    if m is None and (ON_METRIC.match(ctx.after) or (
+            IN_THING.match(ctx.after) and CHANGE_OF.search(ctx.before))):
+        m = lx.ANY_KIND_RX.search(ctx.after)   # "by 23.81% on forecasting accuracy"
     if by_first and m and m.start() > 12:
         close = lx.ANY_KIND_RX.search(ctx.before, max(0, len(ctx.before) - 40))
         by_first = close is not None
@@ -46,6 +84,11 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
             if m2.lastgroup and m2.lastgroup != "quality":
                 m = m2
                 break
+            if (m2.lastgroup == "quality" and not GENERIC_QUALITY.fullmatch(m2.group())
+                    and GAIN_OF_THING.fullmatch(ctx.after, m.end(), m2.start())
+                    and NEAR_START.fullmatch(ctx.after, 0, m.start())):
+                m = m2   # "3.5x improvement in accuracy": a score named after the gain word
+                break    # (not a cue before it: "an acceleration of 5x or 3.5x improvement")
     if m and m.lastgroup == "compute" and COMPUTE_MOD.fullmatch(m.group()):
         # "1000-fold computational speedup": the speed word is the head
         head = lx.ANY_KIND_RX.search(ctx.after, m.end(), m.end() + 2 + 20)
@@ -80,9 +123,8 @@ def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
         # "memory cost", "throughput improvement": the modifier names the kind.
         if not (last is not None and m.start() - last.end() <= 1
                 and not GENERIC_QUALITY.fullmatch(last.group())) or RATIO_CUE.fullmatch(
-                m.group()) or (TIME_HEAD.fullmatch(m.group()) and last is not None
-                               and last.lastgroup in ("compression", "memory")):
-            last = m   # (but "compression latency", "KV cache latency": the time is the head)
+                m.group()) or _time_head(last, m):
+            last = m   # (but "compression latency", "computational time": the time is the head)
     if last is not None and last.lastgroup:
         k = last.lastgroup
         if k == "compute" and SPEED_VERB.search(ctx.before):
@@ -104,7 +146,7 @@ def sentence_kind(ctx: Ctx, s_start: int, n: Num, max_dist: int = 10_000,
         if skip_generic and kind == "quality" and GENERIC_QUALITY.fullmatch(m.group()):
             continue
         if (prev is not None and prev.lastgroup and m.start() - prev.end() <= 1
-                and not GENERIC_QUALITY.fullmatch(prev.group())):
+                and not GENERIC_QUALITY.fullmatch(prev.group()) and not _time_head(prev, m)):
             kind = prev.lastgroup   # "computational cost": the modifier names the kind
         prev = m
         pos = s_start + m.start()

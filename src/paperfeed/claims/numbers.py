@@ -44,7 +44,8 @@ TOKEN_RX = re.compile(
 )
 # "W" first (a literal the scan can jump to), then the character before it
 WA_RX = re.compile(r"W(?<![A-Za-z0-9]W)(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-9])")
-_RANGE_SEP = re.compile(r"\s*(?:-{1,2}|to|~|and)\s*(?:\+\s*)?")
+# ("3- to 300-fold": a suspended hyphen before "to")
+_RANGE_SEP = re.compile(r"\s*(?:-{1,2}|(?:-\s*)?to|~|and)\s*(?:\+\s*)?")
 
 _UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [
     ("rate", re.compile(r"(?:tokens?|samples?|images?|sequences?|queries|requests?)\s?(?:/|per)"
@@ -136,7 +137,7 @@ def _merge_ranges(text: str, nums: list[Num]) -> list[Num]:
             b = nums[i + 1]
             sep = _RANGE_SEP.fullmatch(text, a.end, b.start)
             if sep:
-                word = sep.group().strip(" +").replace("--", "-")
+                word = sep.group().strip(" +").replace("--", "-").removeprefix("- ")
                 before = text[max(0, a.start - 30):a.start]
                 same_unit = not a.unit or a.unit_class == b.unit_class
                 if _FROM_RX.search(before) and word == "to":

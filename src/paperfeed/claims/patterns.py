@@ -50,7 +50,9 @@ COST_TIME_AFTER = re.compile(r"^\s*(?:per\b|of (?:training|compute|computation|G
                               r"(?:of )?(?:training|compute)\b)", re.I)
 MEMORY_BEFORE = re.compile(r"\b(?:single|only|just|within|under|less than|fits?|fitting|"
                             r"requires?|requiring|consum\w*|footprint|peak|memory of|uses?|"
-                            r"using only|consumer)\b[^.;]{0,25}$", re.I)
+                            r"using only|consumer|"
+                            # "while using less memory (6.86 GB vs. 7.16 GB for GPTQ)"
+                            r"(?:less|lower|reduced|smaller) (?:GPU )?memory)\b[^.;]{0,25}$", re.I)
 BASE_LIST_RX = re.compile(r"[^;.()\d]{0,40}(?:,|\band\b|\bor\b)\s*(?:the\s+)?$", re.I)
 BY_END = re.compile(r"\bby\s*(?:up to|over|more than|at least|about|approximately|around|"
                      r"nearly|roughly|an average of|on average|~|\+)?\s*$", re.I)
@@ -85,8 +87,20 @@ SAVINGS = ("memory", "compression", "compute", "cost")
 
 def metric_unit(name: str) -> str:
     """One spelling per metric as a unit ("mean IOU" -> "IoU")."""
-    key = name.lower().removeprefix("mean ")
-    return {"iou": "IoU", "accuracy": "accuracy", "top-1 accuracy": "accuracy"}.get(key, name)
+    low = " ".join(name.lower().replace("-", " ").split())
+    if low in SPELLED_METRICS:
+        return SPELLED_METRICS[low]
+    key = low.removeprefix("mean ")
+    return {"iou": "IoU", "accuracy": "accuracy", "top 1 accuracy": "accuracy"}.get(key, name)
+
+
+SPELLED_METRICS = {
+    "mean absolute error": "MAE", "mean absolute percentage error": "MAPE",
+    "root mean square error": "RMSE", "root mean squared error": "RMSE",
+    "root mean square deviation": "RMSD", "root mean squared deviation": "RMSD",
+    "mean square error": "MSE", "mean squared error": "MSE", "word error rate": "WER",
+    "character error rate": "CER", "mean average precision": "mAP", "dice coefficient": "Dice",
+    "dice similarity coefficient": "Dice", "concordance index": "C-index"}
 
 
 COMPARE_WORD = re.compile(r"\b(?:(?<!by )over(?!\s*[~$]*\d)|(?<!more )(?<!less )than|vs\.?|"

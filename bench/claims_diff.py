@@ -1,0 +1,90 @@
+"""The claims a change of the rules adds and removes on a fixed random sample of arxiv-102k,
+each with its sentence, for reading by eye (docs/claims.md, versions 5-7).
+
+    python bench/claims_diff.py --write OLD.jsonl.gz [--corpus PATH] [--k 30000] [--seed 5]
+    python bench/claims_diff.py --diff OLD.jsonl.gz [--corpus PATH] [--k 30000] [--seed 5]
+
+The sample is `random.Random(seed).sample(rows, k)` over every line of the corpus (the 30,000
+abstracts of seed 5 that versions 5 and 6 were checked on). `--write` records the claims of
+each sampled abstract with the current code; `--diff` recomputes them and prints every claim
+(kind, value, unit, low, high) found only before (`-`) or only now (`+`), a kind or unit
+change counting as both, with its span and sentence, and the counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+from pathlib import Path
+
+from paperfeed.claims import extract_claims
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "data" / "arxiv-102k.jsonl.gz"
+
+
+def sample(path: Path, k: int, seed: int) -> list[tuple[str, str]]:
+    rows = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            rows.append((r["id"], r.get("abstract") or ""))
+    return random.Random(seed).sample(rows, k)
+
+
+def key(c: dict) -> tuple:
+    return (c["kind"], round(c["value"], 6), c["unit"], c.get("low"), c.get("high"))
+
+
+def sentence(abstract: str, start: int, end: int) -> str:
+    s = abstract.rfind(". ", 0, start)
+    e = abstract.find(". ", end)
+    return " ".join(abstract[s + 2 if s >= 0 else 0:e + 1 if e >= 0 else len(abstract)].split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    g = ap.add_mutually_exclusive_group(required=True)
+    g.add_argument("--write", type=Path)
+    g.add_argument("--diff", type=Path)
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--k", type=int, default=30000)
+    ap.add_argument("--seed", type=int, default=5)
+    a = ap.parse_args(argv)
+    rows = sample(a.corpus, a.k, a.seed)
+    now = [[c.to_dict() for c in extract_claims(ab)] for _, ab in rows]
+    print(f"{len(rows)} abstracts, {sum(map(len, now))} claims now")
+    if a.write:
+        with gzip.open(a.write, "wt", encoding="utf-8") as fh:
+            for (pid, _), cl in zip(rows, now, strict=True):
+                fh.write(json.dumps({"id": pid, "claims": cl}, sort_keys=True) + "\n")
+        return 0
+    with gzip.open(a.diff, "rt", encoding="utf-8") as fh:
+        old = [json.loads(line) for line in fh]
+    added = removed = changed = 0
+    for (pid, ab), cl, o in zip(rows, now, old, strict=True):
+        if o["id"] != pid:
+            print(f"different sample at {pid}")
+            return 2
+        ko = {key(c): c for c in o["claims"]}
+        kn = {key(c): c for c in cl}
+        minus = [c for k, c in ko.items() if k not in kn]
+        plus = [c for k, c in kn.items() if k not in ko]
+        if not (minus or plus):
+            continue
+        changed += 1
+        for sign, cs in (("-", minus), ("+", plus)):
+            for c in cs:
+                print(f"{sign} {pid} {c['kind']:<11} {c['value']:<10g} {c['unit']:<8} "
+                      f"{c['text']!r}\n      | {sentence(ab, c['start'], c['end'])}")
+        added += len(plus)
+        removed += len(minus)
+    print(f"{added} added, {removed} removed, {changed} abstracts differ")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
