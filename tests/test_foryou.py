@@ -231,3 +231,31 @@ def test_a_saved_authors_paper_in_new_words_is_found(corpus: Engine, tmp_path: P
 def _jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
     return path
+
+
+def test_vectors_read_from_the_index_are_the_stored_ones(corpus: Engine) -> None:
+    import numpy as np
+
+    from paperfeed.rank import foryou_data as data
+
+    _vectors(corpus)
+    _, index, model = data.engine_model(corpus)
+    assert index is not None and model
+    with corpus.connect() as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM papers"))] + ["9999.00001"]
+        from_db = data.load_vectors(conn, model, ids)
+        both = data.load_vectors(conn, model, ids, index)
+    assert len(from_db) == len(ids) - 1 and index.vectors(["9999.00001"]) == {}
+    assert set(both) == set(from_db)
+    assert all(np.array_equal(both[i], from_db[i]) for i in from_db)
+    # a paper the index does not hold yet (a reader's map is older than the database) comes
+    # from the database
+
+    class Older:
+        def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+            return {k: v for k, v in index.vectors(ids).items() if k != "2601.00003"}
+
+    with corpus.connect() as conn:
+        again = data.load_vectors(conn, model, ["2601.00003", "2601.00004"], Older())
+    assert np.array_equal(again["2601.00003"], from_db["2601.00003"])
+    assert np.array_equal(again["2601.00004"], from_db["2601.00004"])

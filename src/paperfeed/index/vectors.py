@@ -517,6 +517,22 @@ class VectorIndex:
         top = np.argsort(-scores, kind="stable")[:k]
         return [(ids[i], float(scores[i])) for i in top.tolist()]
 
+    def vectors(self, paper_ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """The vectors this index holds for those of `paper_ids` it has, as float32: the same
+        values as the stored float16 ones (read from the mapped index: no database round
+        trip). Papers it does not hold yet are absent (ask the database for them)."""
+        ids = list(dict.fromkeys(paper_ids))
+        if self.index is None or not ids:
+            return {}
+        keys = _keys(ids)
+        present = np.asarray(self.index.contains(keys), dtype=bool)
+        if not present.any():
+            return {}
+        got = np.asarray(self.index.get(keys[present], dtype=np.float32)).reshape(
+            int(present.sum()), -1)
+        have = [i for i, p in zip(ids, present.tolist(), strict=True) if p]
+        return dict(zip(have, got, strict=True))
+
     def vector(self, paper_id: str) -> np.ndarray | None:
         """The stored vector of a paper for this model (from the database), or None."""
         with self.engine.connect() as conn:

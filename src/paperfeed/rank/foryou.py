@@ -126,7 +126,7 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
         if profile.keywords:
             seeds.append(data.PaperText("text:keywords", " ".join(profile.keywords), "", [],
                                         [], None))
-        seed_vecs = data.load_vectors(conn, model_id, pos_ids + neg_ids)
+        seed_vecs = data.load_vectors(conn, model_id, pos_ids + neg_ids, vectors)
         if vectors is not None and seeds:
             from paperfeed.search.hybrid import get_searcher
 
@@ -178,7 +178,8 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
         bg = list(data.load_texts(conn, bg_ids).values())
         negs = [known[i] for i in neg_ids]
         everyone = pos_papers + negs + bg + cands
-        vecs = {**seed_vecs, **data.load_vectors(conn, model_id, [p.id for p in bg + cands])}
+        vecs = {**seed_vecs, **data.load_vectors(conn, model_id, [p.id for p in bg + cands],
+                                                 vectors)}
         clock.lap("load")
     X = tfidf(analyse([(p.title, p.abstract) for p in everyone]), df, min_df_local=2)
     clock.lap("analysis")
