@@ -14,25 +14,18 @@ change counting as both, with its span and sentence, and the counts.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import sys
 from pathlib import Path
 
-from paperfeed.claims import extract_claims
+sys.path.insert(0, str(Path(__file__).parent))
+from claims_same import CORPUS, load, read_recording, write_recording
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "data" / "arxiv-102k.jsonl.gz"
+from paperfeed.claims import extract_claims
 
 
 def sample(path: Path, k: int, seed: int) -> list[tuple[str, str]]:
-    rows = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            rows.append((r["id"], r.get("abstract") or ""))
-    return random.Random(seed).sample(rows, k)
+    return random.Random(seed).sample(load(path, 0), k)
 
 
 def key(c: dict) -> tuple:
@@ -58,12 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     now = [[c.to_dict() for c in extract_claims(ab)] for _, ab in rows]
     print(f"{len(rows)} abstracts, {sum(map(len, now))} claims now")
     if a.write:
-        with gzip.open(a.write, "wt", encoding="utf-8") as fh:
-            for (pid, _), cl in zip(rows, now, strict=True):
-                fh.write(json.dumps({"id": pid, "claims": cl}, sort_keys=True) + "\n")
+        write_recording(a.write, rows, now)
         return 0
-    with gzip.open(a.diff, "rt", encoding="utf-8") as fh:
-        old = [json.loads(line) for line in fh]
+    old = read_recording(a.diff)
     added = removed = changed = 0
     for (pid, ab), cl, o in zip(rows, now, old, strict=True):
         if o["id"] != pid:

@@ -34,6 +34,19 @@ def load(path: Path, n: int) -> list[tuple[str, str]]:
     return rows
 
 
+def write_recording(path: Path, rows: list[tuple[str, str]], claims: list[list[dict]]) -> None:
+    """One line per abstract: its id and its claims as dicts (what --check and
+    claims_diff.py --diff read back)."""
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for (pid, _), cl in zip(rows, claims, strict=True):
+            fh.write(json.dumps({"id": pid, "claims": cl}, sort_keys=True) + "\n")
+
+
+def read_recording(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
 def run(rows: list[tuple[str, str]], method: str) -> tuple[list[list[dict]], float]:
     t0 = time.process_time()
     out = [[c.to_dict() for c in extract_claims(a, method)] for _, a in rows]
@@ -55,13 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(rows)} abstracts, {n_claims} claims, extraction {cpu:.2f} CPU-s "
           f"({len(rows) / cpu:,.0f} abstracts/CPU-s)")
     if a.write:
-        with gzip.open(a.write, "wt", encoding="utf-8") as fh:
-            for (pid, _), cl in zip(rows, out, strict=True):
-                fh.write(json.dumps({"id": pid, "claims": cl}, sort_keys=True) + "\n")
+        write_recording(a.write, rows, out)
         return 0
-    with gzip.open(a.check, "rt", encoding="utf-8") as fh:
-        old = [json.loads(line) for line in fh]
-    old = old[:len(rows)]   # --n: the first N of a recording of the whole corpus
+    old = read_recording(a.check)[:len(rows)]   # --n: the first N of a whole recording
     if len(old) != len(rows):
         print(f"different corpus: {len(old)} recorded, {len(rows)} now")
         return 1
