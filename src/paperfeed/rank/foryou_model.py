@@ -89,8 +89,9 @@ def logistic(X: Sparse, E: np.ndarray | None, y: np.ndarray, l2: float | None = 
     a fixed step converges). Returns (term weights, vector weights, bias). `loss="hinge2"`:
     the squared hinge of a linear SVM (arxiv-sanity-lite's LinearSVC) instead."""
     f, l2, steps = FIT_DTYPE, L2 if l2 is None else l2, STEPS if steps is None else steps
-    X = Sparse(X.ptr, X.cols, X.vals.astype(f), X.vocab)
-    E = None if E is None else E.astype(f)
+    if X.vals.dtype != f:  # a matrix already in the fit's type keeps its cached layouts
+        X = Sparse(X.ptr, X.cols, X.vals.astype(f), X.vocab)
+    E = E if E is None or E.dtype == f else E.astype(f)
     pos = y > 0
     y = y.astype(f)
     cw = np.where(pos, 0.5 / max(pos.sum(), 1), 0.5 / max((~pos).sum(), 1)).astype(f)
@@ -197,6 +198,7 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
     # the classifier: positives against negatives and background (and, like arxiv-sanity-lite's
     # SVM, against every candidate too: "clf_all")
     # "svm_all": a linear SVM's squared hinge instead (over words only, as arxiv-sanity-lite)
+    rows_for: dict[str, tuple[Sparse, np.ndarray | None]] = {}
     for name, others, block in (("clf", np.concatenate([neg, bg]), Es),
                                 ("clf_all", np.concatenate([neg, bg, cand]), Es),
                                 ("clf_all_lex", np.concatenate([neg, bg, cand]), None),
@@ -206,7 +208,13 @@ def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
             continue
         train = np.concatenate([pos, others])
         y = np.concatenate([np.ones(len(pos)), np.zeros(len(others))])
-        wt, we, b = logistic(_subset(X, train), None if block is None else block[train], y,
+        key = "bg" if name == "clf" else "all"  # fits on the same rows share one matrix
+        if key not in rows_for:
+            Xt = _subset(X, train)
+            rows_for[key] = (Sparse(Xt.ptr, Xt.cols, Xt.vals.astype(FIT_DTYPE), Xt.vocab),
+                             None if Es is None else Es[train].astype(FIT_DTYPE))
+        Xt, Et = rows_for[key]
+        wt, we, b = logistic(Xt, None if block is None else Et, y,
                              loss="hinge2" if name.startswith("svm") else "logistic")
         clf = Xc.dot(wt) + b
         if block is not None and we is not None:
