@@ -181,3 +181,64 @@ def test_serve_with_two_workers_answers_and_stops_on_sigterm(db_url: str,
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is `pid` (from /proc)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+            if int(ppid) == pid and state != "Z":
+                out.append(int(d.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_serve_workers_end_when_serve_is_killed(tmp_path: Path) -> None:
+    """kill -9 of `paperfeed serve` gives its workers no chance to be stopped: they must
+    notice and end by themselves (found: CI left two orphaned workers of a killed server)."""
+    port = free_port()
+    env = {**os.environ, "PAPERFEED_SECRET_KEY": SECRET,
+           "PAPERFEED_INDEX_DIR": str(tmp_path / "index")}
+    proc = subprocess.Popen([sys.executable, "-m", "paperfeed", "--db",
+                             str(tmp_path / "p.sqlite"), "serve", "--port", str(port),
+                             "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/about", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "did not start"
+            time.sleep(0.3)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2, workers  # two workers (and multiprocessing's tracker)
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 15
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = [w for w in workers if _alive(w)]
+        for w in left:
+            os.kill(w, signal.SIGKILL)
+        assert not left, f"workers {left} outlived the killed server"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

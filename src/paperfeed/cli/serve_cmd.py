@@ -50,7 +50,11 @@ def serve_command(
         uvicorn.run(create_app(engine, settings), **common)  # type: ignore[arg-type]
         return
     # every worker process builds its own app over the same database (uvicorn's factory)
+    # and ends with this process, however it ends (app_from_environment)
     os.environ["PAPERFEED_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    from paperfeed.web.app import SERVE_PID_ENV
+
+    os.environ[SERVE_PID_ENV] = str(os.getpid())
     engine.dispose()
     _run_workers(n, common)
 

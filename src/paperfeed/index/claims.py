@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from paperfeed.children import die_with_parent
 from paperfeed.claims import EXTRACTOR_VERSION, extract_claims
 from paperfeed.index.protocol import Derived
-from paperfeed.ingest.files import die_with_parent
 from paperfeed.store.db import write_tx
 from paperfeed.store.index_state import IndexState, get_state, papers_after, set_state
 

@@ -15,15 +15,9 @@ it stays committed, and running the same command again resumes after the last on
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import multiprocessing as mp
 import os
 import queue
-import signal
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from paperfeed.children import die_with_parent
 from paperfeed.records import PaperRecord
 from paperfeed.sources.jsonl import InputError, JsonlFile
 from paperfeed.store.checkpoints import delete_checkpoint, get_checkpoint, set_checkpoint
@@ -106,23 +101,6 @@ def _batches(path: Path, skip: int, batch_size: int) -> Iterator[_Batch]:
         b.fatal = str(e)
     b.bytes_read = src.bytes_read if b.fatal else src.size
     yield b
-
-
-def die_with_parent(parent: int) -> None:
-    """Make this (child) process end when `parent` does, however the parent ends."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # SIGKILL when the parent dies
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-    def watch() -> None:  # elsewhere (and as a second line): notice being re-parented
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 def _produce(path: Path, skip: int, batch_size: int, out: mp.Queue, parent: int) -> None:

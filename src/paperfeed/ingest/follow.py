@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from paperfeed.children import die_with_parent
 from paperfeed.index.protocol import Options
 from paperfeed.index.registry import derived_indexes
-from paperfeed.ingest.files import die_with_parent
 from paperfeed.progress import Step
 from paperfeed.store.db import WriteBusy
 from paperfeed.store.index_state import papers_after, read_state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,6 +36,8 @@ from paperfeed.web.headers import SecurityHeaders
 from paperfeed.web.pagecache import PageCache
 from paperfeed.web.settings import WebSettings, load_settings
 from paperfeed.web.static_files import StaticFiles
+
+SERVE_PID_ENV = "PAPERFEED_SERVE_PID"  # set by `paperfeed serve` for its worker processes
 
 WORKER_THREADS = 8
 DESCRIPTION = """Research papers from arXiv (metadata, CC0) and Hugging Face Daily Papers.
@@ -95,7 +98,14 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app over $PAPERFEED_DATABASE_URL: what each `paperfeed serve --workers N` process
-    builds for itself (uvicorn's factory)."""
+    builds for itself (uvicorn's factory). A worker ends when the `paperfeed serve` that
+    started it does ($PAPERFEED_SERVE_PID), even if that one was killed with SIGKILL and
+    could not stop it."""
+    from paperfeed.children import die_with_parent
     from paperfeed.store import open_store
+
+    master = os.environ.get(SERVE_PID_ENV, "")
+    if master.isdigit():
+        die_with_parent(int(master))
 
     return create_app(open_store(None))
