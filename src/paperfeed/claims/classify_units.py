@@ -68,6 +68,7 @@ SIZE_LIST_AFTER = re.compile(rf"(?:{_SIZE_SEP}{_SIZE}\b)+")
 # between: not "our fine-tuned Llama-3 8B", a size inside a name; not "our previous 100B")
 OUR_SIZE_BEFORE = re.compile(r"\b[Oo]ur\s+(?:(?!previous\b|prior\b|earlier\b|original\b|base\b)"
                              r"[a-z][a-z-]*\s+){0,2}$")
+BARE_SIZE_END = re.compile(r"(?:\d\s?[MB]|million|billion)$")
 # "our best models with 15M learnable parameters"
 OUR_MODELS_WITH = re.compile(r"\b[Oo]ur\s+(?:[a-z][a-z-]*\s+){0,2}(?:models?|variants?|networks?)"
                              r"\s+(?:with|of|has|have|having)\s+(?:only\s+|just\s+|about\s+)?$")
@@ -113,6 +114,8 @@ def own_model_size(ctx: Ctx, n: Num) -> int:
     head0 = head[:lst.start()] if lst else head   # before the list the number ends
     more = SIZE_LIST_AFTER.match(text, n.end)
     after = text[more.end() if more else n.end:min(ctx.s_end, n.end + 120)]
+    if n.unit_class != "params" and not BARE_SIZE_END.search(text, n.start, n.end):
+        return 0   # "our 7T-trained models": 7 tesla, not 7 trillion; "a 6.4k dataset"
     noun = None if n.unit_class == "params" else MODEL_AFTER.match(after)
     end = n.end + (noun.end() if noun and not more and noun.end() <= 40 else 0)
     if (noun or n.unit_class == "params") and (OUR_SIZE_BEFORE.search(head0)
