@@ -66,8 +66,9 @@ SIZE_LIST_BEFORE = re.compile(rf"(?:{_SIZE}{_SIZE_SEP})+$")
 SIZE_LIST_AFTER = re.compile(rf"(?:{_SIZE_SEP}{_SIZE}\b)+")
 # "our 7B model", "our largest 5B model", "our 3B and 7B variants" (lowercase words only
 # between: not "our fine-tuned Llama-3 8B", a size inside a name; not "our previous 100B")
-OUR_SIZE_BEFORE = re.compile(r"\b[Oo]ur\s+(?:(?!previous\b|prior\b|earlier\b|original\b|base\b)"
-                             r"[a-z][a-z-]*\s+){0,2}$")
+OUR_SIZE_BEFORE = re.compile(r"\b[Oo]ur\s+(?:(?!(?:previous|prior|earlier|original|base|on|in|"
+                             r"with|for|of|at|to|from|by|and|or|results?|experiments?|"
+                             r"evaluations?|analys[ie]s|findings)\b)[a-z][a-z-]*\s+){0,2}$")
 BARE_SIZE_END = re.compile(r"(?:\d\s?[MB]|million|billion)$")
 # "our best models with 15M learnable parameters"
 OUR_MODELS_WITH = re.compile(r"\b[Oo]ur\s+(?:[a-z][a-z-]*\s+){0,2}(?:models?|variants?|networks?)"
@@ -99,6 +100,8 @@ FAMILY_VERB = re.compile(r"\bwe\s+(?:[a-z]+\s+){0,2}?(?:present|introduc|releas|
 FAMILY_BEFORE = re.compile(r"\b(?:sizes?|scales?|variants?|famil(?:y|ies)|suite|models? (?:of|"
                            r"with|at))\b[^.;()\d%]{0,40}[(:,]?\s*$", re.I)
 FAMILY_NOT = re.compile(r"\b(?:evaluat\w*|fine-?tun\w*|across|using|backbones?|base models?|"
+                        r"stud(?:y|ies|ying|ied)|analy[sz]\w*|examin\w*|investigat\w*|prob\w*|"
+                        r"test\w*|benchmark\w*|"
                         r"compar\w*|baselines?|such as|including)\b|"
                         r"[A-Z][\w.-]*\d[\w.-]*\s*\(?\s*$")
 

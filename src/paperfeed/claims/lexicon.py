@@ -137,8 +137,7 @@ OTHERS_REL_RX = Folded(
 COMPARED_CLAUSE_RX = Folded(
     r"\b(?:by|over|(?<!more )(?<!fewer )(?<!less )(?<!greater )than|compared|outperform\w*|"
     r"surpass\w*|beat\w*|relative|improv\w*|"
-    # "achieves performance comparable to strong baselines using only 5-20% of the tokens"
-    r"reduc\w*|of the|comparable (?:to|with)|on par with)\b", re.I
+    r"reduc\w*|of the)\b", re.I
 )
 SUBSET_AFTER_RX = re.compile(r"^\s*(?:training |labeled |labelled |annotated )?(?:data|subset|"
                              r"split|of the data)\b|^\s*(?:confidence|credib\w*|significance|"
