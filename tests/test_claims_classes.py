@@ -264,3 +264,44 @@ def test_version_7_classes(text: str, expected: set[tuple[str, float]]) -> None:
 def test_a_suspended_hyphen_range_keeps_its_low_end() -> None:
     c = extract_claims("Our sampler is 2- to 40-fold faster than the reference.")[0]
     assert (c.kind, c.low, c.high, c.value) == ("speedup", 2, 40, 40)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the own model's size: "our 7B model", the appositive of the model the paper introduces,
+    # a family it builds, "distilled into a N-parameter student"; not others' or studied sizes
+    ("In the arena, our 13B planner beats every open model on the hard split.",
+     {("scale", 13e9)}),
+    # (since version 8 "our 7B model" is the own size; the others' 72B still is not a claim)
+    ("Our 7B model outperforms models with up to 72B parameters.", {("scale", 7e9)}),
+    ("We introduce Quill, a 2.2B-parameter code model tuned for shell scripts.",
+     {("scale", 2.2e9)}),
+    ("We introduce Marlin, a 650M encoder for radar echoes, and show it generalizes.",
+     {("scale", 650e6)}),
+    ("We release the Heron family in three sizes: 0.4B, 1.1B, and 6B.",
+     {("scale", 0.4e9), ("scale", 1.1e9), ("scale", 6e9)}),
+    ("The detector is distilled into a 12.5M-parameter student for phones.",
+     {("scale", 12.5e6)}),
+    ("Our smallest models with 3M trainable parameters match much larger ones.",
+     {("scale", 3e6)}),
+    ("We fine-tune Falcon (7B, 40B) on the legal corpus.", set()),
+    ("We present an analysis of gradient noise, studying the Kestrel family (1B, 8B, 24B "
+     "parameters).", set()),
+    ("Our results on 8B-sized open models match those of closed ones.", set()),
+    ("We introduce Tern, a 9M image dataset of seabirds.", set()),
+    ("Our fine-tuned Mistral 7B model wins.", set()),
+    # step counts the own sampler needs; the own model's operation count; not a budget
+    ("Our sampler produces sharp faces with only 3 sampling steps.", {("compute", 3)}),
+    ("Our segmenter reaches 81.2% mIoU with only 2.4 GFLOPs.",
+     {("quality", 81.2), ("compute", 2.4e9)}),
+    ("Entries had to stay within a computational budget under 90 GMACs.", set()),
+    # the bit width of the own quantized model named after "our"
+    ("Notably, our 3-bit DiffQuant keeps image quality on COCO after quantization.",
+     {("precision", 3)}),
+    # a generated length or a count of calls that the method cuts is compute
+    ("Our policy shortens the average reasoning length by 41% on math tasks.",
+     {("compute", 41)}),
+    ("Our router reduces LLM calls by 35% on average.", {("compute", 35)}),
+    ("Our analysis shows failures in 12% of episodes with tool calls.", set()),
+])
+def test_version_8_classes(text: str, expected: set[tuple[str, float]]) -> None:
+    assert kv(text) == expected

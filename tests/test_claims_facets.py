@@ -39,7 +39,7 @@ def claims(text: str, method: str = "rules") -> list[dict]:
     # a range quoted from prior work
     "Prior methods report speedups of 100-10Kx on small inputs. We propose a new solver.",
     # others' model sizes, sizes that are not better scores
-    "Our 7B model outperforms models with up to 72B parameters.",
+    "It outperforms models with up to 72B parameters.",
     "It nearly matches the performance of models 50X larger on code generation.",
     # settings: a criterion, an alpha, cross-validation folds, a context length
     "Our dosimetric evaluation achieves a remarkable gamma passing rate with a 2%/2mm "

@@ -66,6 +66,29 @@ FINDING = re.compile(r"\bwe (?:find|identify|discover|observe|show that)\b|\bcan
                      re.I)
 
 
+# "reducing reasoning length by 36%", "reduces tool calls by 18%": generated length and calls
+# are compute only when cut (version 8); not "recovers 59--96% of response length" (a finding),
+# "8-17% of trajectories involving tool calls" (a statistic), "80x improvement in stable
+# generation length" (a longer output is no saving)
+LENGTH_CALLS = re.compile(r"(?:reasoning|response|output|generation|CoT|chain-of-thought|"
+                          r"thinking|trace|answer|solution) lengths?|(?:tool|LLM|model|"
+                          r"function) calls", re.I)
+WORK_CUT = re.compile(r"\b(?:reduc\w*|shorten\w*|cut\w*|decreas\w*|lower\w*|fewer|shorter|"
+                      r"less|compress\w*|skip\w*|sav\w*|drop\w*|trim\w*|only|just|merely)\b|"
+                      r"-\s*$", re.I)
+
+
+def work_cut(ctx: Ctx, n: Num, c0: int, c1: int) -> bool:
+    """False for a compute cue that is a generated length or a count of calls with no cut of
+    it next to the number (the other compute cues: always True)."""
+    if c1 <= c0 or not LENGTH_CALLS.fullmatch(ctx.text, c0, c1):
+        return True
+    lo, hi = (n.end, c0) if c0 >= n.end else (c1, n.start)
+    return bool(WORK_CUT.search(ctx.text, max(ctx.s_start, n.start - 80), n.start)
+                or WORK_CUT.search(ctx.text, n.end, min(ctx.s_end, n.end + 40))
+                or (lo < hi and WORK_CUT.search(ctx.text, lo, hi)))
+
+
 def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
               kv_paper: bool, quant_paper: bool | LazyFlag, flags: tuple[bool, bool, bool]
               ) -> tuple[str, str, tuple[int, int, str]] | None:
@@ -100,6 +123,8 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         cue = (c0, c1, where)
         k = kind or (prev[1] if prev is not None and prev[0] == uc
                      else sentence_kind(ctx, s_start, n, 60))
+        if kind == "compute" and not work_cut(ctx, n, c0, c1):
+            return None
         if k is None or k == "scale":
             return None
         if k in SAVINGS and re.match(r"^\s*(?:the|its|their)\s+(?:cost|price|compute|memory)",
@@ -148,6 +173,8 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         kind, c0, c1, where = nearest_kind(ctx, n)
         cue = (c0, c1, where)
         k = kind
+        if k == "compute" and not work_cut(ctx, n, c0, c1):
+            return None
         if k is None and RESULT_VERB.search(ctx.before):
             k = "quality"   # "achieve more than 90% validity": a score, whatever else is near
         k = k or inherit_or_sentence()

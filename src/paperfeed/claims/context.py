@@ -100,10 +100,31 @@ def text_of(ctx: Ctx, n: Num) -> str:
     return ctx.text[n.start:n.end]
 
 
+# "in as few as 5 steps", "with only 25 inference steps": the step count the own method needs
+# (compute, tests/data/CLAIMS_GUIDE.md), version 8
+FEW_STEPS_BEFORE = re.compile(r"\b(?:in|with|using|requir\w*|needs?|needing|takes?|taking)\s+"
+                              r"(?:as few as|only|merely|just|a mere)\s*$", re.I)
+FEW_STEPS_AFTER = re.compile(r"\s?(?:(?:sampling|denoising|inference|diffusion|generation|"
+                             r"generative|function|integration|decoding|solver|ODE)\s+)?"
+                             r"(?:steps?|NFEs?)\b", re.I)
+
+
+def few_steps(text: str, n: Num) -> int:
+    """The end of `N steps` after `in as few as` / `with only`, else 0."""
+    if n.unit_class != "bare" or n.magnitude or n.low is not None:
+        return 0
+    m = FEW_STEPS_AFTER.match(text, n.end)
+    if m is None or not FEW_STEPS_BEFORE.search(text, max(0, n.start - 30), n.start):
+        return 0
+    return m.end()
+
+
 def is_candidate(text: str, n: Num) -> bool:
     """Cheap first filter: a bare number only counts after a metric name ("FID of 2.11")."""
     if n.unit_class != "bare" or n.magnitude:
         return True
+    if few_steps(text, n):
+        return True   # "in as few as 5 steps": a step count (compute)
     if from_to_metric(text, n, 0):
         return True   # "the EM score from 0.392 to 0.474": the result of a named metric
     if signed_gain(text, n):

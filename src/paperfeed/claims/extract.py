@@ -192,7 +192,11 @@ def candidates(abstract: str) -> Iterator[Candidate]:
         if gate is None:
             got = classify(n, ctx, s_start, last.get(si), kv_paper, quant_paper,
                            sentence_flags(si, ctx.sentence))
-            if got is not None:
+            if got is not None and n.unit_class != "flops" and not (
+                    got[0] == "scale" and n.unit_class == "bare"):
+                # (an operation count or a model size between scores, "42.9% mIoU with only
+                # 5.5 GFLOPs, 80.5% on Cityscapes", "48.3% with our 32B model and 34.3% with
+                # our 7B model", does not end the list of scores)
                 last[si] = (n.unit_class, got[0])
         # what the learned model needs is computed only when it asks (with this point's state)
         guess = got or partial(guess_kind, n, ctx, s_start, last.get(si), kv_paper)

@@ -74,7 +74,7 @@ def gate_reason(n: Num, ctx: Ctx, prev_base: Num | None, s_start: int, text: str
 GUESS_UNIT = {"pts": ("quality", "points"), "bits": ("precision", "bits"),
                "params": ("scale", "params"), "tokens": ("scale", "tokens"),
                "usd": ("cost", "usd"), "gpuh": ("cost", ""), "fps": ("speedup", "fps"),
-               "rate": ("speedup", "")}
+               "rate": ("speedup", ""), "flops": ("compute", "")}
 
 
 def guess_kind(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None, kv_paper: bool

@@ -27,6 +27,10 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"reasoning|decoding) steps|queries|API calls|less training|fewer training \w+|"
                 r"training (?:steps|epochs|iterations|compute|budget|FLOPs)|epochs|iterations|"
                 r"(?:token|segment|resource|API|tool|GPU) usage|"
+                # "reducing reasoning length by 36%", "CoT length by 67%": the tokens a model
+                # generates (token reductions are compute), version 8; "LLM calls by 60%"
+                r"(?:reasoning|response|output|generation|CoT|chain-of-thought|thinking|"
+                r"trace|answer|solution) lengths?|(?:tool|LLM|model|function) calls|"
                 # "25% fewer training episodes", "40% to 60% fewer circuit evaluations": fewer
                 # units of work the method needs
                 r"fewer (?:[\w-]+ )?(?:evaluations|episodes|rollouts|iterations|steps|queries|"

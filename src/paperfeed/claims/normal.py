@@ -176,8 +176,8 @@ def facets(kind: str, value: float, unit: str, what: str, span: str, before: str
             nu = "% gain"
         elif d == "lower":
             nv = -value
-    elif kind == "precision":
-        nv = -value
+    elif kind == "precision" or (kind == "compute" and unit in ("steps", "FLOPs", "MACs")):
+        nv = -value   # fewer bits, steps, operations first
     return Facets(d, float(nv), nu, subkind, baseline_of(sentence, after, before),
                   condition_of(after, sentence))
 

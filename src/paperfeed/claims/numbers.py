@@ -11,6 +11,8 @@ _MAGNITUDE = {
     "t": 1e12, "trillion": 1e12,
 }
 
+_OPS_PREFIX = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+
 _NUM = (r"\d(?<![\w.@/^#]\d)(?<![A-WYZa-wyz]-\d)(?<![A-Za-z]\.\d)"
         r"(?:\d{0,2}(?:,\d{3})+(?![\d,])|\d*)(?:\.\d+)?")
 TOKEN_RX = re.compile(
@@ -39,6 +41,8 @@ TOKEN_RX = re.compile(
     r"|\s?(?:tokens?|samples?|images?|sequences?|queries|requests?)\s?"
     r"(?:/\s?s(?:ec)?\b|per second\b)"
     r"|\s?(?:QPS|RPS|[KMGT]B/s)\b"
+    # the own model's operations ("0.060 GFLOPs", "8.27G FLOPs", "2.21M MACs"), version 8
+    r"|\s?(?:[KMGT]\s?)?(?:FLOPs|FLOP|MACs)\b(?!/)"
     r"|\s?-?\s?tokens?\b"
     r")?"
 )
@@ -48,6 +52,7 @@ WA_RX = re.compile(r"W(?<![A-Za-z0-9]W)(?P<w>\d{1,2})A(?P<a>\d{1,2})(?![A-Za-z0-
 _RANGE_SEP = re.compile(r"\s*(?:-{1,2}|(?:-\s*)?to|~|and)\s*(?:\+\s*)?")
 
 _UNIT_CLASS: list[tuple[str, re.Pattern[str]]] = [
+    ("flops", re.compile(r"(?:[KMGT]\s?)?(?:FLOP|MAC)")),
     ("rate", re.compile(r"(?:tokens?|samples?|images?|sequences?|queries|requests?)\s?(?:/|per)"
                         r"|QPS|RPS|[KMGT]B/s")),
     ("pct", re.compile(r"%|percent", re.I)),
@@ -116,6 +121,11 @@ def find_numbers(text: str) -> list[Num]:
         value = _value(num, exp, mag)
         if pw:
             value = value ** int(pw)
+        if uclass == "flops":
+            u = unit.strip()
+            if u[0] in _OPS_PREFIX and u[1:].lstrip()[:1] in ("F", "M"):
+                value *= _OPS_PREFIX[u[0]]   # "0.060 GFLOPs" -> 6e7 FLOPs
+            unit = "MACs" if "MAC" in u else "FLOPs"
         start = m.start()
         if uclass == "bare" and text[max(0, start - 2):start].endswith(("$", "$ ")):
             uclass, unit = "usd", "$"   # "$1" (an escaped \$ in LaTeX becomes "$")
