@@ -25,10 +25,11 @@ from paperfeed.rank.foryou_text import Sparse
 
 WEIGHTS: dict[str, float] = {  # part -> weight in the blend (negatives' parts subtract);
     # tuned on the bench's dev half only (bench/foryou_tune.py --buckets 1,5, with vectors),
-    # confirmed on the other half: four fits (clf_all, clf_all_lex, svm_all, svm_all_vec)
+    # confirmed on the other half: four fits for 2-5 positives (clf_all, clf_all_lex, svm_all,
+    # svm_all_vec), three for one or more than five
     "clf": 0.0, "clf_all": 2.0, "lex_centroid": 0.0, "lex_max": 0.0,
     "emb_centroid": 0.5, "emb_max": 0.5, "emb_top3": 2.0, "lex_prf": 1.0, "emb_prf": 0.0,
-    "clf_all_lex": 1.0, "svm_all": 0.25, "svm_all_vec": 2.0, "lex_top3": 0.25,
+    "clf_all_lex": 1.0, "svm_all": 0.0, "svm_all_vec": 2.0, "lex_top3": 0.25,
     "neg_lex": -0.5, "neg_emb": -0.5,
     # no negatives in the bench: neg_* untuned
     # the positives' authors (ABSOLUTE: an affinity in [0, 1], not a z-score), tuned alone on
@@ -36,7 +37,10 @@ WEIGHTS: dict[str, float] = {  # part -> weight in the blend (negatives' parts s
     # category protocol of dev got worse
     "coauthor": 32.0,
 }
-_FEW = {**WEIGHTS, "lex_prf": 2.0}  # 2-5 positives: more pseudo-relevance feedback
+# 2-5 positives: more pseudo-relevance feedback, and the words-only SVM; more than five
+# positives drop it (one fit less for the slowest profiles: every cat10 split equal on dev and
+# confirm, bench/foryou_tune.py, docs/benchmarks.md "Fourth pass")
+_FEW = {**WEIGHTS, "lex_prf": 2.0, "svm_all": 0.25}
 # A blend per reader size: (at most this many positives, weights), the first that fits;
 # a profile with more positives than every bound gets WEIGHTS. Tuned like WEIGHTS, each
 # size on the dev splits of that size (a step had to gain 0.01 there).
