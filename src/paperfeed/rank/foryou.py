@@ -6,9 +6,9 @@
 1. candidates from indexes, never a scan: BM25 on the profile's strongest terms (and each
    positive's), nearest vectors of the positives and their centroid, followed authors', the
    positives' authors' (foryou_authors) and the newest papers;
-2. a model fitted on the spot (foryou_model; ~0.9 s CPU a user at 100k papers on the shared
-   bench machine), so nothing per user is cached and everything stays derivable from the
-   database;
+2. a model fitted on the spot (foryou_model; at 100k papers 0.45-0.6 s a user without
+   vectors, about a second with them: docs/benchmarks.md), so nothing per user is cached and
+   everything stays derivable from the database;
 3. a reason for each paper: its strongest shared words, the saved paper closest to it and
    the author it shares with the saved ones.
 """
@@ -161,15 +161,16 @@ def recommend(engine: Engine, profile: Profile, k: int = 100, since: str | None 
                                                           if p.id in seed_vecs],
                                        filters, since, until, category)
         clock.lap("candidates")
-        cand += data.by_authors(conn, profile.authors, RECENT)
-        cand += fa.candidates(conn, aff)
+        authored = data.by_authors(conn, profile.authors, RECENT) + fa.candidates(conn, aff)
+        cand += authored
         cand += data.recent_candidates(lexical, RECENT, filters)
         blocked = set(positives) | profile.negatives | profile.exclude
         cand = [c for c in dict.fromkeys(cand) if c not in blocked]
         ctexts = data.load_texts(conn, cand)
-        if filters and (profile.authors or aff.weight):  # author papers came unfiltered
-            ok = lexical.allowed(list(ctexts), category, since, until)
-            ctexts = {i: p for i, p in ctexts.items() if i in ok}
+        if filters and authored:  # the author lookups are unfiltered: only they are checked
+            unique = list(dict.fromkeys(authored))
+            out = set(unique) - lexical.allowed(unique, category, since, until)
+            ctexts = {i: p for i, p in ctexts.items() if i not in out}
         cands = [ctexts[i] for i in cand if i in ctexts and not is_muted(ctexts[i], profile)]
         if not cands:
             return []
