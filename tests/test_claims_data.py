@@ -14,10 +14,11 @@ DATA = Path(__file__).resolve().parent / "data"
 KINDS = {"speedup", "memory", "compression", "compute", "precision", "quality", "scale", "cost"}
 DIRECTIONS = {"higher", "lower", "reduction", "increase"}
 FILES = ["claims_annotated.jsonl", "claims_fresh.jsonl", "claims_fresh5.jsonl",
-         "claims_fresh6.jsonl", "claims_fresh7.jsonl", "claims_fresh8.jsonl"]
+         "claims_fresh6.jsonl", "claims_fresh7.jsonl", "claims_fresh8.jsonl",
+         "claims_fresh9.jsonl"]
 # the fresh held-out sets carry a direction on every claim; elsewhere it is optional
 DIRECTION_REQUIRED = {"claims_fresh5.jsonl", "claims_fresh6.jsonl", "claims_fresh7.jsonl",
-                      "claims_fresh8.jsonl"}
+                      "claims_fresh8.jsonl", "claims_fresh9.jsonl"}
 
 
 def _rows(name: str) -> list[dict]:
@@ -62,19 +63,20 @@ def test_the_fresh_sets_share_no_abstract_with_each_other_or_the_development_dat
             seen[r["id"]] = name
 
 
-FRESH_IN_FULL = ["claims_fresh6.jsonl", "claims_fresh7.jsonl", "claims_fresh8.jsonl"]
+FRESH_IN_FULL = ["claims_fresh6.jsonl", "claims_fresh7.jsonl", "claims_fresh8.jsonl",
+                 "claims_fresh9.jsonl"]
 
 
 @pytest.mark.parametrize("name", FRESH_IN_FULL)
-def test_fresh6_to_fresh8_are_their_batches_in_full(name: str) -> None:
+def test_fresh6_to_fresh9_are_their_batches_in_full(name: str) -> None:
     rows = _rows(name)
     assert len(rows) == 89
     for r in rows:
         assert r.get("claims") is not None
         for c in r["claims"]:
-            # fresh6 and fresh7 leave baseline and condition unannotated; fresh8 annotates them
-            # where the sentence names them (a string) and leaves them null otherwise
-            if name == "claims_fresh8.jsonl":
+            # fresh6 and fresh7 leave baseline and condition unannotated; fresh8 and fresh9
+            # annotate them where the sentence names them (a string) and leave them null otherwise
+            if name in ("claims_fresh8.jsonl", "claims_fresh9.jsonl"):
                 assert c["baseline"] is None or isinstance(c["baseline"], str), (r["id"], c["text"])
                 condition = c["condition"]
                 assert condition is None or isinstance(condition, str), (r["id"], c["text"])
