@@ -58,3 +58,14 @@ def test_the_blend_follows_the_number_of_positives(monkeypatch: pytest.MonkeyPat
     # without vectors: the words-only blend, whatever the size
     words = fm.score(X, None, np.zeros(len(PAPERS), bool), rows[:2], rows[:0], rows[2:3], cand)
     assert "clf" in words.parts and np.allclose(words.total, fm.blend(words.parts, fm.WORDS_ONLY))
+
+
+def test_the_fits_run_numpy_blas_on_one_thread() -> None:
+    # OpenBLAS's threads spin on a busy machine: after a fit this process uses one
+    from threadpoolctl import threadpool_info
+
+    X = ft.tfidf(ft.analyse(PAPERS), None)
+    rows = np.arange(len(PAPERS))
+    fm.score(X, None, np.zeros(len(PAPERS), bool), rows[:2], rows[:0], rows[2:3], rows[3:])
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    assert blas and all(i["num_threads"] == 1 for i in blas)

@@ -17,6 +17,7 @@ The blend depends on how many positives the profile has (SIZE_WEIGHTS, weights_f
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -175,12 +176,31 @@ def blend(parts: dict[str, np.ndarray], weights: dict[str, float] | None = None)
     return total
 
 
+_BLAS = threading.Lock()
+_blas_one: list[bool] = []
+
+
+def one_blas_thread() -> None:
+    """numpy's BLAS on one thread in this process, from the first fit on. The fits' products
+    are small (a few thousand rows x 384), and OpenBLAS's threads spin-wait for a core: on a
+    busy 2-core machine a matrix-vector product took 2.8 ms on two threads against 0.17 ms
+    on one, and the fit stage of a user at 102k papers 2.1 s against 0.9 s
+    (docs/benchmarks.md). Requests run side by side in threads and processes instead."""
+    with _BLAS:
+        if not _blas_one:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(1, user_api="blas")
+            _blas_one.append(True)
+
+
 def score(X: Sparse, E: np.ndarray | None, has_vec: np.ndarray, pos: np.ndarray,
           neg: np.ndarray, bg: np.ndarray, cand: np.ndarray,
           pos_weight: np.ndarray | None = None, extra: dict[str, np.ndarray] | None = None
           ) -> Scores:
     """Scores of rows `cand` of X/E, given rows of positives, negatives and background;
     `extra`: parts computed outside (one value per candidate), blended like the others."""
+    one_blas_thread()
     pw = np.ones(len(pos)) if pos_weight is None else pos_weight
     use_vec = E is not None and bool(has_vec[pos].any())
     w = weights_for(len(pos)) if use_vec else WORDS_ONLY
