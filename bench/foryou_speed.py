@@ -78,10 +78,12 @@ def standin_vectors(db: str) -> None:
     from sqlalchemy import text
 
     from paperfeed.index.lexical import EN
-    from paperfeed.index.vectors import VectorIndex, embed_missing, embed_text
+    from paperfeed.index.vectors import VectorIndex, count_missing, embed_missing, embed_text
     from paperfeed.store import open_store
 
     engine = open_store(db)
+    if not count_missing(engine, STANDIN):
+        return
     t0 = time.perf_counter()
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT title, abstract FROM papers")).all()

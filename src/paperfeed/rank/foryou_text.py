@@ -32,90 +32,33 @@ class Sparse:
     def n_rows(self) -> int:
         return len(self.ptr) - 1
 
-    def rows(self) -> np.ndarray:
-        """The row of each stored value (computed once: every product needs it)."""
-        r = self.__dict__.get("_rows")
-        if r is None:
-            r = self.__dict__["_rows"] = np.repeat(np.arange(self.n_rows), np.diff(self.ptr))
-        return r
+    def _csr(self) -> Any:
+        """The rows as a scipy CSR matrix (built once: its products are compiled loops)."""
+        c = self.__dict__.get("_csr_m")
+        if c is None:
+            from scipy.sparse import csr_array
+
+            c = self.__dict__["_csr_m"] = csr_array((self.vals, self.cols, self.ptr),
+                                                   shape=(self.n_rows, len(self.vocab)))
+        return c
 
     def dot(self, w: np.ndarray) -> np.ndarray:
         """X @ w for a dense weight vector over the vocabulary (sums row by row, in order)."""
-        out = np.zeros(self.n_rows, dtype=self.vals.dtype)
-        if len(self.vals):
-            live = self.__dict__.get("_live")
-            if live is None:  # rows with a value, and their starts (computed once)
-                at = np.flatnonzero(np.diff(self.ptr) > 0)
-                live = self.__dict__["_live"] = (at, self.ptr[at])
-            out[live[0]] = np.add.reduceat(self.vals * w[self.cols], live[1])
-        return out
-
-    def _by_column(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The values in column order (rows in order within a column): (used columns, their
-        starts, values, rows); computed once."""
-        c = self.__dict__.get("_csc")
-        if c is None:
-            perm = _stable_order(self.cols)
-            cols = self.cols[perm]
-            used = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]]) if len(cols) else perm
-            c = self.__dict__["_csc"] = (cols[used], used, self.vals[perm], self.rows()[perm])
-        return c
-
-    def _by_size(self) -> tuple[np.ndarray, ...]:
-        """_by_column split by how many values a column has: one (its sum is that value), two
-        (a + b) and more (numpy's reduceat): the same sums, with far fewer reduceat
-        segments (most columns of a request's matrix have one or two values)."""
-        c = self.__dict__.get("_sizes")
-        if c is None:
-            used, starts, vals, rows = self._by_column()
-            n = np.diff(np.r_[starts, len(vals)])
-            one, two, more = n == 1, n == 2, n > 2
-            e1, e2 = starts[one], starts[two]
-            m = np.repeat(more, n)  # the values of columns with more than two
-            nm = n[more]
-            c = self.__dict__["_sizes"] = (
-                used[one], vals[e1], rows[e1], used[two], vals[e2], rows[e2], vals[e2 + 1],
-                rows[e2 + 1], used[more], np.r_[0, np.cumsum(nm)[:-1]].astype(np.int64),
-                vals[m], rows[m])
-        return c
+        return self._csr() @ w
 
     def tdot(self, r: np.ndarray) -> np.ndarray:
         """X.T @ r: a dense vector over the vocabulary (sums column by column, in row order)."""
-        out = np.zeros(len(self.vocab), dtype=self.vals.dtype)
-        if len(self.vals):
-            c1, v1, r1, c2, va, ra, vb, rb, cm, sm, vm, rm = self._by_size()
-            out[c1] = v1 * r[r1]
-            out[c2] = va * r[ra] + vb * r[rb]
-            if len(cm):
-                out[cm] = np.add.reduceat(vm * r[rm], sm)
-        return out
+        return self._csr().T @ r
 
     def mul_dense(self, M: np.ndarray) -> np.ndarray:
         """X @ M.T for dense rows M (n_terms wide): one column per row of M."""
-        out = np.zeros((self.n_rows, len(M)))
-        if not len(M):
-            return out
-        # only the entries of columns some row of M uses: the others add exact zeros, so
-        # the sums (in the same order) are the same bits
-        at = np.flatnonzero((M != 0).any(0)[self.cols])
-        rows, cols, vals = self.rows()[at], self.cols[at], self.vals[at]
-        for i in range(len(M)):
-            out[:, i] = np.bincount(rows, weights=vals * M[i][cols], minlength=self.n_rows)
-        return out
+        return np.asarray(self._csr() @ M.T, dtype=np.float64).reshape(self.n_rows, len(M))
 
     def dense_row(self, i: int) -> np.ndarray:
         out = np.zeros(len(self.vocab))
         s, e = self.ptr[i], self.ptr[i + 1]
         out[self.cols[s:e]] = self.vals[s:e]
         return out
-
-
-def _stable_order(x: np.ndarray) -> np.ndarray:
-    """np.argsort(x, kind="stable") of non-negative integers, by one value sort."""
-    ib = max(len(x), 1).bit_length()
-    if fw.bits(x) + ib > fw.WIDTH:
-        return np.argsort(x, kind="stable")
-    return np.sort((x << ib) | np.arange(len(x))) & ((1 << ib) - 1)
 
 
 def _group(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
