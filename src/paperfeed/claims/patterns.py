@@ -12,7 +12,7 @@ SENT_RX = re.compile(r"\s(?:(?<=[.!?]\s)\s*(?=[A-Z(\[])|(?<=\n)\s*\n)")
 ABBREV_RX = re.compile(r"(?:\b(?:e\.g|i\.e|vs|et al|Fig|Eq|approx|resp|cf|etc|Sec|No)\.)$")
 CLAUSE_BEFORE = Folded(r"[,;:)\]]|\b(?:while|whereas|but)\b", re.I)
 CLAUSE_AFTER = Folded(r"[,;:()\[\]]|\.(?!\d)|\b(?:and|while|whereas|but|compared|than|"
-                           r"relative|versus|vs)\b|\s[~$+<>]?\d", re.I)
+                           r"relative(?=\s+to\b)|versus|vs)\b|\s[~$+<>]?\d", re.I)
 # An "on X" / "for X" phrase right after a number names the setting, not the measured thing.
 SETTING_AFTER = re.compile(r"^\s*(?:on|for|in|across|over|under|at|within|when|among)\b", re.I)
 UNIT_LABEL = {
