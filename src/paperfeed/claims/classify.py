@@ -12,6 +12,7 @@ from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import (
     BASELINE_SUBJECT,
+    BENCH_SUBJECT,
     BY_END,
     DATA_AFTER,
     GAIN_WORD,
@@ -25,6 +26,8 @@ from paperfeed.claims.patterns import (
     SIZE_AFTER,
     SPREAD_BEFORE,
     STAT_SUBJECT,
+    SUCCESS_BEFORE,
+    SUCCESS_SHARE,
 )
 
 GAIN_BY = re.compile(r"\b(?:improv|enhanc|boost|increas|reduc|lower|decreas|exceed|outperform|"
@@ -158,6 +161,9 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
                 if rk in (*SAVINGS, "speedup"):
                     return rk, "%", (ctx.after_off + share.start("cue"),
                                      ctx.after_off + share.end("cue"), "after")
+            elif (SUCCESS_SHARE.match(ctx.after_raw) and SUCCESS_BEFORE.search(ctx.before)
+                  and not BENCH_SUBJECT.search(ctx.before) and not BENCH_SUBJECT.search(sent)):
+                return "quality", "%", (0, 0, "")   # "wins 95% of pairwise comparisons"
         if (background or not own or (lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
                                        and not REDUCE_VERB_BEFORE.search(ctx.before))
                 or lx.SUBSET_AFTER_RX.match(ctx.after_raw)
