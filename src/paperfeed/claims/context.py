@@ -21,7 +21,7 @@ def after_list(after: str) -> str:
     """What follows a list of numbers ("0.77 and 0.63 mean IoU" -> " mean IoU")."""
     m = LIST_NEXT.match(after)
     return " " + after[m.end():] if m else after
-METRIC_LINK_RX = re.compile(r"(?:of|by|=|:|is|reach\w*|achieves?|to|~|approximately|about|"
+METRIC_LINK_RX = re.compile(r"(?:of|by|=|:|\(|is|was|reach\w*|achieves?|to|~|approximately|about|"
                              r"around|roughly)\s*$")
 
 
