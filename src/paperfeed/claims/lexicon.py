@@ -202,7 +202,7 @@ QUANT_CONTEXT_RX = re.compile(
 METRIC_NAME_RX = re.compile(
     r"(?<![\w-])(?P<metric>FID|FVD|IS|KID|PSNR|SSIM|LPIPS|BLEU|ROUGE(?:-\w+)?|METEOR|CIDEr|"
     r"mAP(?:@[\d.:]+)?|AP(?:50|75)?|AUC|AUROC|AUPRC|mIoU|IoU|Dice|F1(?:[- ]score)?|"
-    r"MPJPE|PA-MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|accuracy|top-1 accuracy|"
+    r"MPJPE|PA-MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|[Aa]ccuracy|top-1 accuracy|"
     r"success rate|pass@\d+|perplexity|PPL|Spearman|Pearson|RMSE|MAE|MSE|ADE|FDE|"
     r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+|Hits?@\d+|CC|MAPE|R\^?2|SRCC|PLCC|"
     r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau|DSC|Dice score|"
@@ -212,7 +212,7 @@ METRIC_NAME_RX = re.compile(
     r"mean squared? error|word error rate|character error rate|mean average precision|"
     r"dice (?:similarity )?coefficient|concordance index))"
     r"\)?(?:\s+(?:score|value))?(?:\s+(?:improvement|gain|increase)\s+(?=of|was|is))?"
-    r"\s*(?:of|=|:|is|was|reaches|reaching|achieves?|to|by)?\s*"
+    r"\s*(?:of|=|:|\(|is|was|reaches|reaching|achieves?|to|by)?\s*"
     r"(?:(?:of |at |is )?(?:~|approximately|about|around|roughly)\s*)?$"
 )
 METRIC_AFTER_RX = re.compile(
