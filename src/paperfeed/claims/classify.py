@@ -17,6 +17,7 @@ from paperfeed.claims.patterns import (
     DATA_AFTER,
     GAIN_WORD,
     GENERIC_QUALITY,
+    HARDWARE_RX,
     MULT_AFTER_BAD,
     MULT_RATE,
     POINT_GAIN,
@@ -24,6 +25,7 @@ from paperfeed.claims.patterns import (
     RESULT_VERB,
     SAVINGS,
     SIZE_AFTER,
+    SPEED_EFFICIENCY,
     SPREAD_BEFORE,
     STAT_SUBJECT,
     SUCCESS_BEFORE,
@@ -148,6 +150,11 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         if k == "compression" and kv_paper and not re.search(
                 r"param|model size|smaller model", f"{ctx.before} {ctx.after}", re.I):
             k = "memory"
+        if k == "quality" and (not kind or GENERIC_QUALITY.fullmatch(ctx.text, c0, c1)) and (
+                SPEED_EFFICIENCY.search(f"{ctx.before} {ctx.after_raw[:50]}")
+                or (HARDWARE_RX.search(sent) and re.search(r"\bperformance\b", ctx.text[
+                    max(ctx.s_start, n.start - 60):n.end + 60]))):
+            k = "speedup"   # "3.78 times improvement in efficiency", version 9
         return k, "x", cue
     if uc == "pct":
         if not background and own and not others:
@@ -193,6 +200,7 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             return None
         if (k == "quality" and where and prev is not None and prev[1] == "speedup"
                 and GENERIC_QUALITY.fullmatch(ctx.text[c0:c1])
+                and ctx.text[c0:c1].lower() != "performance"
                 and not lx.METRIC_NAME_RX.search(sent) and not QUALITY_NAME.search(sent)):
             k = "speedup"   # "speedups of 5.5x ..., improving over DFlash by roughly 11%"
         if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):
