@@ -42,7 +42,7 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"throughput|"
                 r"inference time|run-?times?|wall-?clock|time to first token|TTFT|"
                 r"convergence|training time|decoding|fps|real-time|quicker|"
-                r"inference efficiency|JCT|makespan|time"),
+                r"inference efficiency|JCT|makespan|time-to-[\w-]+|time"),
     ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|GPU[- ]time|budget|costs?"),
     ("quality", r"accuracy|accuracies|F1|BLEU|ROUGE[\w-]*|METEOR|CIDEr|FID|FVD|PSNR|SSIM|"
                 r"LPIPS|mAP|AP\d*|macro-F1|micro-F1|MOTA|IDF1|HOTA|[A-Z][A-Za-z]{0,11}+@\d+|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
