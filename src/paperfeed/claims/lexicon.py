@@ -52,7 +52,10 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"success|more accurate|"
                 r"correlation|exact match|EM\b|"
                 r"improv\w*|outperform\w*|gains?|better|higher|surpass\w*|robustness|"
-                r"attack success|hallucinations?|benchmark|quality"),
+                r"attack success|hallucinations?|benchmark|quality|"
+                # "a 2.12% Bjontegaard Delta Bit Rate (BDBR)", "46.6% BD-rate reduction": a
+                # codec's rate-distortion score (version 9), not a speed or a compression
+                r"BD-?rates?|BDBR|Bj\w*ntegaard delta(?: bit)? rates?"),
 ]
 # One alternation with a group per kind, to find the nearest cue in one pass.
 ANY_KIND_RX = Folded(
