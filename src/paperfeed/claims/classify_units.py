@@ -42,6 +42,12 @@ from paperfeed.claims.patterns import (
 
 # a model the paper uses, validates on or boosts, not its own ("validated on models up to 14B
 # parameters", "the capabilities of a 24B parameter model", "a small open-weights model with")
+# "RoBERTa yielding the highest F1-score (0.90)", "GPT-5 attains the highest accuracy (0.767)":
+# an off-the-shelf model a comparison study scores (version 9, for a value in a parenthesis)
+OFF_THE_SHELF = re.compile(r"\b(?:GPT-?[\w.-]*|(?:Distil|Bio|Ro|Sci|Clinical|Pub[Mm]ed)?BERT[a]?|"
+                           r"RoBERTa|Gemini[\w.-]*|Claude[\w.-]*|Llama[\w.-]*|LLaMA[\w.-]*|"
+                           r"Qwen[\w.-]*|Mistral[\w.-]*|DeepSeek[\w.-]*|o[134]-\w+|XGBoost|SVM|"
+                           r"Random Forest|U-?Net|FPN|LinkNet|ResNet[\w-]*|MLLMs|LLMs)\b")
 # "We train a 7.5M-parameter Transformer", "distilled into a 40M-parameter student": the
 # model the paper builds
 WE_BUILD = re.compile(r"\bwe\s+(?:(?:first|then|also)\s+)?(?:train|pre-?train|build|develop|"
@@ -220,7 +226,9 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
             return "quality", "points", (0, 0, "")   # "improves accuracy by +10.17"
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
         if mm and not background and not others and not n.magnitude and (
-                own or not mm.group().rstrip().endswith("(")):
+                not mm.group().rstrip().endswith("(") or (own and (
+                    lx.STRONG_SELF_RX.search(sent) or not OFF_THE_SHELF.search(
+                        sent, 0, n.start - ctx.s_start)))):
             # (not "a mean absolute error of approximately 126 K": kelvin, not thousands; a
             # value in the metric's parenthesis, "the highest F1 score (0.92)", version 9, only
             # in a sentence about the own work: comparison studies name others' models so)
