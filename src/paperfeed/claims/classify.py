@@ -20,6 +20,7 @@ from paperfeed.claims.patterns import (
     HARDWARE_RX,
     MULT_AFTER_BAD,
     MULT_RATE,
+    NEGATED,
     POINT_GAIN,
     QUALITY_X,
     RESULT_VERB,
@@ -169,7 +170,8 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
                     return rk, "%", (ctx.after_off + share.start("cue"),
                                      ctx.after_off + share.end("cue"), "after")
             elif (SUCCESS_SHARE.match(ctx.after_raw) and SUCCESS_BEFORE.search(ctx.before)
-                  and not BENCH_SUBJECT.search(ctx.before) and not BENCH_SUBJECT.search(sent)):
+                  and not BENCH_SUBJECT.search(ctx.before) and not BENCH_SUBJECT.search(sent)
+                  and not NEGATED.search(ctx.before)):
                 return "quality", "%", (0, 0, "")   # "wins 95% of pairwise comparisons"
         if (background or not own or (lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
                                        and not REDUCE_VERB_BEFORE.search(ctx.before))

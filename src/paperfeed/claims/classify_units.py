@@ -44,10 +44,14 @@ from paperfeed.claims.patterns import (
 # parameters", "the capabilities of a 24B parameter model", "a small open-weights model with")
 # "RoBERTa yielding the highest F1-score (0.90)", "GPT-5 attains the highest accuracy (0.767)":
 # an off-the-shelf model a comparison study scores (version 9, for a value in a parenthesis)
-OFF_THE_SHELF = re.compile(r"\b(?:GPT-?[\w.-]*|(?:Distil|Bio|Ro|Sci|Clinical|Pub[Mm]ed)?BERT[a]?|"
-                           r"RoBERTa|Gemini[\w.-]*|Claude[\w.-]*|Llama[\w.-]*|LLaMA[\w.-]*|"
-                           r"Qwen[\w.-]*|Mistral[\w.-]*|DeepSeek[\w.-]*|o[134]-\w+|XGBoost|SVM|"
-                           r"Random Forest|U-?Net|FPN|LinkNet|ResNet[\w-]*|MLLMs|LLMs)\b")
+OFF_THE_SHELF = re.compile(r"\b(?:(?i:gpt-?[\w.-]*|gemini[\w.-]*|claude[\w.-]*|llama[\w.-]*|"
+                           r"qwen[\w.-]*|mistral[\w.-]*|deepseek[\w.-]*)|"
+                           r"(?:Distil|Bio|Ro|Sci|Clinical|Pub[Mm]ed)?BERT[a]?|RoBERTa|"
+                           r"DeBERTa[\w.-]*|o[134]-\w+|XGBoost|SVM|Random Forest|U-?Net|FPN|"
+                           r"LinkNet|ResNet[\w-]*|Tesseract|MLLMs|LLMs)\b|"
+                           r"\b(?:[Aa]mong (?:the |all )?(?:evaluated|tested|compared)|"
+                           r"evaluated (?:architectures|models|methods|systems|tools)|"
+                           r"outperforming all other models)\b")
 # "We train a 7.5M-parameter Transformer", "distilled into a 40M-parameter student": the
 # model the paper builds
 WE_BUILD = re.compile(r"\bwe\s+(?:(?:first|then|also)\s+)?(?:train|pre-?train|build|develop|"

@@ -69,6 +69,7 @@ SUCCESS_BEFORE = re.compile(r"\b(?:outperform\w*|surpass\w*|beat(?:s|ing)?|wins?
 SUCCESS_SHARE = re.compile(r"^\s*of\s+(?:the\s+|all\s+)?(?:[\w-]+\s+)?(?:cases|comparisons|"
                            r"instances|problems|tasks|trials|queries|test cases|matchups|"
                            r"games|puzzles|scenarios)\b", re.I)
+NEGATED = re.compile(r"\b(?:no longer|not|never|fail\w*|unable)\b", re.I)
 # "the best agent solving only 54.5% of tasks", "ten frontier LMs find that models solve
 # only 17.2%": models a benchmark paper scores
 BENCH_SUBJECT = re.compile(r"\bonly\s*$|\b(?:frontier|best|strongest|top|leading|"
@@ -131,6 +132,9 @@ GENERIC_QUALITY = re.compile(r"improv\w*|gains?|better|higher|outperform\w*|perf
 SPEED_EFFICIENCY = re.compile(r"(?<!sample )(?<!data )(?<!parameter )(?<!energy )(?<!token )"
                               r"(?<!memory )(?<!label )(?<!annotation )(?<!compute )"
                               r"(?<!computational )(?<!power )(?<!spectral )(?<!quantum )"
+                              r"(?<!formation )(?<!conversion )(?<!extraction )(?<!coupling )"
+                              r"(?<!collection )(?<!luminous )(?<!thermal )(?<!radiative )"
+                              r"(?<!photon )(?<!light )(?<!fuel )(?<!catalytic )(?<!cooling )"
                               r"\befficiency\b|\bthroughput\b", re.I)
 GAIN_WORD = re.compile(r"\b(?:improv\w*|gains?|increas\w*|higher|better|boost\w*|"
                         r"outperform\w*|surpass\w*|more|relative|reduc\w*|lower|fewer|less|"
