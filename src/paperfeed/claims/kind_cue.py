@@ -57,6 +57,9 @@ _NUM = r"[~$<>+-]*\d[\d.,]*\s*(?:%|x|times|points|pp)?"
 _SEP = r"\s*(?:,\s*and|,|and)\s*(?:up to\s*|about\s*|over\s*|nearly\s*|~\s*)?"
 LIST_BEFORE = re.compile(r"(?:" + _NUM + _SEP + r")+$", re.I)
 LIST_AFTER = re.compile(r"(?:" + _SEP + _NUM + r")+", re.I)
+# (the quick test before LIST_BEFORE: a separator right after a number)
+SEP_END = re.compile(r"(?:[\d%x]|times|points|pp)\s*(?:,\s*and|,|and)\s*"
+                     r"(?:up to\s*|about\s*|over\s*|nearly\s*|~\s*)?[~$<>+-]*$", re.I)
 NUM_IN = re.compile(r"\d[\d.,]*")
 _P = r"[\w-]+(?:\s+[\w-]+){0,2}?"
 _CUES = r"(?P<cues>" + _P + r"(?:\s*,\s*" + _P + r")*\s*,?\s*(?:and|&)\s+" + _P + r")"
@@ -73,8 +76,9 @@ def respective_kind(ctx: Ctx, n: Num) -> tuple[str, int, int, str] | None:
     """The kind of the cue at the number's position in a list of as many cues (None: the
     number is in no such list)."""
     text, lo = ctx.text, ctx.s_start
-    before = LIST_BEFORE.search(text, max(lo, n.start - 80), n.start)
     after = LIST_AFTER.match(text, n.end, min(ctx.s_end, n.end + 80))
+    before = (LIST_BEFORE.search(text, max(lo, n.start - 80), n.start)
+              if SEP_END.search(text, max(lo, n.start - 16), n.start) else None)
     if before is None and after is None:
         return None
     k_before = len(NUM_IN.findall(before.group())) if before else 0
