@@ -50,6 +50,7 @@ OFF_THE_SHELF = re.compile(r"\b(?:(?i:gpt-?[\w.-]*|gemini[\w.-]*|claude[\w.-]*|l
                            r"DeBERTa[\w.-]*|o[134]-\w+|XGBoost|SVM|Random Forest|U-?Net|FPN|"
                            r"LinkNet|ResNet[\w-]*|Tesseract|MLLMs|LLMs)\b|"
                            r"\b(?:[Aa]mong (?:the |all )?(?:evaluated|tested|compared)|"
+                           r"[Aa]mong them|advanced models|"
                            r"evaluated (?:architectures|models|methods|systems|tools)|"
                            r"outperforming all other models)\b")
 # "We train a 7.5M-parameter Transformer", "distilled into a 40M-parameter student": the
