@@ -28,6 +28,7 @@ from paperfeed.claims.patterns import (
     HARDWARE_RX,
     LATENCY_CUE,
     MEMORY_BEFORE,
+    OFF_THE_SHELF,
     OTHER_MODELS,
     SCALE_PLURAL_AFTER,
     SCALE_SETUP_BEFORE,
@@ -42,17 +43,6 @@ from paperfeed.claims.patterns import (
 
 # a model the paper uses, validates on or boosts, not its own ("validated on models up to 14B
 # parameters", "the capabilities of a 24B parameter model", "a small open-weights model with")
-# "RoBERTa yielding the highest F1-score (0.90)", "GPT-5 attains the highest accuracy (0.767)":
-# an off-the-shelf model a comparison study scores (version 9, for a value in a parenthesis)
-OFF_THE_SHELF = re.compile(r"\b(?:(?i:gpt-?[\w.-]*|gemini[\w.-]*|claude[\w.-]*|llama[\w.-]*|"
-                           r"qwen[\w.-]*|mistral[\w.-]*|deepseek[\w.-]*)|"
-                           r"(?:Distil|Bio|Ro|Sci|Clinical|Pub[Mm]ed)?BERT[a]?|RoBERTa|"
-                           r"DeBERTa[\w.-]*|o[134]-\w+|XGBoost|SVM|Random Forest|U-?Net|FPN|"
-                           r"LinkNet|ResNet[\w-]*|Tesseract|MLLMs|LLMs)\b|"
-                           r"\b(?:[Aa]mong (?:the |all )?(?:evaluated|tested|compared)|"
-                           r"[Aa]mong them|advanced models|"
-                           r"evaluated (?:architectures|models|methods|systems|tools)|"
-                           r"outperforming all other models)\b")
 # "We train a 7.5M-parameter Transformer", "distilled into a 40M-parameter student": the
 # model the paper builds
 WE_BUILD = re.compile(r"\bwe\s+(?:(?:first|then|also)\s+)?(?:train|pre-?train|build|develop|"

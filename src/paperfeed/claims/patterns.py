@@ -173,3 +173,14 @@ OTHER_MODELS = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|match\w*|excee
                            r"comparable to|compared (?:to|with)|rival\w*|against|baselines?|"
                            r"teachers?|models|LLMs|alternatives|variants|counterparts)\b"
                            r"[^.;]{0,40}$", re.I)
+# "RoBERTa yielding the highest F1-score (0.90)", "GPT-5 attains the highest accuracy (0.767)":
+# an off-the-shelf model a comparison study scores (version 9, for a value in a parenthesis)
+OFF_THE_SHELF = re.compile(r"\b(?:(?i:gpt-?[\w.-]*|gemini[\w.-]*|claude[\w.-]*|llama[\w.-]*|"
+                           r"qwen[\w.-]*|mistral[\w.-]*|deepseek[\w.-]*)|"
+                           r"(?:Distil|Bio|Ro|Sci|Clinical|Pub[Mm]ed)?BERT[a]?|RoBERTa|"
+                           r"DeBERTa[\w.-]*|o[134]-\w+|XGBoost|SVM|Random Forest|U-?Net|FPN|"
+                           r"LinkNet|ResNet[\w-]*|Tesseract|MLLMs|LLMs)\b|"
+                           r"\b(?:[Aa]mong (?:the |all )?(?:evaluated|tested|compared)|"
+                           r"[Aa]mong them|advanced models|"
+                           r"evaluated (?:architectures|models|methods|systems|tools)|"
+                           r"outperforming all other models)\b")
