@@ -204,7 +204,7 @@ def test_claim_offsets_and_dict() -> None:
     assert d["norm_value"] == pytest.approx(1 - 1 / 18, abs=1e-6)
     with pytest.raises(AttributeError):
         c.value = 3  # type: ignore[misc]
-    assert EXTRACTOR_VERSION == 8
+    assert EXTRACTOR_VERSION == 9
 
 
 # --- evaluation ----------------------------------------------------------------------------

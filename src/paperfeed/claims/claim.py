@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-EXTRACTOR_VERSION = 8
+EXTRACTOR_VERSION = 9
 
 KINDS = ("speedup", "memory", "compression", "compute", "precision", "quality", "scale", "cost")
 

@@ -12,19 +12,25 @@ from paperfeed.claims.kind_cue import nearest_kind, sentence_kind
 from paperfeed.claims.numbers import Num
 from paperfeed.claims.patterns import (
     BASELINE_SUBJECT,
+    BENCH_SUBJECT,
     BY_END,
     DATA_AFTER,
     GAIN_WORD,
     GENERIC_QUALITY,
+    HARDWARE_RX,
     MULT_AFTER_BAD,
     MULT_RATE,
+    NEGATED,
     POINT_GAIN,
     QUALITY_X,
     RESULT_VERB,
     SAVINGS,
     SIZE_AFTER,
+    SPEED_EFFICIENCY,
     SPREAD_BEFORE,
     STAT_SUBJECT,
+    SUCCESS_BEFORE,
+    SUCCESS_SHARE,
 )
 
 GAIN_BY = re.compile(r"\b(?:improv|enhanc|boost|increas|reduc|lower|decreas|exceed|outperform|"
@@ -145,6 +151,11 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
         if k == "compression" and kv_paper and not re.search(
                 r"param|model size|smaller model", f"{ctx.before} {ctx.after}", re.I):
             k = "memory"
+        if k == "quality" and (not kind or GENERIC_QUALITY.fullmatch(ctx.text, c0, c1)) and (
+                SPEED_EFFICIENCY.search(f"{ctx.before} {ctx.after_raw[:50]}")
+                or (HARDWARE_RX.search(sent) and re.search(r"\bperformance\b", ctx.text[
+                    max(ctx.s_start, n.start - 60):n.end + 60]))):
+            k = "speedup"   # "3.78 times improvement in efficiency", version 9
         return k, "x", cue
     if uc == "pct":
         if not background and own and not others:
@@ -158,6 +169,10 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
                 if rk in (*SAVINGS, "speedup"):
                     return rk, "%", (ctx.after_off + share.start("cue"),
                                      ctx.after_off + share.end("cue"), "after")
+            elif (SUCCESS_SHARE.match(ctx.after_raw) and SUCCESS_BEFORE.search(ctx.before)
+                  and not BENCH_SUBJECT.search(ctx.before) and not BENCH_SUBJECT.search(sent)
+                  and not NEGATED.search(ctx.before)):
+                return "quality", "%", (0, 0, "")   # "wins 95% of pairwise comparisons"
         if (background or not own or (lx.SHARE_OF_DATA_RX.match(ctx.after_raw)
                                        and not REDUCE_VERB_BEFORE.search(ctx.before))
                 or lx.SUBSET_AFTER_RX.match(ctx.after_raw)
@@ -187,6 +202,7 @@ def classify(n: Num, ctx: Ctx, s_start: int, prev: tuple[str, str] | None,
             return None
         if (k == "quality" and where and prev is not None and prev[1] == "speedup"
                 and GENERIC_QUALITY.fullmatch(ctx.text[c0:c1])
+                and ctx.text[c0:c1].lower() != "performance"
                 and not lx.METRIC_NAME_RX.search(sent) and not QUALITY_NAME.search(sent)):
             k = "speedup"   # "speedups of 5.5x ..., improving over DFlash by roughly 11%"
         if k == "quality" and (others or re.search(r"\bat (?:a |an )?$", ctx.before)):

@@ -28,6 +28,7 @@ from paperfeed.claims.patterns import (
     HARDWARE_RX,
     LATENCY_CUE,
     MEMORY_BEFORE,
+    OFF_THE_SHELF,
     OTHER_MODELS,
     SCALE_PLURAL_AFTER,
     SCALE_SETUP_BEFORE,
@@ -219,8 +220,13 @@ def classify_unit(n: Num, ctx: Ctx, prev: tuple[str, str] | None, quant_paper: b
         if signed_gain(ctx.text, n) and own and not background and not others:
             return "quality", "points", (0, 0, "")   # "improves accuracy by +10.17"
         mm = lx.METRIC_NAME_RX.search(ctx.near_before)   # "(MAE: 0.0130": past the colon
-        if mm and not background and not others and not n.magnitude:
-            # (not "a mean absolute error of approximately 126 K": kelvin, not thousands)
+        if mm and not background and not others and not n.magnitude and (
+                not mm.group().rstrip().endswith("(") or (own and (
+                    lx.STRONG_SELF_RX.search(sent) or not OFF_THE_SHELF.search(
+                        sent, 0, n.start - ctx.s_start)))):
+            # (not "a mean absolute error of approximately 126 K": kelvin, not thousands; a
+            # value in the metric's parenthesis, "the highest F1 score (0.92)", version 9, only
+            # in a sentence about the own work: comparison studies name others' models so)
             return "quality", metric_unit(mm.group("metric")), (0, 0, "")
         pt = paren_to(ctx.text, n) if "(" in ctx.near_before else None
         if pt and own and not background and not others and not n.magnitude:

@@ -21,8 +21,11 @@ def after_list(after: str) -> str:
     """What follows a list of numbers ("0.77 and 0.63 mean IoU" -> " mean IoU")."""
     m = LIST_NEXT.match(after)
     return " " + after[m.end():] if m else after
-METRIC_LINK_RX = re.compile(r"(?:of|by|=|:|is|reach\w*|achieves?|to|~|approximately|about|"
+METRIC_LINK_RX = re.compile(r"(?:of|by|=|:|\(|is|was|reach\w*|achieves?|to|~|approximately|about|"
                              r"around|roughly)\s*$")
+
+# "mean OT Accuracy (0.702)", "SSIM (0.848 +/- 0.031 vs.": a metric's value in its parenthesis
+PAREN_VALUE_END = re.compile(r"\s*(?:\)|,|;|vs\b|\+/-|\u00b1|\\pm|\+-)")
 
 
 def sentence_starts(text: str) -> list[int]:
@@ -136,6 +139,9 @@ def is_candidate(text: str, n: Num) -> bool:
     name = lx.METRIC_NAME_RX.search(text, max(0, n.start - 40), n.start)
     if VS_NEXT.match(text, n.end):
         return True   # "51.3 vs. 28.9": a pair of scores (classify_unit decides)
+    if name and text[name.end() - 1] == "(" and not (
+            "." in text[n.start:n.end] and PAREN_VALUE_END.match(text, n.end)):
+        return False   # "accuracy (105/120", "F1 (1,600 predictions)": a count, not its value
     return bool((name and (METRIC_LINK_RX.search(text, max(0, n.start - 12), n.start)
                            or name.group("metric") in ADJACENT_METRICS))
                 or lx.METRIC_AFTER_RX.match(after_list(text[n.end:n.end + 60])))

@@ -204,7 +204,7 @@ def candidates(abstract: str) -> Iterator[Candidate]:
                         si, n_sent, quant_paper)
         yield Candidate(n, ctx, got, guess, feats, add)
         if got is not None and got[0] in EFFICIENCY:
-            for k2 in coordinated_kinds(ctx, got[0], got[2]):
+            for k2 in coordinated_kinds(ctx, got[0], got[2], n):
                 d2: Decision = (k2, got[1], got[2])
                 yield Candidate(n, ctx, d2, d2, feats, add)
     for m in wa:

@@ -50,11 +50,73 @@ def _time_head(last: re.Match[str] | None, m: re.Match[str]) -> bool:
                 and COMPUTE_TIME_HEAD.fullmatch(m.group()))
 
 
+# Version 9: a list of numbers and a list of as many cues, matched by position ("up to 53%,
+# 46.1%, and 57.9% in token, latency and energy reduction", "reduces latency and memory by 30%
+# and 40%, respectively", "2.1x and 3.4x speedup and memory savings, respectively")
+_NUM = r"[~$<>+-]*\d[\d.,]*\s*(?:%|x|times|points|pp)?"
+_SEP = r"\s*(?:,\s*and|,|and)\s*(?:up to\s*|about\s*|over\s*|nearly\s*|~\s*)?"
+LIST_BEFORE = re.compile(r"(?:" + _NUM + _SEP + r")+$", re.I)
+LIST_AFTER = re.compile(r"(?:" + _SEP + _NUM + r")+", re.I)
+# (the quick test before LIST_BEFORE: a separator right after a number)
+SEP_END = re.compile(r"(?:[\d%x]|times|points|pp)\s*(?:,\s*and|,|and)\s*"
+                     r"(?:up to\s*|about\s*|over\s*|nearly\s*|~\s*)?[~$<>+-]*$", re.I)
+NUM_IN = re.compile(r"\d[\d.,]*")
+_P = r"[\w-]+(?:\s+[\w-]+){0,2}?"
+_CUES = r"(?P<cues>" + _P + r"(?:\s*,\s*" + _P + r")*\s*,?\s*(?:and|&)\s+" + _P + r")"
+CUES_AFTER = re.compile(r"\s*(?:(?:reductions?|improvements?|gains?|savings?|speedups?)\s+)?"
+                        r"(?:(?:in|of|for|on)\s+(?:the\s+|terms of\s+)?)?" + _CUES
+                        + r"(?=\s*(?:[,;.)]|$|\s(?:reductions?|savings?|improvements?|gains?|"
+                        r"respectively|compared|relative|over|than|while|and)\b))", re.I)
+CUES_BEFORE = re.compile(_CUES + r"\s+(?:by|of|to|at|reach(?:es|ing)?)\s*(?:up to\s*|about\s*)?$",
+                         re.I)
+CUE_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+", re.I)
+
+
+def respective_kind(ctx: Ctx, n: Num) -> tuple[str, int, int, str] | None:
+    """The kind of the cue at the number's position in a list of as many cues (None: the
+    number is in no such list)."""
+    text, lo = ctx.text, ctx.s_start
+    after = LIST_AFTER.match(text, n.end, min(ctx.s_end, n.end + 80))
+    before = (LIST_BEFORE.search(text, max(lo, n.start - 80), n.start)
+              if SEP_END.search(text, max(lo, n.start - 16), n.start) else None)
+    if before is None and after is None:
+        return None
+    k_before = len(NUM_IN.findall(before.group())) if before else 0
+    k_after = len(NUM_IN.findall(after.group())) if after else 0
+    list_start = before.start() if before else n.start
+    list_end = after.end() if after else n.end
+    total = k_before + 1 + k_after
+    m = CUES_AFTER.match(text, list_end, min(ctx.s_end, list_end + 100))
+    where = "after"
+    if m is None and "respectively" in text[list_end:min(ctx.s_end, list_end + 40)]:
+        m = CUES_BEFORE.search(text, max(lo, list_start - 100), list_start)
+        where = "before"
+    if m is None:
+        return None
+    cues = [c for c in CUE_SPLIT.split(m.group("cues")) if c]
+    if len(cues) != total:
+        return None
+    kinds = [lx.ANY_KIND_RX.search(c) for c in cues]
+    if any(k is None or not k.lastgroup for k in kinds) or len({k.lastgroup for k in kinds
+                                                                if k}) < 2:
+        return None   # a cue without a kind, or one kind for all (the usual rules decide)
+    k = kinds[k_before]
+    assert k is not None and k.lastgroup
+    pos = m.start("cues")
+    for c in cues[:k_before + 1]:
+        pos = text.find(c, pos) + len(c)
+    return k.lastgroup, pos - len(cues[k_before]), pos, where
+
+
 def nearest_kind(ctx: Ctx, n: Num) -> tuple[str | None, int, int, str]:
     """Kind from the nearest cue: right after the number, then before it in its clause.
 
     Returns (kind, cue start, cue end, where) with offsets in the flattened text.
     """
+    if "," in ctx.sentence or " and " in ctx.sentence:
+        r = respective_kind(ctx, n)
+        if r is not None:
+            return r
     of = CUE_OF.search(ctx.before)
     if of is not None:
         c = lx.ANY_KIND_RX.fullmatch(ctx.before, of.start("cue"), of.end("cue"))
@@ -169,7 +231,8 @@ VERB_CUE = re.compile(r"accelerat(?:e|es|ed|ing)|compress(?:es|ed|ing)?|prun(?:e
 MULTIPLE_OF = re.compile(r"\s*(?:the|its|their|as much)\b", re.I)
 
 
-def coordinated_kinds(ctx: Ctx, kind: str, cue: tuple[int, int, str]) -> list[str]:
+def coordinated_kinds(ctx: Ctx, kind: str, cue: tuple[int, int, str], n: Num | None = None
+                      ) -> list[str]:
     """Other efficiency kinds whose cue is coordinated with the claim's cue: one number for
     several ("reduces inference FLOPs and latency by up to 9x", "a 2-3x speedup and memory
     reduction", "10x reductions in parameter count, FLOPs, and energy")."""
@@ -182,6 +245,8 @@ def coordinated_kinds(ctx: Ctx, kind: str, cue: tuple[int, int, str]) -> list[st
         return []   # "accelerates X by 1.5x": a verb heads its own clause; "by 13% and 16%,
         # respectively": one number per kind; "400 times the inference time, cost, and
         # carbon emissions": a multiple of amounts, not a saving of each
+    if n is not None and respective_kind(ctx, n) is not None:
+        return []   # "53%, 46.1%, and 57.9% in token, latency and energy": one kind each
     out: list[str] = []
     if where == "after":
         pos = c1

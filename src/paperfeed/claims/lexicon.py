@@ -42,7 +42,7 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"throughput|"
                 r"inference time|run-?times?|wall-?clock|time to first token|TTFT|"
                 r"convergence|training time|decoding|fps|real-time|quicker|"
-                r"inference efficiency|JCT|makespan|time"),
+                r"inference efficiency|JCT|makespan|time-to-[\w-]+|time"),
     ("cost", r"dollars?|USD|price|cheaper|GPU[- ]hours|GPU[- ]time|budget|costs?"),
     ("quality", r"accuracy|accuracies|F1|BLEU|ROUGE[\w-]*|METEOR|CIDEr|FID|FVD|PSNR|SSIM|"
                 r"LPIPS|mAP|AP\d*|macro-F1|micro-F1|MOTA|IDF1|HOTA|[A-Z][A-Za-z]{0,11}+@\d+|AUC|AUROC|AUPRC|mIoU|IoU|Dice|MPJPE|EER|WER|CER|recall|"
@@ -52,7 +52,10 @@ KIND_CUES: list[tuple[str, str]] = [
                 r"success|more accurate|"
                 r"correlation|exact match|EM\b|"
                 r"improv\w*|outperform\w*|gains?|better|higher|surpass\w*|robustness|"
-                r"attack success|hallucinations?|benchmark|quality"),
+                r"attack success|hallucinations?|benchmark|quality|"
+                # "a 2.12% Bjontegaard Delta Bit Rate (BDBR)", "46.6% BD-rate reduction": a
+                # codec's rate-distortion score (version 9), not a speed or a compression
+                r"BD-?rates?|BDBR|Bj\w*ntegaard delta(?: bit)? rates?"),
 ]
 # One alternation with a group per kind, to find the nearest cue in one pass.
 ANY_KIND_RX = Folded(
@@ -202,7 +205,7 @@ QUANT_CONTEXT_RX = re.compile(
 METRIC_NAME_RX = re.compile(
     r"(?<![\w-])(?P<metric>FID|FVD|IS|KID|PSNR|SSIM|LPIPS|BLEU|ROUGE(?:-\w+)?|METEOR|CIDEr|"
     r"mAP(?:@[\d.:]+)?|AP(?:50|75)?|AUC|AUROC|AUPRC|mIoU|IoU|Dice|F1(?:[- ]score)?|"
-    r"MPJPE|PA-MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|accuracy|top-1 accuracy|"
+    r"MPJPE|PA-MPJPE|EER|WER|CER|NDCG(?:@\d+)?|MRR|[Aa]ccuracy|top-1 accuracy|"
     r"success rate|pass@\d+|perplexity|PPL|Spearman|Pearson|RMSE|MAE|MSE|ADE|FDE|"
     r"Chamfer distance|CD|EPE|NME|AbsRel|R@\d+|Recall@\d+|Hits?@\d+|CC|MAPE|R\^?2|SRCC|PLCC|"
     r"KRCC|BERTScore|CLIPScore|ECE|Brier score|mean IoU|IOU|EM|Kendall'?s? tau|DSC|Dice score|"
@@ -212,7 +215,7 @@ METRIC_NAME_RX = re.compile(
     r"mean squared? error|word error rate|character error rate|mean average precision|"
     r"dice (?:similarity )?coefficient|concordance index))"
     r"\)?(?:\s+(?:score|value))?(?:\s+(?:improvement|gain|increase)\s+(?=of|was|is))?"
-    r"\s*(?:of|=|:|is|was|reaches|reaching|achieves?|to|by)?\s*"
+    r"\s*(?:of|=|:|\(|is|was|reaches|reaching|achieves?|to|by)?\s*"
     r"(?:(?:of |at |is )?(?:~|approximately|about|around|roughly)\s*)?$"
 )
 METRIC_AFTER_RX = re.compile(

@@ -12,7 +12,7 @@ SENT_RX = re.compile(r"\s(?:(?<=[.!?]\s)\s*(?=[A-Z(\[])|(?<=\n)\s*\n)")
 ABBREV_RX = re.compile(r"(?:\b(?:e\.g|i\.e|vs|et al|Fig|Eq|approx|resp|cf|etc|Sec|No)\.)$")
 CLAUSE_BEFORE = Folded(r"[,;:)\]]|\b(?:while|whereas|but)\b", re.I)
 CLAUSE_AFTER = Folded(r"[,;:()\[\]]|\.(?!\d)|\b(?:and|while|whereas|but|compared|than|"
-                           r"relative|versus|vs)\b|\s[~$+<>]?\d", re.I)
+                           r"relative(?=\s+to\b)|versus|vs)\b|\s[~$+<>]?\d", re.I)
 # An "on X" / "for X" phrase right after a number names the setting, not the measured thing.
 SETTING_AFTER = re.compile(r"^\s*(?:on|for|in|across|over|under|at|within|when|among)\b", re.I)
 UNIT_LABEL = {
@@ -60,6 +60,22 @@ STAT_SUBJECT = re.compile(r"^\s*(?:only |about |over |nearly |almost |approximat
                            r"just |more than |less than |~)?$", re.I)
 RESULT_VERB = re.compile(r"\b(?:achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|record\w*)\b"
                           r"[^,;]{0,30}$", re.I)
+# "surpassing baseline methods in more than 70% of cases", "wins 95% of pairwise
+# comparisons": the share of cases the own method gets right
+# is a success rate (version 9; a share of cases with no success verb stays a statistic)
+SUCCESS_BEFORE = re.compile(r"\b(?:outperform\w*|surpass\w*|beat(?:s|ing)?|wins?|winning|won|"
+                            r"match(?:es|ing)?|solv\w*|succeed\w*|resolv\w*|"
+                            r"correctly \w+|is preferred|preferred)\b[^,;]{0,40}$", re.I)
+SUCCESS_SHARE = re.compile(r"^\s*of\s+(?:the\s+|all\s+)?(?:[\w-]+\s+)?(?:cases|comparisons|"
+                           r"instances|problems|tasks|trials|queries|test cases|matchups|"
+                           r"games|puzzles|scenarios)\b", re.I)
+NEGATED = re.compile(r"\b(?:no longer|not|never|fail\w*|unable)\b", re.I)
+# "the best agent solving only 54.5% of tasks", "ten frontier LMs find that models solve
+# only 17.2%": models a benchmark paper scores
+BENCH_SUBJECT = re.compile(r"\bonly\s*$|\b(?:frontier|best|strongest|top|leading|"
+                           r"most performant|evaluated|existing)\s+(?:[\w-]+\s+){0,3}?(?:models?|"
+                           r"LLMs?|LMs|agents?|systems|configurations)\b|\bwe (?:benchmark|"
+                           r"evaluate)\b|\bevaluations? of\b", re.I)
 POINT_GAIN = re.compile(r"^\s*(?:absolute\s+)?(?:gain|improvement|increase|boost|lead|margin|"
                          r"drop|reduction|loss|degradation|gap|decrease|advantage)", re.I)
 BASELINE_SUBJECT = re.compile(r"\s*(?:the |a |existing |strong |these |such )?baselines?\b",
@@ -110,6 +126,16 @@ COMPUTE_MOD = re.compile(r"comput\w*", re.I)
 SPEED_VERB = re.compile(r"\bspeed(?:s|ing)? up|\baccelerat\w*|\bfaster\b|\bspeed-?ups?\b", re.I)
 GENERIC_QUALITY = re.compile(r"improv\w*|gains?|better|higher|outperform\w*|performance|"
                               r"surpass\w*|quality|scores?|success|benchmark", re.I)
+# "3.78 times improvement in efficiency", "the efficiency of X was 265 times higher", "8.31x
+# higher training throughput": a factor of a generic efficiency or of throughput is a
+# speed-up (tests/data/CLAIMS_GUIDE.md, batch 8), not a better score (version 9)
+SPEED_EFFICIENCY = re.compile(r"(?<!sample )(?<!data )(?<!parameter )(?<!energy )(?<!token )"
+                              r"(?<!memory )(?<!label )(?<!annotation )(?<!compute )"
+                              r"(?<!computational )(?<!power )(?<!spectral )(?<!quantum )"
+                              r"(?<!formation )(?<!conversion )(?<!extraction )(?<!coupling )"
+                              r"(?<!collection )(?<!luminous )(?<!thermal )(?<!radiative )"
+                              r"(?<!photon )(?<!light )(?<!fuel )(?<!catalytic )(?<!cooling )"
+                              r"\befficiency\b|\bthroughput\b", re.I)
 GAIN_WORD = re.compile(r"\b(?:improv\w*|gains?|increas\w*|higher|better|boost\w*|"
                         r"outperform\w*|surpass\w*|more|relative|reduc\w*|lower|fewer|less|"
                         r"decreas\w*|exceed\w*|over)\b|\+", re.I)
@@ -147,3 +173,14 @@ OTHER_MODELS = re.compile(r"\b(?:outperform\w*|surpass\w*|beat\w*|match\w*|excee
                            r"comparable to|compared (?:to|with)|rival\w*|against|baselines?|"
                            r"teachers?|models|LLMs|alternatives|variants|counterparts)\b"
                            r"[^.;]{0,40}$", re.I)
+# "RoBERTa yielding the highest F1-score (0.90)", "GPT-5 attains the highest accuracy (0.767)":
+# an off-the-shelf model a comparison study scores (version 9, for a value in a parenthesis)
+OFF_THE_SHELF = re.compile(r"\b(?:(?i:gpt-?[\w.-]*|gemini[\w.-]*|claude[\w.-]*|llama[\w.-]*|"
+                           r"qwen[\w.-]*|mistral[\w.-]*|deepseek[\w.-]*)|"
+                           r"(?:Distil|Bio|Ro|Sci|Clinical|Pub[Mm]ed)?BERT[a]?|RoBERTa|"
+                           r"DeBERTa[\w.-]*|o[134]-\w+|XGBoost|SVM|Random Forest|U-?Net|FPN|"
+                           r"LinkNet|ResNet[\w-]*|Tesseract|MLLMs|LLMs)\b|"
+                           r"\b(?:[Aa]mong (?:the |all )?(?:evaluated|tested|compared)|"
+                           r"[Aa]mong them|advanced models|"
+                           r"evaluated (?:architectures|models|methods|systems|tools)|"
+                           r"outperforming all other models)\b")
