@@ -5,7 +5,7 @@
 
 Each --dev file is scored on its own (default: ../shared/data/claims_dev.jsonl,
 tests/data/claims_annotated.jsonl, tests/data/claims_fresh.jsonl, claims_fresh5.jsonl,
-claims_fresh6.jsonl, claims_fresh7.jsonl and claims_fresh8.jsonl).
+claims_fresh6.jsonl, claims_fresh7.jsonl, claims_fresh8.jsonl and claims_fresh9.jsonl).
 `--split 150,306` (the default) scores an annotated file's lines 1-150 ("tuning", what
 version 2 was written against), 151-306 ("old held-out", version 2's held-out part) and 307-
 (a later development batch) separately, and all together; since version 3 every line of it
@@ -14,7 +14,8 @@ split): its errors are printed only with --fresh-errors, so a new fresh batch st
 Batches 3, 5 and 6 (claims_fresh, fresh5, fresh6) are development data since version 6;
 batch 7 (claims_fresh7), version 6's unseen test scored once (docs/claims.md, "Version 6"),
 is development data since version 7; batch 8 (claims_fresh8) is version 7's unseen test
-(scored for versions 6 and 7, totals only).
+(scored for versions 6 and 7, totals only); batch 9 (claims_fresh9, another annotator) was
+scored for versions 8 and 9, totals only: both unseen by every version.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ DEFAULT_DEV = [SHARED / "claims_dev.jsonl", ROOT / "tests" / "data" / "claims_an
                ROOT / "tests" / "data" / "claims_fresh5.jsonl",
                ROOT / "tests" / "data" / "claims_fresh6.jsonl",
                ROOT / "tests" / "data" / "claims_fresh7.jsonl",
-               ROOT / "tests" / "data" / "claims_fresh8.jsonl"]
+               ROOT / "tests" / "data" / "claims_fresh8.jsonl",
+               ROOT / "tests" / "data" / "claims_fresh9.jsonl"]
 
 
 def evaluate(rows: list[dict[str, Any]], errors: bool = False) -> Score:
