@@ -6,8 +6,8 @@
 1. candidates from indexes, never a scan: BM25 on the profile's strongest terms (and each
    positive's), nearest vectors of the positives and their centroid, followed authors', the
    positives' authors' (foryou_authors) and the newest papers;
-2. a model fitted on the spot (foryou_model; at 100k papers 0.45-0.6 s a user without
-   vectors, about a second with them: docs/benchmarks.md), so nothing per user is cached and
+2. a model fitted on the spot (foryou_model; at 100k papers 0.4-0.45 s a user without
+   vectors, more with them: docs/benchmarks.md), so nothing per user is cached and
    everything stays derivable from the database;
 3. a reason for each paper: its strongest shared words, the saved paper closest to it and
    the author it shares with the saved ones.
